@@ -1,0 +1,268 @@
+"""`ocop`: a thin command line over the library (every command calls the public API).
+
+Exit codes (design.md §5): 0 success, 2 invalid input (the message names the file, the field and
+what is allowed), 1 internal error.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import criteria as crit
+from .errors import FormUnavailable, ValidationFailed
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+class _Group(click.Group):
+    """Maps library errors to the documented exit codes instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", crit.PartialFormWarning)  # results carry it as a warning
+                return super().invoke(ctx)
+        except ValidationFailed as exc:
+            err.print(f"[bold red]invalid input[/] — {exc}")
+            sys.exit(EXIT_INVALID)
+        except FormUnavailable as exc:
+            err.print(f"[bold red]invalid input[/] — {exc}")
+            sys.exit(EXIT_INVALID)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ocop-scoring")
+def cli() -> None:
+    """Score OCOP products (Mỗi xã một sản phẩm) against the official star criteria.
+
+    Criteria sets: qd1048-2019 (QĐ 1048/2019 + 781/2020), qd148-2023 (QĐ 148/2023 + 1489/2025),
+    qd26-2026 (QĐ 26/2026). Exit codes: 0 ok, 2 invalid input, 1 internal error.
+    """
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+@cli.group("criteria")
+def criteria_cmd() -> None:
+    """List, show and validate the criteria packs (bộ tiêu chí)."""
+
+
+def _set_summary(cs: crit.CriteriaSet) -> dict[str, Any]:
+    return {
+        "id": cs.id,
+        "decision": cs.decision["number"],
+        "title": cs.decision["title"],
+        "in_force": {"from": cs.start.isoformat(), "to": cs.end.isoformat() if cs.end else None,
+                     "lapses": cs.lapses.isoformat() if cs.lapses else None},
+        "parts": dict(cs.parts),
+        "forms": [
+            {"slug": f.slug, "name": f.name, "name_en": f.name_en, "code": f.code, "number": f.number,
+             "status": f.status, "max": f.max, "provenance": f.provenance.get("tag"), "aliases": list(f.aliases)}
+            for f in cs.forms.values()
+        ],
+    }
+
+
+@criteria_cmd.command("list")
+@click.option("--set", "set_id", help="Only this criteria set (e.g. qd26-2026).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def criteria_list(set_id: str | None, as_json: bool) -> None:
+    """List the criteria sets with their dates, and every form with slug, name, code and status."""
+    ids = crit.available_sets()
+    if set_id:
+        if set_id not in ids:
+            raise ValidationFailed([_unknown_set(set_id, ids)], subject="--set")
+        ids = [set_id]
+    sets = [_set_summary(crit.load_set(i)) for i in ids]
+    if as_json:
+        _print_json({"sets": sets})
+        return
+    for s in sets:
+        to = s["in_force"]["to"] or "…"
+        out.print(f"[bold]{s['id']}[/]  QĐ {s['decision']}  in force {s['in_force']['from']} → {to}"
+                  f"  (A {s['parts']['A']} / B {s['parts']['B']} / C {s['parts']['C']})")
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for col in ("#", "slug", "name (tên bộ sản phẩm)", "code", "status", "max"):
+            table.add_column(col)
+        for f in s["forms"]:
+            status = f["status"] if f["status"] == "complete" else f"[yellow]{f['status']}[/]"
+            table.add_row(str(f["number"]), f["slug"], f["name"], f["code"] or "—", status, str(f["max"]))
+        out.print(table)
+        out.print()
+
+
+def _unknown_set(set_id: str, ids: list[str]):
+    from .errors import Issue
+
+    return Issue("unknown criteria set", location="criteria_set", value=set_id, allowed=", ".join(ids))
+
+
+def _load_form(set_id: str, slug: str) -> crit.Form:
+    from .errors import Issue
+
+    ids = crit.available_sets()
+    if set_id not in ids:
+        raise ValidationFailed([_unknown_set(set_id, ids)], subject="criteria set")
+    cs = crit.load_set(set_id)
+    if not cs.has_form(slug):
+        raise ValidationFailed([Issue("unknown form", location="form", value=slug,
+                                      allowed="see `ocop criteria list --set " + set_id + "`")], subject="form")
+    return cs.form(slug)
+
+
+def form_to_dict(form: crit.Form) -> dict[str, Any]:
+    """The form's full structure (what `criteria show --json` prints)."""
+
+    def node(n: crit.Node) -> dict[str, Any]:
+        d: dict[str, Any] = {"number": n.number, "label": n.label, "gloss": n.gloss, "max": n.max}
+        if n.notes:
+            d["notes"] = list(n.notes)
+        if n.applies_when:
+            d["applies_when"] = n.applies_when
+        if n.knockouts:
+            d["knockouts"] = [{"id": k.id, "text": k.text} for k in n.knockouts]
+        if n.cases:
+            d["cases"] = [{"id": i, "label": label} for i, label in n.cases]
+        if n.children:
+            d["children"] = [node(c) for c in n.children]
+        else:
+            d["options"] = [{k: v for k, v in o.__dict__.items() if v is not None} for o in n.options]
+        return d
+
+    return {
+        "criteria_set": form.criteria_set, "slug": form.slug, "aliases": list(form.aliases), "number": form.number,
+        "code": form.code, "name": form.name, "name_en": form.name_en, "status": form.status, "max": form.max,
+        "provenance": dict(form.provenance),
+        "knockouts": [{"id": k.id, "text": k.text} for k in form.knockouts],
+        "parts": [{"part": p.part, "label": p.label, "label_en": p.label_en, "max": p.max,
+                   "children": [node(c) for c in p.children]} for p in form.parts],
+    }
+
+
+@criteria_cmd.command("show")
+@click.argument("set_id", metavar="SET")
+@click.argument("slug", metavar="FORM")
+@click.option("--json", "as_json", is_flag=True, help="Print the form's full structure as JSON.")
+def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
+    """Show one form: every criterion with its gloss, options, points and star marks."""
+    form = _load_form(set_id, slug)
+    if as_json:
+        _print_json(form_to_dict(form))
+        return
+    out.print(f"[bold]{form.name}[/] — {form.name_en}")
+    out.print(f"{form.criteria_set} · form {form.number} · code {form.code or '—'} · slug {form.slug} · "
+              f"status {form.status} · max {form.max} · provenance {form.provenance.get('tag')}")
+    if form.status != "complete":
+        out.print(f"[yellow]This form is {form.status} in our sources; it scores on its real maximum {form.max}.[/]")
+    for k in form.knockouts:
+        out.print(f"[red]⛔ {k.id}[/]: {k.text or ''}")
+    marks = {3: "***", 4: "****", 5: "*****"}
+    for part in form.parts:
+        out.print(f"\n[bold]Phần {part.part} — {part.label}[/] ({part.label_en}) — max {part.max}")
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+        table.add_column("no.")
+        table.add_column("criterion / option (tiêu chí / lựa chọn)", overflow="fold", max_width=90)
+        table.add_column("pts", justify="right")
+        table.add_column("min★")
+        for top in part.children:
+            for n in top.walk():
+                head = f"[bold]{n.label}[/] — [italic]{n.gloss}[/]"
+                if n.applies_when:
+                    head += " [dim](only when a story exists)[/]"
+                table.add_row(n.number, head, f"[bold]{n.max}[/]", "")
+                for k in n.knockouts:
+                    table.add_row("", f"[red]⛔ {k.id}[/]: {k.text or ''}", "", "")
+                for o in n.options:
+                    prefix = f"[{o.case}] " if o.case else ""
+                    table.add_row("", f"  {prefix}{o.text}", str(o.points), marks.get(o.stars, ""))
+        out.print(table)
+    anomalies = form.anomalies
+    if anomalies:
+        out.print("\n[bold]Provenance anomalies[/]")
+        for a in anomalies:
+            where = f" {a.criterion}" if a.criterion else ""
+            out.print(f"  - {a.kind}{where}: {a.description}")
+
+
+@criteria_cmd.command("validate")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def criteria_validate(path: Path | None) -> None:
+    """Validate the shipped criteria packs, or PATH (a criteria folder, a set folder or one form file).
+
+    Every problem is listed with its file, its location and what is wrong; exit 2 if any.
+    """
+    issues = crit.validate_path(path)
+    errors = [i for i in issues if i.severity == "error"]
+    where = str(path) if path else "shipped criteria packs"
+    if errors:
+        for issue in errors:
+            err.print(f"[red]✗[/] {issue}")
+        err.print(f"[bold red]{len(errors)} problem(s) in {where}[/]")
+        sys.exit(EXIT_INVALID)
+    out.print(f"[green]✓[/] {where}: valid")
+
+
+# --------------------------------------------------------------------------- score
+
+
+@cli.command("score")
+@click.argument("dossiers", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the Result(s) as JSON (design.md §4).")
+@click.option("--brief", is_flag=True, help="Leave out the per-criterion table.")
+def score_cmd(dossiers: tuple[Path, ...], as_json: bool, brief: bool) -> None:
+    """Score DOSSIER.json (one or more) with the rule engine and explain every decision.
+
+    By default prints a readable explanation: points by part and criterion, the decision and the
+    rules that made it, warnings, and what blocks the next star. Exit 2 if a dossier is invalid.
+    """
+    from .evaluate import evaluate
+    from .explain import render
+
+    results, failures = [], []
+    for path in dossiers:
+        try:
+            results.append(evaluate(path))
+        except ValidationFailed as exc:
+            failures.append(exc)
+    if as_json:
+        data = [r.to_dict() for r in results]
+        _print_json(data[0] if len(dossiers) == 1 and data else data)
+    else:
+        for r in results:
+            render(r, out, detail=not brief)
+            out.print()
+    for exc in failures:
+        err.print(f"[bold red]invalid input[/] — {exc}")
+    if failures:
+        sys.exit(EXIT_INVALID)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # internal error: exit 1 with a one-line message, traceback on request
+        err.print(f"[bold red]internal error[/] — {type(exc).__name__}: {exc}")
+        if "--debug" in sys.argv:
+            raise
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""Read criteria packs from disk, validate them, and build the immutable model.
+
+Validation is total (schema + semantic checks, every problem collected) so that `ocop criteria
+validate` can show a province everything wrong with its edited copy in one run; loading for
+scoring refuses invalid data outright.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ..errors import CriteriaInvalid, Issue
+from ..resources import criteria_dir
+from ..schemas import schema_issues
+from ..text import load_json
+from .checks import form_issues, set_issues
+from .model import (STAR_LEVELS, Anomaly, Band, CriteriaSet, Form, FormArrays, Gate, KnockoutDef, KnockoutRef, Node,
+                    Option, Part, Period)
+
+
+class PartialFormWarning(UserWarning):
+    """A form whose points are incomplete in our sources was loaded (it scores on its real maxima)."""
+
+
+_PART_INDEX = {"A": 0, "B": 1, "C": 2}
+_cache: dict[str, CriteriaSet] = {}
+_lock = threading.Lock()
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _node(doc: dict[str, Any], part: str) -> Node:
+    return Node(
+        number=doc["number"], label=doc["label"], gloss=doc["gloss"], max=doc["max"], part=part,
+        notes=tuple(doc.get("notes", ())),
+        knockouts=tuple(KnockoutRef(k["id"], k.get("text")) for k in doc.get("knockouts", ())),
+        applies_when=doc.get("applies_when"),
+        cases=tuple((c["id"], c["label"]) for c in doc.get("cases", ())),
+        options=tuple(Option(o["points"], o["text"], o.get("stars"), o.get("case"), o.get("flag"))
+                      for o in doc.get("options", ())),
+        children=tuple(_node(c, part) for c in doc.get("children", ())),
+    )
+
+
+def _arrays(leaves: tuple[Node, ...], anomalies: tuple[Anomaly, ...]) -> FormArrays:
+    n = len(leaves)
+    top = max((leaf.max for leaf in leaves), default=0)
+    valid = np.zeros((n, top + 1), dtype=bool)
+    doubtful = np.zeros((n, top + 1), dtype=bool)
+    star_min = np.zeros((n, len(STAR_LEVELS)), dtype=np.int16)
+    index = {leaf.number: i for i, leaf in enumerate(leaves)}
+    for i, leaf in enumerate(leaves):
+        for p in leaf.points:
+            valid[i, p] = True
+        for k, stars in enumerate(STAR_LEVELS):
+            star_min[i, k] = leaf.star_minimum(stars) or 0
+    for anomaly in anomalies:
+        if anomaly.criterion in index and anomaly.kind == "suspected_typo":
+            for p in anomaly.points:
+                if p <= top:
+                    doubtful[index[anomaly.criterion], p] = True
+    arrays = FormArrays(
+        valid=valid, star_min=star_min,
+        part_index=np.array([_PART_INDEX[leaf.part] for leaf in leaves], dtype=np.int8),
+        leaf_max=np.array([leaf.max for leaf in leaves], dtype=np.int16),
+        story=np.array([leaf.applies_when == "story_exists" for leaf in leaves], dtype=bool),
+        doubtful=doubtful,
+    )
+    for value in arrays.__dict__.values():
+        value.flags.writeable = False
+    return arrays
+
+
+def build_form(doc: dict[str, Any], file: str | None = None) -> Form:
+    parts = tuple(
+        Part(p["part"], p["label"], p["label_en"], p["max"], tuple(_node(c, p["part"]) for c in p["children"]))
+        for p in doc.get("parts", ())
+    )
+    leaves = tuple(n for part in parts for c in part.children for n in c.walk() if n.is_leaf)
+    prov = doc["provenance"]
+    anomalies = tuple(Anomaly(a["kind"], a["description"], a.get("criterion"), tuple(a.get("points", ())))
+                      for a in prov.get("anomalies", ()))
+    return Form(
+        criteria_set=doc["criteria_set"], slug=doc["slug"], number=doc["number"], code=doc.get("code"),
+        name=doc["name"], name_en=doc["name_en"], status=doc["status"], aliases=tuple(doc.get("aliases", ())),
+        parts=parts, knockouts=tuple(KnockoutRef(k["id"], k.get("text")) for k in doc.get("knockouts", ())),
+        provenance=MappingProxyType(prov), anomalies=anomalies, notes=tuple(doc.get("notes", ())),
+        source_file=file, leaves=leaves, arrays=_arrays(leaves, anomalies),
+    )
+
+
+def _build_set(meta: dict[str, Any], forms: dict[str, Form], folder: Path) -> CriteriaSet:
+    aliases = {alias: f.slug for f in forms.values() for alias in f.aliases}
+    periods = tuple(
+        Period(
+            id=p["id"], start=_day(p["from"]), end=_day(p["to"]), levels=tuple(p["levels"]),
+            prechecks=tuple(p.get("prechecks", ())),
+            recognition=MappingProxyType({k: tuple(v) for k, v in p["recognition"].items()}),
+            gates=tuple(Gate(g["id"], g["from_level"], g["to_level"], g["min_total"], g["tag"], g.get("note"))
+                        for g in p["gates"]),
+            tag=p["tag"], label=p.get("label"), note=p.get("note"),
+        )
+        for p in sorted(meta["periods"], key=lambda p: p["from"])
+    )
+    return CriteriaSet(
+        id=meta["id"], decision=MappingProxyType(meta["decision"]),
+        start=_day(meta["in_force"]["from"]), end=_day(meta["in_force"]["to"]),
+        lapses=_day(meta["in_force"].get("lapses")),
+        parts=MappingProxyType({p["part"]: p["max"] for p in meta["parts"]}),
+        part_labels=MappingProxyType({p["part"]: (p["label"], p["label_en"]) for p in meta["parts"]}),
+        total_max=meta["total_max"],
+        bands=tuple(sorted((Band(b["stars"], b["min"], b["below"], b["label"], b["label_en"], b["tag"])
+                            for b in meta["bands"]), key=lambda b: -b.stars)),
+        certificate_months=meta["certificate_months"], recognised_min_stars=meta["recognised_min_stars"],
+        star_minimums=MappingProxyType(meta["star_minimums"]), periods=periods,
+        knockouts=MappingProxyType({k["id"]: KnockoutDef(k["id"], k["effect"], k["label"], k["label_en"], k["tag"])
+                                    for k in meta["knockouts"]}),
+        classification=tuple(MappingProxyType(r) for r in meta["classification"]),
+        council=MappingProxyType(meta.get("council", {})), provenance=MappingProxyType(meta["provenance"]),
+        forms=MappingProxyType(dict(sorted(forms.items(), key=lambda kv: kv[1].number))),
+        aliases=MappingProxyType(aliases), source_dir=str(folder),
+    )
+
+
+def _read(path: Path, issues: list[Issue]) -> Any:
+    try:
+        return load_json(path)
+    except UnicodeDecodeError as exc:
+        issues.append(Issue(f"not UTF-8 text: {exc.reason}", file=str(path), location=f"byte {exc.start}"))
+    except ValueError as exc:  # json.JSONDecodeError
+        issues.append(Issue(f"not valid JSON: {exc}", file=str(path)))
+    except OSError as exc:
+        issues.append(Issue(f"cannot read: {exc.strerror}", file=str(path)))
+    return None
+
+
+def check_set_folder(folder: Path) -> tuple[list[Issue], dict[str, Any] | None, dict[str, tuple[dict, Path]]]:
+    """Validate one set folder completely; returns (issues, set metadata, {slug: (form doc, path)})."""
+    issues: list[Issue] = []
+    set_file = folder / "set.json"
+    meta = _read(set_file, issues) if set_file.exists() else None
+    if not set_file.exists():
+        issues.append(Issue("set.json is missing", file=str(set_file)))
+    elif meta is not None:
+        schema = schema_issues(meta, "set", str(set_file))
+        issues += schema
+        if schema:
+            meta = None
+    docs: dict[str, tuple[dict, Path]] = {}
+    form_files = sorted((folder / "forms").glob("*.json"))
+    if not form_files:
+        issues.append(Issue("no form files found", file=str(folder / "forms"), allowed="forms/NN-<slug>.json"))
+    for path in form_files:
+        doc = _read(path, issues)
+        if doc is None:
+            continue
+        schema = schema_issues(doc, "form", str(path))
+        issues += schema
+        if schema:
+            continue
+        issues += form_issues(doc, str(path), meta)
+        if doc["slug"] in docs:
+            issues.append(Issue("two forms have the same slug", file=str(path), location="slug", value=doc["slug"],
+                                allowed=f"unique slugs (also used by {docs[doc['slug']][1].name})"))
+        docs[doc["slug"]] = (doc, path)
+    slugs = set(docs)
+    for doc, path in docs.values():
+        for alias in doc.get("aliases", ()):
+            if alias in slugs:
+                issues.append(Issue("alias collides with another form's slug", file=str(path), location="aliases",
+                                    value=alias))
+    if meta is not None:
+        if meta["id"] != folder.name:
+            issues.append(Issue("set id must match its folder name", file=str(set_file), location="id",
+                                value=meta["id"], allowed=repr(folder.name)))
+        issues += set_issues(meta, str(set_file), slugs)
+    return issues, meta, docs
+
+
+def load_set_from(folder: str | Path) -> CriteriaSet:
+    """Load and validate a set folder (a shipped one or a province's edited copy)."""
+    folder = Path(folder)
+    issues, meta, docs = check_set_folder(folder)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors or meta is None:
+        raise CriteriaInvalid(errors, subject=f"criteria set at {folder}")
+    forms = {slug: build_form(doc, str(path)) for slug, (doc, path) in docs.items()}
+    return _build_set(meta, forms, folder)
+
+
+def available_sets(root: str | Path | None = None) -> list[str]:
+    base = Path(root) if root else criteria_dir()
+    return sorted(p.parent.name for p in base.glob("*/set.json"))
+
+
+def load_set(set_id: str) -> CriteriaSet:
+    """The shipped set `set_id`, loaded once per process."""
+    root = criteria_dir()
+    with _lock:
+        key = f"{root}::{set_id}"
+        if key not in _cache:
+            if set_id not in available_sets(root):
+                raise KeyError(set_id)
+            _cache[key] = load_set_from(root / set_id)
+        return _cache[key]
+
+
+def load_all() -> dict[str, CriteriaSet]:
+    return {sid: load_set(sid) for sid in available_sets()}
+
+
+def in_force(day: date | str) -> CriteriaSet:
+    """The criteria set in force on an evaluation date (boundary days inclusive)."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    for cs in load_all().values():
+        if cs.in_force_on(day):
+            return cs
+    raise LookupError(f"no criteria set is in force on {day.isoformat()}")
+
+
+def get_form(cs: CriteriaSet, slug: str, *, for_scoring: bool = True) -> Form:
+    """The form, warning if it is partial; refusing a missing form when it is wanted for scoring."""
+    from ..errors import FormUnavailable
+
+    form = cs.form(slug)
+    if for_scoring and form.status == "missing":
+        raise FormUnavailable(f"{cs.id}/{form.slug}: this form is missing from our sources and cannot be used "
+                              "for scoring (biểu mẫu chưa có trong nguồn)")
+    if for_scoring and form.status == "partial":
+        warnings.warn(f"{cs.id}/{form.slug} is partial in our sources: it scores on its real maximum {form.max}",
+                      PartialFormWarning, stacklevel=2)
+    return form
+
+
+def validate_path(path: str | Path | None = None) -> list[Issue]:
+    """Every issue in a criteria root, a set folder or a single form file."""
+    target = Path(path) if path else criteria_dir()
+    if not target.exists():
+        return [Issue("path does not exist", file=str(target))]
+    if target.is_file():
+        issues: list[Issue] = []
+        doc = _read(target, issues)
+        if doc is None:
+            return issues
+        schema = schema_issues(doc, "form", str(target))
+        if schema:
+            return schema
+        set_file = target.parent.parent / "set.json"
+        meta = load_json(set_file) if set_file.exists() else None
+        if meta is not None and schema_issues(meta, "set"):
+            meta = None
+        return form_issues(doc, str(target), meta)
+    if (target / "set.json").exists() or (target / "forms").is_dir():
+        return check_set_folder(target)[0]
+    folders = sorted(p for p in target.iterdir() if p.is_dir() and p.name != "schema")
+    if not folders:
+        return [Issue("no criteria set folders found", file=str(target), allowed="<set>/set.json + <set>/forms/*.json")]
+    issues = []
+    for folder in folders:
+        issues += check_set_folder(folder)[0]
+    return issues

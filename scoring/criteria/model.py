@@ -1,0 +1,256 @@
+"""The immutable in-memory model of a criteria set and its forms.
+
+Both executors (the rule engine for one dossier, the vectorized scorer for a table) read this one
+model, so the numpy lookup arrays the batch path needs are built here, once per form, at load time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+PARTS = ("A", "B", "C")
+STAR_LEVELS = (3, 4, 5)  # levels that can carry per-star minimum marks on options
+
+
+@dataclass(frozen=True)
+class Option:
+    points: int
+    text: str
+    stars: int | None = None
+    case: str | None = None
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
+class KnockoutRef:
+    id: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A heading (children) or a scored criterion (options); see criteria/README.md."""
+
+    number: str
+    label: str
+    gloss: str
+    max: int
+    part: str
+    notes: tuple[str, ...] = ()
+    knockouts: tuple[KnockoutRef, ...] = ()
+    applies_when: str | None = None
+    cases: tuple[tuple[str, str], ...] = ()
+    options: tuple[Option, ...] = ()
+    children: tuple["Node", ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        """The distinct points a member may give, ascending."""
+        return tuple(sorted({o.points for o in self.options}))
+
+    def star_minimum(self, stars: int) -> int | None:
+        """Points this criterion needs for `stars` (the lowest option marked at exactly that level)."""
+        marked = [o.points for o in self.options if o.stars == stars]
+        return min(marked) if marked else None
+
+    def walk(self) -> Iterator["Node"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    kind: str
+    description: str
+    criterion: str | None = None
+    points: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    part: str
+    label: str
+    label_en: str
+    max: int
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class FormArrays:
+    """Lookup arrays for vectorized scoring, indexed by leaf position (`Form.leaves` order).
+
+    - valid[i, p]: True if p points is an option of leaf i (p in 0..max_points)
+    - star_min[i, k]: points leaf i needs for star STAR_LEVELS[k] (0 = no requirement)
+    - part_index[i]: 0/1/2 for Part A/B/C
+    - story[i]: leaf applies only when a story exists
+    - doubtful[i, p]: p on leaf i is a value flagged in provenance (warn when used)
+    """
+
+    valid: np.ndarray
+    star_min: np.ndarray
+    part_index: np.ndarray
+    leaf_max: np.ndarray
+    story: np.ndarray
+    doubtful: np.ndarray
+
+
+@dataclass(frozen=True)
+class Form:
+    criteria_set: str
+    slug: str
+    number: int
+    code: str | None
+    name: str
+    name_en: str
+    status: str
+    aliases: tuple[str, ...]
+    parts: tuple[Part, ...]
+    knockouts: tuple[KnockoutRef, ...]
+    provenance: Mapping[str, Any]
+    anomalies: tuple[Anomaly, ...]
+    notes: tuple[str, ...] = ()
+    source_file: str | None = None
+    leaves: tuple[Node, ...] = field(default=())
+    arrays: FormArrays | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def max(self) -> int:
+        return sum(p.max for p in self.parts)
+
+    @property
+    def part_max(self) -> dict[str, int]:
+        return {p.part: p.max for p in self.parts}
+
+    @property
+    def leaf_numbers(self) -> tuple[str, ...]:
+        return tuple(leaf.number for leaf in self.leaves)
+
+    def leaf(self, number: str) -> Node:
+        for leaf in self.leaves:
+            if leaf.number == number:
+                return leaf
+        raise KeyError(number)
+
+    def nodes(self) -> Iterator[Node]:
+        for part in self.parts:
+            for child in part.children:
+                yield from child.walk()
+
+    def knockout_ids(self) -> set[str]:
+        ids = {k.id for k in self.knockouts}
+        for node in self.nodes():
+            ids |= {k.id for k in node.knockouts}
+        return ids
+
+    @property
+    def scorable(self) -> bool:
+        return self.status != "missing"
+
+
+@dataclass(frozen=True)
+class Band:
+    stars: int
+    min: float
+    below: float | None
+    label: str
+    label_en: str
+    tag: str
+
+    def contains(self, total: float) -> bool:
+        return total >= self.min and (self.below is None or total < self.below)
+
+
+@dataclass(frozen=True)
+class Gate:
+    id: str
+    from_level: str
+    to_level: str
+    min_total: float
+    tag: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    start: date
+    end: date | None
+    levels: tuple[str, ...]
+    prechecks: tuple[str, ...]
+    recognition: Mapping[str, tuple[int, ...]]
+    gates: tuple[Gate, ...]
+    tag: str
+    label: str | None = None
+    note: str | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class KnockoutDef:
+    id: str
+    effect: str  # "disqualify" | "stop_evaluation"
+    label: str
+    label_en: str
+    tag: str
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    id: str
+    decision: Mapping[str, Any]
+    start: date
+    end: date | None
+    lapses: date | None
+    parts: Mapping[str, int]
+    part_labels: Mapping[str, tuple[str, str]]
+    total_max: int
+    bands: tuple[Band, ...]
+    certificate_months: int
+    recognised_min_stars: int
+    star_minimums: Mapping[str, Any]
+    periods: tuple[Period, ...]
+    knockouts: Mapping[str, KnockoutDef]
+    classification: tuple[Mapping[str, Any], ...]
+    council: Mapping[str, Any]
+    provenance: Mapping[str, Any]
+    forms: Mapping[str, Form]
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    source_dir: str | None = None
+
+    def form(self, slug: str) -> Form:
+        """The form for a slug or one of its aliases (KeyError if unknown)."""
+        return self.forms[self.aliases.get(slug, slug)]
+
+    def has_form(self, slug: str) -> bool:
+        return slug in self.forms or slug in self.aliases
+
+    def period_on(self, day: date) -> Period | None:
+        for period in self.periods:
+            if period.covers(day):
+                return period
+        return None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def accepts(self, day: date) -> bool:
+        """In force, or within the transition after it (files lodged earlier finish under it)."""
+        last = self.lapses or self.end
+        return self.start <= day and (last is None or day <= last)
+
+    def band_for(self, total: float) -> Band:
+        for band in self.bands:
+            if band.contains(total):
+                return band
+        raise ValueError(f"total {total} is outside every band of {self.id}")

@@ -1,0 +1,175 @@
+"""Dossier validation: from user JSON to a checked `Dossier`, or every problem with it.
+
+A council secretary fixes a dossier from these messages, so each names the field
+(`sheets[1].scores.6.2`), the value and what is allowed; all problems are reported at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import criteria as crit
+from .criteria.model import CriteriaSet, Form, Period
+from .errors import DossierInvalid, FormUnavailable, Issue
+from .schemas import schema_issues
+from .text import load_json, nfc_deep
+
+MISSING = -1  # a criterion not scored (not applicable, or after a knock-out stopped the evaluation)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """A validated dossier, ready for either executor."""
+
+    dossier_id: str
+    criteria_set: CriteriaSet
+    form: Form
+    period: Period
+    level: str
+    evaluated_on: date
+    members: tuple[str, ...]
+    points: np.ndarray  # int16 [members, leaves]; MISSING where not scored
+    applicable: np.ndarray  # bool [leaves]
+    findings: tuple[str, ...] = ()
+    story_exists: bool | None = None
+    product: Mapping[str, Any] = field(default_factory=dict)
+    transition: bool = False
+    source: str | None = None
+
+
+def _choose_set(data: Mapping[str, Any], day: date | None, issues: list[Issue], file: str | None) -> CriteriaSet | None:
+    ids = crit.available_sets()
+    set_id = data.get("criteria_set")
+    if set_id is not None:
+        if set_id not in ids:
+            issues.append(Issue("unknown criteria set", file, "criteria_set", set_id, ", ".join(ids)))
+            return None
+        cs = crit.load_set(set_id)
+        if day is not None and not cs.accepts(day):
+            last = cs.lapses or cs.end
+            issues.append(Issue(f"evaluation date is outside the dates {set_id} applies to", file, "evaluated_on",
+                                day.isoformat(), f"{cs.start.isoformat()} … {last.isoformat() if last else 'today'}"))
+            return None
+        return cs
+    if day is None:
+        return None
+    try:
+        return crit.in_force(day)
+    except LookupError:
+        spans = [f"{s}: {c.start.isoformat()} … {(c.end.isoformat() if c.end else 'today')}"
+                 for s, c in crit.load_all().items()]
+        issues.append(Issue("no criteria set is in force on the evaluation date", file, "evaluated_on",
+                            day.isoformat(), "; ".join(spans)))
+        return None
+
+
+def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = None) -> Dossier:
+    """Validate a dossier (dict, or path to a JSON file) and return it ready for scoring."""
+    if isinstance(data, (str, Path)):
+        file = str(data)
+        try:
+            data = load_json(data)
+        except (OSError, ValueError) as exc:
+            raise DossierInvalid([Issue(f"cannot read dossier: {exc}", file)], subject=file) from None
+    data = nfc_deep(dict(data))
+    subject = file or f"dossier {data.get('dossier_id', '?')}"
+    issues = schema_issues(data, "dossier", file)
+    if issues:
+        raise DossierInvalid(issues, subject=subject)
+
+    try:
+        day = date.fromisoformat(data["evaluated_on"])
+    except ValueError:
+        raise DossierInvalid([Issue("not a calendar date", file, "evaluated_on", data["evaluated_on"], "YYYY-MM-DD")],
+                             subject=subject) from None
+    cs = _choose_set(data, day, issues, file)
+    if cs is None:
+        raise DossierInvalid(issues, subject=subject)
+
+    if not cs.has_form(data["form"]):
+        issues.append(Issue(f"unknown form for {cs.id}", file, "form", data["form"],
+                            f"a slug from `ocop criteria list --set {cs.id}`"))
+        raise DossierInvalid(issues, subject=subject)
+    form = cs.form(data["form"])
+    if form.status == "missing":
+        raise DossierInvalid([Issue("this form is missing from our sources and cannot be scored", file, "form",
+                                    form.slug, "a form whose status is complete or partial")], subject=subject)
+
+    period = cs.period_on(day)
+    level = data["level"]
+    if period is None:
+        issues.append(Issue(f"no process period of {cs.id} covers the evaluation date", file, "evaluated_on",
+                            day.isoformat(), ", ".join(f"{p.start}…{p.end or ''}" for p in cs.periods)))
+    elif level not in period.levels:
+        issues.append(Issue(f"no council scores at this level in period {period.id} of {cs.id}", file, "level", level,
+                            ", ".join(period.levels)))
+
+    known_findings = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or []
+                                          if r.get("finding")}
+    findings = tuple(data.get("findings", ()))
+    for i, fid in enumerate(findings):
+        if fid not in known_findings:
+            issues.append(Issue(f"unknown finding for {cs.id}", file, f"findings[{i}]", fid,
+                                ", ".join(sorted(known_findings))))
+    knocked = any(f in cs.knockouts for f in findings)
+
+    sheets = data.get("sheets") or [{"member": "M1", "scores": data.get("scores", {})}]
+    members = [s["member"] for s in sheets]
+    for i, m in enumerate(members):
+        if members.index(m) != i:
+            issues.append(Issue("duplicate member", file, f"sheets[{i}].member", m, "each member once"))
+
+    leaves = form.leaves
+    index = {leaf.number: i for i, leaf in enumerate(leaves)}
+    points = np.full((len(sheets), len(leaves)), MISSING, dtype=np.int16)
+    story = data.get("story_exists")
+    for si, sheet in enumerate(sheets):
+        where = f"sheets[{si}].scores" if "sheets" in data else "scores"
+        for number, value in sheet["scores"].items():
+            if number not in index:
+                issues.append(Issue(f"criterion {number} is not on form {form.slug} ({cs.id})", file,
+                                    f"{where}.{number}", value, "criterion numbers: " + ", ".join(index)))
+                continue
+            leaf = leaves[index[number]]
+            if value is None:
+                continue
+            if value not in leaf.points:
+                issues.append(Issue(f"{value} is not an option of criterion {number} ({leaf.label})", file,
+                                    f"{where}.{number}", value, ", ".join(map(str, leaf.points))))
+                continue
+            if leaf.applies_when == "story_exists" and story is False:
+                issues.append(Issue(f"criterion {number} applies only when a story exists, and story_exists is false",
+                                    file, f"{where}.{number}", value, "null"))
+                continue
+            points[si, index[number]] = value
+
+    applicable = np.ones(len(leaves), dtype=bool)
+    for li, leaf in enumerate(leaves):
+        scored = points[:, li] != MISSING
+        if leaf.applies_when == "story_exists":
+            applies = bool(story) if story is not None else bool(scored.any())
+            applicable[li] = applies
+            if not applies:
+                continue
+        if knocked:
+            continue  # the evaluation may have stopped: criteria left out score 0
+        for si in np.flatnonzero(~scored):
+            where = f"sheets[{si}].scores" if "sheets" in data else "scores"
+            cond = " (it applies: story_exists is true or another member scored it)" if leaf.applies_when else ""
+            issues.append(Issue(f"criterion {leaf.number} ({leaf.label}) is left out{cond}", file,
+                                f"{where}.{leaf.number}", None,
+                                "one of " + ", ".join(map(str, leaf.points))
+                                + ("" if leaf.applies_when else "; only criteria that apply conditionally may be null")))
+    if issues:
+        raise DossierInvalid(issues, subject=subject)
+    points.flags.writeable = False
+    applicable.flags.writeable = False
+    return Dossier(
+        dossier_id=data["dossier_id"], criteria_set=cs, form=form, period=period, level=level, evaluated_on=day,
+        members=tuple(members), points=points, applicable=applicable, findings=findings, story_exists=story,
+        product=dict(data.get("product", {})), transition=not cs.in_force_on(day), source=file,
+    )

@@ -1,0 +1,114 @@
+"""The vectorized executor: the same concrete rules, compiled to numpy masks over fact columns.
+
+Facts of a stage are a table (dict of equal-length arrays) whose rows belong to dossiers
+(`owner`); each rule becomes a boolean mask and its effects are applied with the semantics of
+`effects.py` — set-once values must agree, caps take the minimum, knock-outs any — so that the
+batch path cannot drift from the rule engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import EngineError
+from ..rules.spec import FieldRef, Rule
+from .effects import SET_ONCE
+
+_CMP = {
+    "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+}
+
+
+def condition_mask(table: Mapping[str, np.ndarray], fld: str, op: str, value: Any, n: int) -> np.ndarray:
+    if fld not in table:
+        return np.zeros(n, dtype=bool)  # a fact without the field never matches (as in durable-rules)
+    col = table[fld]
+    if op in ("in", "not in"):
+        hit = np.isin(col, np.asarray(list(value), dtype=col.dtype if col.dtype != object else object))
+        return hit if op == "in" else ~hit
+    rhs = table[value.field] if isinstance(value, FieldRef) else value
+    if col.dtype == object or (isinstance(rhs, np.ndarray) and rhs.dtype == object):
+        return np.asarray(_CMP[op](col, rhs), dtype=bool)
+    return _CMP[op](col, rhs)
+
+
+def rule_mask(rule: Rule, table: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    m = np.ones(n, dtype=bool)
+    if rule.never:
+        return np.zeros(n, dtype=bool)
+    for c in rule.conditions:
+        m &= condition_mask(table, c.field, c.op, c.value, n)
+    return m
+
+
+@dataclass
+class VecDecisions:
+    """Decisions for n dossiers, filled stage by stage."""
+
+    n: int
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    assigned: dict[str, np.ndarray] = field(default_factory=dict)
+    cap: np.ndarray = None  # type: ignore[assignment]
+    knocked_out: np.ndarray = None  # type: ignore[assignment]
+    # (rule, owner indices, fact row indices) for list effects, turned into per-dossier lists later
+    knockouts: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
+    unmet: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
+    warnings: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
+    fired: list[tuple[Rule, np.ndarray]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.cap = np.full(self.n, 5, dtype=np.int16)
+        self.knocked_out = np.zeros(self.n, dtype=bool)
+        for key in SET_ONCE:
+            self.values[key] = np.full(self.n, None, dtype=object)
+            self.assigned[key] = np.zeros(self.n, dtype=bool)
+
+
+def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarray], owner: np.ndarray,
+              dec: VecDecisions, stage_tables: dict[str, tuple[Mapping[str, np.ndarray], np.ndarray]] | None = None
+              ) -> None:
+    """Apply every rule of `stage` to the fact rows in `table` (row i belongs to dossier owner[i])."""
+    n = len(owner)
+    if stage_tables is not None:
+        stage_tables[stage] = (table, owner)
+    if n == 0:
+        return
+    for rule in rules:
+        if rule.stage != stage:
+            continue
+        m = rule_mask(rule, table, n)
+        if not m.any():
+            continue
+        rows = np.flatnonzero(m)
+        who = owner[rows]
+        dec.fired.append((rule, who))
+        for key, raw in rule.effects.items():
+            if isinstance(raw, str) and raw.startswith("@"):
+                val = table[raw[1:]][rows]
+            else:
+                val = raw
+            if key in SET_ONCE:
+                vals = np.asarray(val, dtype=object) if np.ndim(val) else np.full(len(who), val, dtype=object)
+                prior = dec.assigned[key][who]
+                clash = prior & (dec.values[key][who] != vals)
+                if clash.any():
+                    raise EngineError(f"rules disagree on {key} (rule {rule.id}); the rule files overlap")
+                dec.values[key][who] = vals
+                dec.assigned[key][who] = True
+            elif key == "cap":
+                np.minimum.at(dec.cap, who, np.asarray(val, dtype=np.int16))
+            elif key == "knocked_out":
+                if val:
+                    dec.knocked_out[who] = True
+            elif key == "knockout":
+                dec.knockouts.append((rule, who, rows))
+            elif key == "unmet_minimum":
+                dec.unmet.append((rule, who, rows))
+            elif key == "warning":
+                dec.warnings.append((rule, who, rows))
+            elif key == "note":
+                pass
+            else:  # pragma: no cover
+                raise EngineError(f"rule {rule.id}: unknown effect {key}")

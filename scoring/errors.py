@@ -1,0 +1,70 @@
+"""Errors as data: every problem found in user input or data files is an `Issue`.
+
+Councils fix their spreadsheets from these messages, so each issue names where (file, row or field),
+what was found and what is allowed; an exception carries the full list so that a batch can write
+all of them to its rejects file instead of stopping at the first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, located precisely enough for a person to find and fix it."""
+
+    message: str
+    file: str | None = None
+    location: str | None = None  # JSON path ("parts[0].children[2]"), field ("sheets[1].scores.6.2") or row
+    value: Any = None
+    allowed: str | None = None
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        where = ": ".join(p for p in (self.file, self.location) if p)
+        text = f"{where}: {self.message}" if where else self.message
+        if self.value is not None:
+            text += f" (got {self.value!r})"
+        if self.allowed:
+            text += f"; allowed: {self.allowed}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class OcopError(Exception):
+    """Base class of the library's errors."""
+
+
+@dataclass
+class ValidationFailed(OcopError):
+    """Input (a dossier, a criteria file, a table row) did not validate; `issues` lists why."""
+
+    issues: list[Issue] = field(default_factory=list)
+    subject: str = "input"
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [f"{self.subject} is invalid ({len(self.issues)} problem{'s' if len(self.issues) != 1 else ''}):"]
+        lines += [f"  - {issue}" for issue in self.issues]
+        return "\n".join(lines)
+
+
+class CriteriaInvalid(ValidationFailed):
+    """A criteria pack (shipped or edited by a province) breaks the schema or a semantic check."""
+
+
+class DossierInvalid(ValidationFailed):
+    """A dossier cannot be scored as given."""
+
+
+class FormUnavailable(OcopError):
+    """The form exists in the classification but our sources do not have it (status missing)."""
+
+
+class EngineError(OcopError):
+    """The rule engine failed internally (an exception raised inside a rule action, a lost session)."""

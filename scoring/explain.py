@@ -1,0 +1,105 @@
+"""Human-readable explanation of a Result, for a council secretary (bilingual)."""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+
+from .result import Result
+
+STATUS = {
+    "recognised": "công nhận / recognised",
+    "not_recognised": "chưa công nhận / not recognised",
+    "disqualified": "bị loại / disqualified",
+}
+
+
+def _stars(n: int) -> str:
+    return "★" * n + "☆" * (5 - n) if n else "—"
+
+
+def render(result: Result, console: Console, *, lang: str = "both", detail: bool = True) -> None:
+    r = result
+    product = r.product.get("name") or ""
+    head = (f"[bold]{r.dossier_id}[/] {product}\n"
+            f"{r.criteria_set} · {r.form_name} ({r.form}) · cấp/level {r.level} · {r.evaluated_on} · "
+            f"kỳ/period {r.period} · {len(r.members)} thành viên/members")
+    console.print(Panel(head, expand=False))
+
+    parts = Table(title="Điểm theo phần / Points by part (mean of members)", box=None, header_style="bold")
+    for col in ("Phần/Part", "điểm/mean", "tối đa/max"):
+        parts.add_column(col, justify="right" if col != "Phần/Part" else "left")
+    for p in "ABC":
+        parts.add_row(p, f"{r.parts[p]:.2f}", str(r.part_max.get(p, "")))
+    parts.add_row("[bold]Tổng/Total[/]", f"[bold]{r.total:.2f}[/]", str(r.max_total))
+    console.print(parts)
+    console.print("Tổng điểm của từng thành viên / member totals: "
+                  + ", ".join(f"{m} {t:g}" for m, t in r.member_totals.items()))
+
+    if detail:
+        crit = Table(title="Tiêu chí / Criteria", box=None, header_style="bold")
+        crit.add_column("no.")
+        crit.add_column("tiêu chí / criterion", overflow="fold", max_width=60)
+        for m in r.members:
+            crit.add_column(m, justify="right")
+        crit.add_column("TB/mean", justify="right")
+        crit.add_column("max", justify="right")
+        for c in r.criteria:
+            label = f"{c['label']} — [italic]{c['gloss']}[/]"
+            if c.get("note"):
+                label += f" [dim]({c['note']})[/]"
+            cells = ["–" if c["points"][m] is None else str(c["points"][m]) for m in r.members]
+            crit.add_row(c["id"], label, *cells, f"{c['mean']:.2f}", str(c["max"]))
+        console.print(crit)
+
+    decision = (f"Hạng theo điểm / band: {_stars(r.band_stars)} ({r.band_stars})   "
+                f"Kết quả / stars: [bold]{_stars(r.stars)} ({r.stars})[/]\n"
+                f"Trạng thái / status: [bold]{STATUS[r.status]}[/]"
+                + (f" — bởi cấp / by {r.recognised_by}" if r.recognised_by else "")
+                + (f"\nChuyển lên cấp / escalate to: [bold]{r.escalate_to}[/]" if r.escalate_to else
+                   "\nKhông chuyển cấp / not escalated"))
+    console.print(Panel(decision, title="Quyết định / Decision", expand=False))
+
+    console.print("[bold]Vì sao / Why[/] (mỗi quy tắc đã áp dụng / every rule that fired):")
+    for t in r.trace:
+        if t["rule"].startswith("minimum.met") and not detail:
+            continue
+        console.print(f"  [cyan]{t['rule']}[/]: {t['vi']}" + (f"\n      [dim]{t['en']}[/]" if lang == "both" else ""))
+    if r.unmet_minimums:
+        console.print("[bold]Yêu cầu tối thiểu chưa đạt / unmet minimums:[/]")
+        for u in r.unmet_minimums:
+            console.print(f"  - {u['stars']}★: {u['requirement']}" + (f" (TB/mean {u['mean']:.2f})" if u.get("mean") is not None else ""))
+    if r.warnings:
+        console.print("[bold yellow]Cảnh báo / Warnings:[/]")
+        for w in r.warnings:
+            console.print(f"  [yellow]![/] {w['vi']}\n      [dim]{w['en']}[/]")
+    _render_next(r.next_star, console)
+
+
+def _render_next(ns: dict[str, Any] | None, console: Console) -> None:
+    if not ns:
+        return
+    if ns.get("blocked_by") == "knockouts":
+        console.print(f"[bold]Điều gì chặn hạng sao tiếp theo / What blocks the next star:[/] {ns['vi']} / {ns['en']}")
+        return
+    lines = [f"[bold]Để đạt {ns['stars']} sao / To reach {ns['stars']} stars:[/]"]
+    if ns["points_needed"] > 0:
+        lines.append(f"  - cần thêm {ns['points_needed']:.2f} điểm (ngưỡng {ns['band_min']:g}) / "
+                     f"{ns['points_needed']:.2f} more points needed (band starts at {ns['band_min']:g})")
+    for m in ns.get("minimums", []):
+        lines.append(f"  - tiêu chí {m['criterion']} {m['label']}: TB/mean {m['mean']:.2f} < {m['need']} "
+                     f"(tối thiểu {m['stars']}★ / {m['stars']}★ minimum)")
+    plan = ns.get("plan")
+    if plan:
+        if plan.get("feasible"):
+            lines.append(f"  Phương án rẻ nhất / cheapest plan (cost {plan['cost']:g}):")
+            for u in plan["upgrades"]:
+                lines.append(f"    · {u['criterion']}: {u['from_points']} → {u['to_points']}"
+                             + (f" ({u['label']})" if u.get("label") else "") + f" — {u['cost']:g}")
+        else:
+            lines.append(f"  Không khả thi / infeasible: {plan.get('reason')}")
+    if len(lines) == 1:
+        lines.append("  (không có / nothing)")
+    console.print("\n".join(lines))

@@ -1,0 +1,99 @@
+"""The council's arithmetic and the facts the rules decide on.
+
+Arithmetic (means of members' points) is not a decision, so it is plain numpy here; every
+decision (band, caps, knock-outs, recognition, escalation, warnings) is taken by the rules from
+the facts built below. The batch scorer builds the same facts as columns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .criteria.model import STAR_LEVELS
+from .dossier import MISSING, Dossier
+from .rules.params import MARKS
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    member_totals: np.ndarray  # float [members]
+    criterion_means: np.ndarray  # float [leaves]
+    part_means: dict[str, float]
+    total: float
+    spread: float
+
+
+def aggregate(d: Dossier) -> Aggregates:
+    pts = np.where(d.points == MISSING, 0, d.points).astype(np.float64)
+    member_totals = pts.sum(axis=1)
+    means = pts.mean(axis=0)
+    part_index = d.form.arrays.part_index
+    per_part = {p: float(pts[:, part_index == i].sum(axis=1).mean()) for i, p in enumerate("ABC")}
+    return Aggregates(
+        member_totals=member_totals, criterion_means=means, part_means=per_part,
+        total=float(member_totals.mean()), spread=float(member_totals.max() - member_totals.min()),
+    )
+
+
+def doubtful_criteria(d: Dossier) -> list[str]:
+    """Criteria whose given points are a value flagged as a suspected misprint."""
+    doubtful = d.form.arrays.doubtful
+    out = []
+    for li, leaf in enumerate(d.form.leaves):
+        col = d.points[:, li]
+        if any(p != MISSING and p < doubtful.shape[1] and doubtful[li, p] for p in col):
+            out.append(leaf.number)
+    return out
+
+
+def minimums_gap(d: Dossier) -> bool:
+    sm = d.criteria_set.star_minimums
+    if sm.get("mechanism") != "findings":
+        return False
+    start = sm.get("from")
+    if start and d.evaluated_on.isoformat() < start:
+        return False
+    return any(r.get("tag") == "GAP" for r in sm.get("requirements", []) or [])
+
+
+def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
+    """Facts per stage (award and outcome facts are built from the earlier stages' decisions)."""
+    cs, form = d.criteria_set, d.form
+    doubtful = doubtful_criteria(d)
+    facts: dict[str, list[dict[str, Any]]] = {
+        "form": [{
+            "form": form.slug, "status": form.status, "provenance": form.provenance.get("tag", "GAP"),
+            "uses_doubtful": bool(doubtful), "doubtful": ", ".join(doubtful), "transition": d.transition,
+            "minimums_gap": minimums_gap(d), "criteria_set": cs.id, "evaluated_on": d.evaluated_on.isoformat(),
+            "max_total": form.max, "set_max": cs.total_max,
+        }],
+        "criterion": [
+            {"criterion": leaf.number, "applies_when": leaf.applies_when, "applicable": False}
+            for li, leaf in enumerate(form.leaves) if not d.applicable[li]
+        ],
+        "score": [{"total": agg.total, "spread": agg.spread, "level": d.level, "members": len(d.members)}],
+        "minimum": [],
+        "finding": [],
+    }
+    if cs.star_minimums.get("mechanism") == "option_marks":
+        star_min = form.arrays.star_min
+        for li, leaf in enumerate(form.leaves):
+            if not d.applicable[li]:
+                continue
+            for k, stars in enumerate(STAR_LEVELS):
+                need = int(star_min[li, k])
+                if need:
+                    facts["minimum"].append({"criterion": leaf.number, "stars": stars, "need": need,
+                                             "mean": float(agg.criterion_means[li]), "marks": MARKS[stars]})
+    requirements = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    for fid in d.findings:
+        if fid in cs.knockouts:
+            k = cs.knockouts[fid]
+            facts["finding"].append({"id": fid, "effect": k.effect, "label": k.label, "label_en": k.label_en})
+        else:
+            r = requirements[fid]
+            facts["finding"].append({"id": fid, "effect": "minimum", "stars": r["stars"], "label": r["text"],
+                                     "label_en": r.get("text_en", r["text"])})
+    return facts

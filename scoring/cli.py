@@ -233,12 +233,19 @@ def score_cmd(dossiers: tuple[Path, ...], as_json: bool, brief: bool) -> None:
     from .evaluate import evaluate
     from .explain import render
 
+    from .whatif import upgrade_plan
+
     results, failures = [], []
     for path in dossiers:
         try:
-            results.append(evaluate(path))
+            result = evaluate(path)
         except ValidationFailed as exc:
             failures.append(exc)
+            continue
+        ns = result.next_star
+        if ns and ns.get("stars"):  # what blocks the next star: the cheapest plan to it
+            ns["plan"] = upgrade_plan(result, ns["stars"]).as_dict(with_result=False)
+        results.append(result)
     if as_json:
         data = [r.to_dict() for r in results]
         _print_json(data[0] if len(dossiers) == 1 and data else data)
@@ -250,6 +257,158 @@ def score_cmd(dossiers: tuple[Path, ...], as_json: bool, brief: bool) -> None:
         err.print(f"[bold red]invalid input[/] — {exc}")
     if failures:
         sys.exit(EXIT_INVALID)
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def _summary(results, rejects) -> dict[str, Any]:
+    def counts(col: str) -> dict[str, int]:
+        if not len(results):
+            return {}
+        return {str(k): int(v) for k, v in results[col].fillna("—").value_counts().sort_index().items()}
+
+    return {"dossiers": len(results) + len(rejects), "scored": len(results), "rejected": len(rejects),
+            "stars": counts("stars"), "status": counts("status"), "escalate_to": counts("escalate_to")}
+
+
+@cli.command("batch")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Results file: .csv, .xlsx or .parquet (written atomically).")
+@click.option("--rejects", "rejects_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Rejects file (default: OUTPUT with '.rejects' before the suffix).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json: bool, progress: bool | None) -> None:
+    """Score a whole table of member sheets (INPUT: .csv, .xlsx, .parquet or .jsonl; wide or long).
+
+    Every dossier is either scored (OUTPUT, with ranks within criteria set × form, province and
+    district) or rejected with the reason (rejects file): scored + rejected = dossiers in INPUT.
+    """
+    from .batch import evaluate_batch, read_table, write_table
+
+    frame = read_table(input_path)
+    show = sys.stderr.isatty() if progress is None else progress
+    results, rejects = evaluate_batch(frame, progress=show, source=str(input_path))
+    rejects_path = rejects_path or output.with_name(output.stem + ".rejects" + output.suffix)
+    write_table(results, output)
+    write_table(rejects, rejects_path)
+    summary = _summary(results, rejects)
+    summary.update({"output": str(output), "rejects": str(rejects_path)})
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(f"[bold]{summary['dossiers']}[/] hồ sơ / dossiers: [green]{summary['scored']} scored[/], "
+              f"[red]{summary['rejected']} rejected[/]")
+    out.print("  sao / stars: " + ", ".join(f"{k}★ {v}" for k, v in summary["stars"].items()))
+    out.print("  trạng thái / status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
+    out.print("  chuyển cấp / escalate to: " + ", ".join(f"{k} {v}" for k, v in summary["escalate_to"].items()))
+    out.print(f"  → {output}\n  → {rejects_path}")
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+def _costs(path: Path | None, default_step_cost: float | None):
+    from .whatif import CostModel, load_costs
+
+    if path is None:
+        return CostModel()
+    return load_costs(path, default_step_cost=default_step_cost)
+
+
+@cli.command("whatif")
+@click.argument("dossier", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--target-stars", required=True, type=click.IntRange(1, 5), help="Stars to reach (1-5).")
+@click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Cost table (CSV/JSON: form, criterion, from_points, to_points, cost, label).")
+@click.option("--default-step-cost", type=float, help="With --costs: price of a step the table does not price.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (with the Result after it) as JSON.")
+def whatif_cmd(dossier: Path, target_stars: int, costs_path: Path | None, default_step_cost: float | None,
+               as_json: bool) -> None:
+    """The cheapest criterion upgrades for DOSSIER to reach --target-stars (exact, not greedy)."""
+    from .whatif import upgrade_plan
+
+    p = upgrade_plan(dossier, target_stars, _costs(costs_path, default_step_cost))
+    if as_json:
+        _print_json(p.as_dict())
+        return
+    out.print(f"[bold]{p.dossier_id}[/]: {p.stars_before}★ → mục tiêu / target {p.target_stars}★")
+    for pre in p.prerequisites:
+        out.print(f"  [red]điều kiện tiên quyết / prerequisite[/]: {pre['id']} — {pre['label']}")
+    if not p.feasible:
+        out.print(f"  [red]không khả thi / infeasible[/]: {p.reason}")
+        return
+    if not p.upgrades:
+        out.print("  đã đạt / already reached (no upgrade needed)")
+    for u in p.upgrades:
+        out.print(f"  · {u.criterion} {u.label}: {u.from_points} → {u.to_points}"
+                  + (f" ({u.cost_label})" if u.cost_label else "") + f" — {u.cost:g} {p.cost_unit}")
+    out.print(f"  tổng chi phí / total cost: [bold]{p.cost:g}[/] {p.cost_unit}; sau phương án / after: "
+              f"{p.result_after.total:.2f} points, {p.result_after.stars}★ ({p.result_after.status})")
+    out.print(f"  [dim]giả định / assumption: {p.assumption}[/]")
+
+
+def _load_results(path: Path):
+    """Results to plan on: a JSON/JSONL of Results (`ocop score --json`), or a table of member sheets."""
+    from .batch import dossier_dicts, read_table, to_wide
+    from .batch.tables import normalise_columns
+    from .evaluate import evaluate
+    from .result import Result
+    from .text import read_text
+
+    if path.suffix.lower() == ".json":
+        data = json.loads(read_text(path))
+        items = data if isinstance(data, list) else [data]
+    elif path.suffix.lower() in (".jsonl", ".ndjson") and '"member_totals"' in read_text(path)[:20000]:
+        items = [json.loads(line) for line in read_text(path).splitlines() if line.strip()]
+    else:
+        wide = to_wide(normalise_columns(read_table(path), str(path)), str(path))
+        results, bad = [], []
+        for d in dossier_dicts(wide):
+            try:
+                results.append(evaluate(d))
+            except ValidationFailed as exc:
+                bad.append(f"{d['dossier_id']}: {exc}")
+        for b in bad:
+            err.print(f"[yellow]skipped (invalid)[/] {b}")
+        return results
+    return [Result(**{k: v for k, v in item.items()}) for item in items]
+
+
+@cli.command("plan")
+@click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--targets", required=True, help='Cumulative star targets, e.g. "4:2,3:3".')
+@click.option("--budget", type=float, help="Support budget (same unit as the costs; VND with a cost table).")
+@click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Cost table (CSV/JSON). Without it: one unit per option step.")
+@click.option("--default-step-cost", type=float, help="With --costs: price of a step the table does not price.")
+@click.option("--rewards", help='Reward per star, e.g. "5:30000000,4:20000000,3:10000000".')
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def plan_cmd(results_path: Path, targets: str, budget: float | None, costs_path: Path | None,
+             default_step_cost: float | None, rewards: str | None, as_json: bool) -> None:
+    """Choose which products to support, with which upgrades, to meet --targets within --budget.
+
+    RESULTS is a JSON/JSONL file of Results (`ocop score --json`) or a table of member sheets.
+    """
+    from .whatif import plan
+
+    cp = plan(_load_results(results_path), targets, budget, _costs(costs_path, default_step_cost), rewards)
+    if as_json:
+        _print_json(cp.as_dict())
+        return
+    ok = "[green]khả thi / feasible[/]" if cp.feasible else "[red]không đạt trong ngân sách / not within budget[/]"
+    out.print(f"Mục tiêu / targets {cp.targets} (cumulative) — {ok}")
+    out.print(f"  trước / before: {cp.counts_before}   sau / after: {cp.counts_after}")
+    out.print(f"  chi phí / cost: [bold]{cp.cost:g}[/]" + (f" / ngân sách budget {cp.budget:g}" if cp.budget is not None else ""))
+    if not cp.feasible:
+        out.print(f"  thiếu / shortfall: {cp.shortfall:g}; chưa đạt / unmet: {cp.unmet_targets} (best partial plan below)")
+    for c in cp.supported:
+        out.print(f"  · {c.dossier_id}: {c.stars_before}★ → {c.stars_after}★, {c.cost:g}: "
+                  + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" for u in c.plan.upgrades))
+    out.print(f"  thưởng / rewards: before {cp.reward_before:g}, after {cp.reward_after:g} "
+              f"(+{cp.reward_after - cp.reward_before:g})")
 
 
 def main() -> None:

@@ -99,7 +99,7 @@ def evaluate(dossier: Dossier | Mapping[str, Any] | str | Path, *, overrides: Ma
                           "need": fact["need"], "mean": fact["mean"]})
         else:
             unmet.append({"stars": fact["stars"], "criterion": None, "requirement": fact["label"], "need": None,
-                          "mean": None, "finding": fact["id"]})
+                          "mean": None, "finding": fact["finding"]})
     return Result(
         dossier_id=d.dossier_id, criteria_set=cs.id, form=form.slug, form_name=form.name, level=d.level,
         evaluated_on=d.evaluated_on.isoformat(), period=d.period.id, product=dict(d.product),

@@ -91,9 +91,9 @@ def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
     for fid in d.findings:
         if fid in cs.knockouts:
             k = cs.knockouts[fid]
-            facts["finding"].append({"id": fid, "effect": k.effect, "label": k.label, "label_en": k.label_en})
+            facts["finding"].append({"finding": fid, "effect": k.effect, "label": k.label, "label_en": k.label_en})
         else:
             r = requirements[fid]
-            facts["finding"].append({"id": fid, "effect": "minimum", "stars": r["stars"], "label": r["text"],
+            facts["finding"].append({"finding": fid, "effect": "minimum", "stars": r["stars"], "label": r["text"],
                                      "label_en": r.get("text_en", r["text"])})
     return facts

@@ -362,7 +362,7 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
                 "marks": np.array([MARKS[s] for s in np.tile(stars, len(sel))], dtype=object)[m_app],
             }
             run_stage(rules, "minimum", m_rows, m_owner[m_app], dec)
-        f_owner, f_rows = [], {"id": [], "effect": [], "stars": [], "label": [], "label_en": []}
+        f_owner, f_rows = [], {"finding": [], "effect": [], "stars": [], "label": [], "label_en": []}
         reqs = {r["finding"]: r for r in sm.get("requirements", []) or [] if r.get("finding")}
         for i, fs in enumerate(fl[kd][sel]):
             for fid in fs:
@@ -391,7 +391,7 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
             raise EngineError("no outcome rule fired for some dossiers")
         for key in ("band_stars", "stars", "status", "recognised_by", "escalate_to"):
             res_cols[key][sel] = dec.values[key]
-        res_cols["knockouts"][sel] = _lists(len(sel), dec.knockouts, lambda r, row: f_table["id"][row])
+        res_cols["knockouts"][sel] = _lists(len(sel), dec.knockouts, lambda r, row: f_table["finding"][row])
         res_cols["unmet_minimums"][sel] = _lists(
             len(sel), dec.unmet,
             lambda r, row: (f"{m_rows['criterion'][row]} {form.leaf(m_rows['criterion'][row]).label} ≥ "

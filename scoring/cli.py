@@ -411,6 +411,51 @@ def plan_cmd(results_path: Path, targets: str, budget: float | None, costs_path:
               f"(+{cp.reward_after - cp.reward_before:g})")
 
 
+@cli.command("policy")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--gate", "gates", multiple=True, metavar="ID=POINTS",
+              help="Override a gate, e.g. district-to-province=70 (repeatable).")
+@click.option("--band", "bands", multiple=True, metavar="STARS=POINTS", help="Override a band's lower limit, e.g. 4=75.")
+@click.option("--max-spread", type=float, help="Override the council spread warning threshold.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (with the changed dossiers).")
+def policy_cmd(input_path: Path, gates: tuple[str, ...], bands: tuple[str, ...], max_spread: float | None,
+               as_json: bool) -> None:
+    """Compare a cohort's outcomes under the decision's thresholds and under overridden ones."""
+    from .batch import read_table
+    from .whatif import compare_policies
+
+    def pairs(items: tuple[str, ...], what: str) -> dict[str, float]:
+        out = {}
+        for item in items:
+            key, sep, value = item.partition("=")
+            try:
+                out[key.strip()] = float(value)
+            except ValueError:
+                raise click.BadParameter(f"{item!r}: expected {what}=POINTS", param_hint=f"--{what}") from None
+            if not sep:
+                raise click.BadParameter(f"{item!r}: expected {what}=POINTS", param_hint=f"--{what}")
+        return out
+
+    overrides: dict[str, Any] = {}
+    if gates:
+        overrides["gates"] = pairs(gates, "gate")
+    if bands:
+        overrides["bands"] = {int(k): v for k, v in pairs(bands, "band").items()}
+    if max_spread is not None:
+        overrides["max_spread"] = max_spread
+    try:
+        report = compare_policies(read_table(input_path), {"decision": None, "what-if": overrides})
+    except ValueError as exc:
+        raise ValidationFailed([__import__("scoring").Issue(str(exc), location="overrides")], subject="policy") from None
+    if as_json:
+        _print_json(report)
+        return
+    for name, s in report["scenarios"].items():
+        out.print(f"[bold]{name}[/] {s['overrides'] or '(thresholds of the decision)'}")
+        out.print(f"  stars {s['stars']}  status {s['status']}  escalate_to {s['escalate_to']}")
+    out.print(f"{len(report['changes']['what-if'])} dossier(s) change outcome.")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -41,7 +41,10 @@ def sentence(rule: Rule, fact: Mapping[str, Any], lang: str) -> str:
         for key in ("level", "from_level", "to_level"):
             if fields.get(key) in LEVELS_VI:
                 fields[key] = LEVELS_VI[fields[key]]
-    return _FMT.vformat(rule.explain[lang], (), fields)
+    try:
+        return rule.explain[lang].format_map(fields)
+    except (ValueError, TypeError):  # a placeholder the fact lacks, with a format spec: show it as is
+        return _FMT.vformat(rule.explain[lang], (), fields)
 
 
 @dataclass

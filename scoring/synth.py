@@ -29,7 +29,7 @@ THRESHOLDS = (50.0, 70.0, 90.0)
 
 
 def _date_in(rng: np.random.Generator, cs: crit.CriteriaSet, size: int) -> np.ndarray:
-    end = cs.end or date(2026, 11, 1)
+    end = cs.end or max(date(2026, 11, 1), cs.start + timedelta(days=365))
     span = (end - cs.start).days
     offs = rng.integers(0, span + 1, size=size)
     base = np.datetime64(cs.start)

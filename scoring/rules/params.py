@@ -18,6 +18,11 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _num(x: float | None) -> float | int | None:
+    """Whole thresholds as int, so that sentences read "≥ 50", not "≥ 50.0"."""
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
 def _bands(cs: CriteriaSet, override: Mapping[Any, float] | None) -> list[dict[str, Any]]:
     mins = {b.stars: b.min for b in cs.bands}
     if override:
@@ -33,7 +38,7 @@ def _bands(cs: CriteriaSet, override: Mapping[Any, float] | None) -> list[dict[s
     for stars in sorted(mins, reverse=True):
         below = mins.get(stars + 1)
         rng = f"[{_fmt(mins[stars])}, {_fmt(below)})" if below is not None else f"[{_fmt(mins[stars])}, {cs.total_max}]"
-        out.append({"stars": stars, "min": mins[stars], "below": below, "range": rng})
+        out.append({"stars": stars, "min": _num(mins[stars]), "below": _num(below), "range": rng})
     return out
 
 
@@ -53,7 +58,7 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
         "bands": _bands(cs, overrides.get("bands")),
         "minimum_levels": [{"stars": s, "cap": s - 1, "marks": MARKS[s]} for s in (3, 4, 5)],
         "gates": [{"id": g.id, "from_level": g.from_level, "to_level": g.to_level,
-                   "min_total": float(gate_over.get(g.id, g.min_total))} for g in period.gates],
+                   "min_total": _num(float(gate_over.get(g.id, g.min_total)))} for g in period.gates],
         "recognition": [{"level": lvl, "stars": list(stars), "stars_list": ", ".join(map(str, stars))}
                         for lvl, stars in period.recognition.items()],
         "levels": [{"level": lvl, "recognises": list(period.recognition.get(lvl, ())),

@@ -1,0 +1,162 @@
+"""Reproducible benchmarks: `python benchmarks/run.py [--quick] [--out benchmarks/results.md]`.
+
+Measures, in one run on this machine: evaluate_batch on 10^4, 10^5 and 10^6 member-sheets from an
+in-memory frame (sheets/s and peak memory, each size in a fresh subprocess so peaks don't mix), the
+rule-engine path on 10^3 (and 10^4 unless --quick) dossiers, their ratio, upgrade_plan's median time
+per product on complete forms and the cohort `plan` over 1,000 products. Prints a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+
+def _batch(sheets: int, seed: int) -> dict:
+    import resource
+
+    import numpy as np  # noqa: F401
+
+    from scoring.batch import evaluate_batch
+    from scoring.synth import generate_cohort
+
+    frame = generate_cohort(max(1, sheets // 5), seed=seed)  # ~6 members each: more sheets than asked
+    # keep whole dossiers only, up to the requested number of sheets
+    ends = frame.groupby("dossier_id", sort=False).size().cumsum()
+    keep = ends[ends <= sheets].index
+    frame = frame[frame["dossier_id"].isin(keep)].reset_index(drop=True)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    evaluate_batch(frame.iloc[:1000])  # warm-up: load criteria, compile rules
+    t0 = time.perf_counter()
+    results, rejects = evaluate_batch(frame)
+    elapsed = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"sheets": len(frame), "dossiers": len(results) + len(rejects), "seconds": elapsed,
+            "sheets_per_s": len(frame) / elapsed, "peak_rss_mb": peak / 1024, "rss_before_mb": rss_before / 1024}
+
+
+def _engine(n: int, seed: int) -> dict:
+    from scoring.batch import dossier_dicts, evaluate_batch, to_wide
+    from scoring.dossier import parse_dossier
+    from scoring.evaluate import evaluate
+    from scoring.synth import generate_cohort
+
+    frame = generate_cohort(n, seed=seed)
+    dossiers = list(dossier_dicts(to_wide(frame)))
+    parsed = []
+    for d in dossiers:
+        try:
+            parsed.append(parse_dossier(d))
+        except Exception:
+            pass
+    evaluate(parsed[0])
+    t0 = time.perf_counter()
+    for d in parsed:
+        evaluate(d)
+    engine_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    evaluate_batch(frame)
+    batch_s = time.perf_counter() - t0
+    return {"dossiers": len(parsed), "sheets": len(frame), "engine_seconds": engine_s,
+            "engine_dossiers_per_s": len(parsed) / engine_s, "engine_sheets_per_s": len(frame) / engine_s,
+            "batch_seconds_same_cohort": batch_s, "ratio": engine_s / batch_s}
+
+
+def _whatif(n: int, seed: int) -> dict:
+    from scoring.batch import dossier_dicts, to_wide
+    from scoring.evaluate import evaluate
+    from scoring.synth import generate_cohort
+    from scoring.whatif import plan, upgrade_plan
+
+    frame = generate_cohort(n, seed=seed, include_partial=False, knockout_rate=0.0)
+    results = []
+    for d in dossier_dicts(to_wide(frame)):
+        try:
+            results.append(evaluate(d))
+        except Exception:
+            pass
+    times = []
+    for r in results[:200]:
+        target = min(5, max(r.stars + 1, 3))
+        t0 = time.perf_counter()
+        upgrade_plan(r, target)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    cp = plan(results, "5:5,4:20,3:30", budget=None)
+    plan_s = time.perf_counter() - t0
+    return {"upgrade_median_ms": statistics.median(times) * 1e3, "upgrade_p90_ms": sorted(times)[int(len(times) * .9)] * 1e3,
+            "plans_timed": len(times), "cohort_products": len(results), "cohort_plan_seconds": plan_s,
+            "cohort_feasible": cp.feasible}
+
+
+def _sub(kind: str, arg: int, seed: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", kind, str(arg), str(seed)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="10^4 and 10^5 sheets, 10^3 engine dossiers only")
+    ap.add_argument("--out", type=Path, help="also write the Markdown table to this file")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        kind, arg, seed = a.child[0], int(a.child[1]), int(a.child[2])
+        fn = {"batch": _batch, "engine": _engine, "whatif": _whatif}[kind]
+        print(json.dumps(fn(arg, seed)))
+        return
+
+    import numpy
+    import pandas
+
+    sizes = [10_000, 100_000] + ([] if a.quick else [1_000_000])
+    engine_sizes = [1_000] + ([] if a.quick else [10_000])
+    rows = []
+    batch = {s: _sub("batch", s, a.seed) for s in sizes}
+    engine = {n: _sub("engine", n, a.seed) for n in engine_sizes}
+    whatif = _sub("whatif", 1_000, a.seed)
+    best_batch = max(b["sheets_per_s"] for b in batch.values())
+    lines = [
+        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {platform.processor() or '?'}, "
+        f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, numpy {numpy.__version__}, "
+        f"pandas {pandas.__version__}, durable-rules 2.0.28. Seed {a.seed}.",
+        "",
+        "| measurement | size | time (s) | throughput | peak RSS (MB) | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s, b in batch.items():
+        lines.append(f"| evaluate_batch (in-memory frame) | {b['sheets']:,} sheets / {b['dossiers']:,} dossiers | "
+                     f"{b['seconds']:.2f} | {b['sheets_per_s']:,.0f} sheets/s | {b['peak_rss_mb']:,.0f} | "
+                     f"≥ 1,000,000 sheets/s; < 2,048 MB at 10^6 | "
+                     f"{'yes' if b['sheets_per_s'] >= 1e6 else 'no'}{'' if s < 1_000_000 else (' / ' + ('yes' if b['peak_rss_mb'] < 2048 else 'no'))} |")
+    for n, e in engine.items():
+        lines.append(f"| rule engine `evaluate` (one by one) | {e['dossiers']:,} dossiers / {e['sheets']:,} sheets | "
+                     f"{e['engine_seconds']:.2f} | {e['engine_dossiers_per_s']:,.0f} dossiers/s "
+                     f"({e['engine_sheets_per_s']:,.0f} sheets/s) | | | |")
+        lines.append(f"| ratio batch / engine (same cohort, same run) | {e['dossiers']:,} dossiers | "
+                     f"{e['batch_seconds_same_cohort']:.3f} vs {e['engine_seconds']:.2f} | ×{e['ratio']:,.0f} | | ≥ ×100 | "
+                     f"{'yes' if e['ratio'] >= 100 else 'no'} |")
+    lines.append(f"| upgrade_plan, median per product (complete forms) | {whatif['plans_timed']} products | | "
+                 f"{whatif['upgrade_median_ms']:.1f} ms (p90 {whatif['upgrade_p90_ms']:.1f} ms) | | < 10 ms | "
+                 f"{'yes' if whatif['upgrade_median_ms'] < 10 else 'no'} |")
+    lines.append(f"| cohort `plan` (targets 5:5,4:20,3:30) | {whatif['cohort_products']:,} products | "
+                 f"{whatif['cohort_plan_seconds']:.1f} | | | | |")
+    table = "\n".join(lines)
+    print(table)
+    if a.out:
+        a.out.write_text(table + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

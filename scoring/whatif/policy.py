@@ -1,0 +1,45 @@
+"""Policy what-if on a batch: the same cohort under other thresholds (bands, gates), side by side.
+
+Overrides are parameters of the rule files (see scoring.rules.params), so a provincial office can
+ask "how many district products would escalate with a 70-point gate instead of 50?" without editing
+any rule or criteria file.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ..batch import evaluate_batch
+
+
+def compare_policies(frame: pd.DataFrame, scenarios: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
+    """Score `frame` under each scenario (name -> overrides; None = the decision's own thresholds).
+
+    Returns per-scenario counts (stars, status, escalation) and, against the first scenario, the
+    dossiers whose stars, status or escalation change.
+    """
+    outcomes: dict[str, pd.DataFrame] = {}
+    summary: dict[str, Any] = {}
+    for name, overrides in scenarios.items():
+        results, rejects = evaluate_batch(frame, overrides=overrides)
+        outcomes[name] = results.set_index("dossier_id")
+        summary[name] = {
+            "overrides": dict(overrides or {}),
+            "scored": len(results), "rejected": len(rejects),
+            "stars": {int(k): int(v) for k, v in results["stars"].value_counts().sort_index().items()},
+            "status": {str(k): int(v) for k, v in results["status"].value_counts().sort_index().items()},
+            "escalate_to": {str(k): int(v) for k, v in results["escalate_to"].fillna("none").value_counts().items()},
+        }
+    names = list(scenarios)
+    base = outcomes[names[0]]
+    changes = {}
+    for name in names[1:]:
+        other = outcomes[name].reindex(base.index)
+        cols = ["stars", "status", "escalate_to"]
+        a = base[cols].astype(str)
+        b = other[cols].astype(str)
+        changed = (a != b).any(axis=1)
+        diff = pd.concat({names[0]: base.loc[changed, cols], name: other.loc[changed, cols]}, axis=1)
+        changes[name] = diff.reset_index().to_dict(orient="records")
+    return {"scenarios": summary, "changes": changes}

@@ -1,0 +1,112 @@
+"""durable-rules lifecycle: sessions always deleted, errors surfaced, threads serialised (design.md §6)."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+import synthetic
+from scoring import EngineError
+from scoring.dossier import parse_dossier
+from scoring.engine.durable_backend import RuleEngine
+from scoring.evaluate import compiled_rules, evaluate
+from scoring.facts import aggregate, build_facts
+from scoring.rules.spec import Rule
+
+
+@pytest.fixture(scope="module", autouse=True)
+def synthetic_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("criteria")
+    synthetic.write_set(root)
+    old = os.environ.get("OCOP_CRITERIA_DIR")
+    os.environ["OCOP_CRITERIA_DIR"] = str(root)
+    yield root
+    if old is None:
+        del os.environ["OCOP_CRITERIA_DIR"]
+    else:
+        os.environ["OCOP_CRITERIA_DIR"] = old
+
+
+def _dossier(points: int, level: str = "district") -> dict:
+    # points on criterion 3 vary the total: 20+20+15+10 + {0,10,20,35}
+    return {"dossier_id": f"D{points}", "form": "mau-thu", "level": level, "evaluated_on": "2099-03-01",
+            "scores": {"1.1": 20, "1.2": 20, "2.1": 15, "2.2": 10, "3": points}}
+
+
+EXPECTED = {0: (65.0, 3), 10: (75.0, 4), 20: (85.0, 4), 35: (100.0, 5)}
+
+
+def test_100_000_evaluations_in_one_process_delete_every_session():
+    """Our probe hit MemoryError at the 1,025th session when states were never deleted."""
+    engine = RuleEngine.shared()
+    dossiers = {p: parse_dossier(_dossier(p)) for p in EXPECTED}
+    prepared = {}
+    for p, d in dossiers.items():
+        key, rules = compiled_rules(d.criteria_set, d.period)
+        prepared[p] = (key, rules, build_facts(d, aggregate(d)))
+    before = engine.sessions_deleted
+    for i in range(100_000):
+        p = (0, 10, 20, 35)[i % 4]
+        key, rules, facts = prepared[p]
+        decisions = engine.evaluate(key, rules, facts)
+        assert decisions.values["band_stars"] == EXPECTED[p][1]
+    assert engine.sessions_deleted - before == 100_000
+    # and the full path still works afterwards
+    assert evaluate(_dossier(35)).stars == 5
+
+
+def test_four_threads_evaluate_concurrently_with_correct_results():
+    errors: list[BaseException] = []
+    results: list[tuple[int, float, int]] = []
+    lock = threading.Lock()
+
+    def work(offset: int) -> None:
+        try:
+            for i in range(300):
+                p = (0, 10, 20, 35)[(i + offset) % 4]
+                r = evaluate(_dossier(p))
+                with lock:
+                    results.append((p, r.total, r.band_stars))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 1200
+    for p, total, band in results:
+        assert (total, band) == EXPECTED[p]
+
+
+def test_an_exception_inside_a_rule_action_surfaces_as_an_engine_error(monkeypatch):
+    d = parse_dossier(_dossier(10))
+    key, rules = compiled_rules(d.criteria_set, d.period)
+    engine = RuleEngine()  # a private engine: the broken action must not leak into the shared one
+    boom = Rule("test.boom", "score", (), {"note": True}, {"vi": "x", "en": "x"}, {"vi": "x", "en": "x"})
+    broken = rules + (boom,)
+
+    real = engine._action
+
+    def failing(index, rule):
+        if rule.id == "test.boom":
+            def act(c):
+                raise RuntimeError("boom inside a rule action")
+            return act
+        return real(index, rule)
+
+    monkeypatch.setattr(engine, "_action", failing)
+    with pytest.raises(EngineError, match="boom inside a rule action"):
+        engine.evaluate(key + "-broken", broken, build_facts(d, aggregate(d)))
+    assert engine.sessions_deleted == 1  # deleted even though the evaluation failed
+
+
+def test_overlapping_rules_are_reported_not_silently_resolved():
+    d = parse_dossier(_dossier(10))
+    key, rules = compiled_rules(d.criteria_set, d.period)
+    clash = Rule("test.clash", "score", (), {"band_stars": 1}, {"vi": "x", "en": "x"}, {"vi": "x", "en": "x"})
+    with pytest.raises(EngineError, match="rules disagree on band_stars"):
+        RuleEngine().evaluate(key + "-clash", rules + (clash,), build_facts(d, aggregate(d)))

@@ -1,0 +1,126 @@
+"""Corrupted copies of a real form fail validation with a precise message (file, location, what)."""
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring import criteria
+from scoring.cli import cli
+from scoring.resources import criteria_dir
+
+SET = "qd26-2026"
+SLUG = "rau-cu-qua-hat-tuoi"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("copy")
+    shutil.copytree(criteria_dir() / SET, root / SET)
+    return root / SET
+
+
+def _form_path(folder: Path) -> Path:
+    return next((folder / "forms").glob(f"*-{SLUG}.json"))
+
+
+def _leaves(doc):
+    def walk(nodes):
+        for n in nodes:
+            if "children" in n:
+                yield from walk(n["children"])
+            else:
+                yield n
+    return [leaf for part in doc["parts"] for leaf in walk(part["children"])]
+
+
+def _corrupt(doc, kind, pick):
+    leaves = _leaves(doc)
+    leaf = leaves[pick % len(leaves)]
+    if kind == "wrong-type":
+        leaf["options"][0]["points"] = "ba"
+        return "points", "is not of type"
+    if kind == "missing-field":
+        del leaf["gloss"]
+        return "", "'gloss' is a required property"
+    if kind == "duplicate-number":
+        other = leaves[(pick + 1) % len(leaves)]
+        other["number"] = leaf["number"]
+        return "number", "appears 2 times"
+    if kind == "broken-sum":
+        leaf["max"] += 1
+        return "max", "must equal its best option"
+    if kind == "dangling-knockout":
+        leaf.setdefault("knockouts", []).append({"id": "khong-ton-tai"})
+        return "knockouts", "not in the set's knock-out catalogue"
+    if kind == "dangling-star-mark":
+        leaf["options"][0]["stars"] = 6
+        return "stars", ""
+    raise AssertionError(kind)
+
+
+KINDS = ["wrong-type", "missing-field", "duplicate-number", "broken-sum", "dangling-knockout", "dangling-star-mark"]
+
+
+@settings(max_examples=30)
+@given(kind=st.sampled_from(KINDS), pick=st.integers(0, 200))
+def test_corrupted_copy_fails_with_the_right_message(pristine, tmp_path_factory, kind, pick):
+    folder = tmp_path_factory.mktemp("bad") / SET
+    shutil.copytree(pristine, folder)
+    path = _form_path(folder)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    location_part, fragment = _corrupt(doc, kind, pick)
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    issues = criteria.validate_path(folder)
+    assert issues, kind
+    mine = [i for i in issues if i.file == str(path)]
+    assert mine, [str(i) for i in issues]
+    assert any(fragment in i.message and location_part in (i.location or "") for i in mine), [str(i) for i in mine]
+
+
+def test_broken_part_sum_and_dangling_classification(pristine, tmp_path):
+    folder = tmp_path / SET
+    shutil.copytree(pristine, folder)
+    path = _form_path(folder)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["parts"][0]["max"] = 41
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    meta = json.loads((folder / "set.json").read_text(encoding="utf-8"))
+    meta["classification"][0]["form"] = "khong-co-bieu-mau"
+    (folder / "set.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    messages = [str(i) for i in criteria.validate_path(folder)]
+    assert any("parts[0].max" in m and "Part A max" in m for m in messages)
+    assert any("classification[0].form" in m for m in messages)
+
+
+def test_cli_validate_passes_shipped_and_exits_2_on_a_corrupted_copy(pristine, tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["criteria", "validate"])
+    assert ok.exit_code == 0 and "valid" in ok.output
+    folder = tmp_path / SET
+    shutil.copytree(pristine, folder)
+    path = _form_path(folder)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    _leaves(doc)[3]["max"] = 99
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    bad = runner.invoke(cli, ["criteria", "validate", str(folder)])
+    assert bad.exit_code == 2
+    assert path.name in bad.output and "max" in bad.output
+
+
+def test_invalid_json_and_bom_are_handled(pristine, tmp_path):
+    folder = tmp_path / SET
+    shutil.copytree(pristine, folder)
+    path = _form_path(folder)
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\ufeff" + text, encoding="utf-8")  # Excel-style BOM is accepted
+    assert criteria.validate_path(folder) == []
+    path.write_text(text[:-20], encoding="utf-8")
+    issues = criteria.validate_path(folder)
+    assert any("not valid JSON" in i.message and i.file == str(path) for i in issues)

@@ -131,6 +131,8 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     meta = wide.iloc[first_row][meta_cols].reset_index(drop=True)
     reasons: dict[int, str] = _inconsistent(wide, dcode, first_row, meta_cols)
     suspicious = np.zeros(nd, dtype=bool)
+    hard = np.zeros(nd, dtype=bool)  # table-level problems the single path cannot see: never rescued
+    hard[list(reasons)] = True
 
     values, badcell = _numeric(wide, crit_cols)
     col_index = {c: j for j, c in enumerate(crit_cols)}
@@ -175,7 +177,7 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
         form = cs.forms[slug]
         gdossiers = np.flatnonzero(group_key == gkey)
         out = _score_group(cs, form, gdossiers, wide, dcode, owner_rows, starts, n_members, values, col_index,
-                           crit_cols, meta, days, findings, story, suspicious, overrides)
+                           crit_cols, meta, days, findings, story, suspicious | hard, hard, overrides)
         if out is not None:
             frame_g, scored = out
             result_parts.append(frame_g)
@@ -209,7 +211,7 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
 def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame, dcode: np.ndarray,
                  owner_rows: np.ndarray, starts: np.ndarray, n_members: np.ndarray, values: np.ndarray,
                  col_index: Mapping[str, int], crit_cols: list[str], meta: pd.DataFrame, days: np.ndarray,
-                 findings: pd.Series, story: pd.Series, suspicious: np.ndarray,
+                 findings: pd.Series, story: pd.Series, suspicious: np.ndarray, hard: np.ndarray,
                  overrides: Mapping[str, Any] | None) -> tuple[pd.DataFrame, np.ndarray] | None:
     arrays = form.arrays
     leaves = form.leaves
@@ -277,6 +279,8 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
         ok_after_all = []
         for k in flagged:
             d = gd[k]
+            if hard[d]:
+                continue
             dossier = next(dossier_dicts(wide.iloc[np.sort(owner_rows[starts[d]:starts[d] + n_members[d]])]))
             try:
                 parse_dossier(dossier)

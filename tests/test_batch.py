@@ -1,0 +1,178 @@
+"""The vectorized batch scorer agrees exactly with the rule engine; ranks, rejects and table I/O."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance import differences
+from scoring.batch import dossier_dicts, evaluate_batch, read_table, to_wide, write_table
+from scoring.cli import cli
+from scoring.errors import DossierInvalid
+from scoring.evaluate import evaluate
+from scoring.synth import generate_cohort
+
+SETS = ["qd1048-2019", "qd148-2023", "qd26-2026"]
+
+
+def _check_conformance(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    results, rejects = evaluate_batch(frame)
+    n_dossiers = frame["dossier_id"].nunique()
+    assert len(results) + len(rejects) == n_dossiers
+    assert not set(results["dossier_id"]) & set(rejects["dossier_id"])
+    by_id = results.set_index("dossier_id")
+    reasons = rejects.set_index("dossier_id")["reason"]
+    for d in dossier_dicts(to_wide(frame)):
+        try:
+            r = evaluate(d)
+        except DossierInvalid as exc:
+            assert reasons[d["dossier_id"]] == "; ".join(str(i) for i in exc.issues)
+            continue
+        assert differences(r, by_id.loc[d["dossier_id"]]) == [], d["dossier_id"]
+    return results, rejects
+
+
+@settings(max_examples=8)
+@given(seed=st.integers(0, 10_000), sets=st.lists(st.sampled_from(SETS), min_size=1, max_size=3, unique=True),
+       n=st.integers(1, 40))
+def test_batch_equals_engine_on_every_field(seed, sets, n):
+    _check_conformance(generate_cohort(n, seed=seed, sets=sets, borderline=0.4, knockout_rate=0.1))
+
+
+def _corrupt(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    frame = frame.copy()
+    ids = frame["dossier_id"].unique()
+    crit_cols = [c for c in frame.columns if c[0].isdigit()]
+    bad = rng.choice(ids, size=min(6, len(ids)), replace=False)
+    for k, did in enumerate(bad):
+        rows = frame.index[frame["dossier_id"] == did]
+        kind = k % 6
+        if kind == 0:  # a point that is no option
+            col = next(c for c in crit_cols if frame.loc[rows[0], c] == frame.loc[rows[0], c])
+            frame.loc[rows[0], col] = 97
+        elif kind == 1:  # unknown form
+            frame.loc[rows, "form"] = "khong-co-bieu-mau"
+        elif kind == 2:  # a criterion left out
+            col = next(c for c in crit_cols if frame.loc[rows[0], c] == frame.loc[rows[0], c])
+            frame.loc[rows[-1], col] = np.nan
+            frame.loc[rows, "findings"] = ""
+        elif kind == 3:  # duplicate member
+            frame.loc[rows, "member"] = "TV1"
+        elif kind == 4:  # date outside every set
+            frame.loc[rows, "evaluated_on"] = "2018-01-01"
+        else:  # text in a score cell
+            col = next(c for c in crit_cols if frame.loc[rows[0], c] == frame.loc[rows[0], c])
+            frame[col] = frame[col].astype(object)
+            frame.loc[rows[0], col] = "ba"
+    return frame
+
+
+@settings(max_examples=5)
+@given(seed=st.integers(0, 10_000))
+def test_bad_records_never_stop_the_batch_and_carry_the_single_path_message(seed):
+    frame = _corrupt(generate_cohort(25, seed=seed, knockout_rate=0.0), np.random.default_rng(seed))
+    results, rejects = _check_conformance(frame)
+    assert len(rejects) >= 1
+    assert all(rejects["reason"].str.len() > 0)
+
+
+def test_rows_of_one_dossier_that_disagree_are_rejected_with_the_column():
+    frame = generate_cohort(5, seed=1)
+    first = frame["dossier_id"].iloc[0]
+    rows = frame.index[frame["dossier_id"] == first]
+    frame.loc[rows[-1], "level"] = "province" if frame.loc[rows[0], "level"] != "province" else "central"
+    results, rejects = evaluate_batch(frame)
+    assert list(rejects["dossier_id"]) == [first]
+    assert "level" in rejects["reason"].iloc[0]
+    assert len(results) + len(rejects) == frame["dossier_id"].nunique()
+
+
+@settings(max_examples=6)
+@given(seed=st.integers(0, 10_000))
+def test_ranking_invariants_and_shuffle_invariance(seed):
+    frame = generate_cohort(60, seed=seed)
+    results, _ = evaluate_batch(frame)
+    for col, keys in (("rank_form", ["criteria_set", "form"]), ("rank_province", ["province"]),
+                      ("rank_district", ["province", "district"])):
+        for _, g in results.groupby(keys):
+            assert sorted(g[col]) == list(range(1, len(g) + 1))
+            ordered = g.sort_values(col)
+            assert (np.diff(ordered["total"].to_numpy()) <= 1e-12).all()  # a higher total never ranks lower
+    shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    again, _ = evaluate_batch(shuffled)
+    a = results.set_index("dossier_id").sort_index().drop(columns=["member_totals"])
+    b = again.set_index("dossier_id").sort_index().drop(columns=["member_totals"])
+    pd.testing.assert_frame_equal(a, b, check_exact=False, atol=1e-12)
+
+
+def test_tie_break_total_then_part_c_then_part_a_then_id():
+    frame = generate_cohort(3, seed=4, sets=["qd26-2026"], forms=["rau-cu-qua-hat-tuoi"])
+    one = frame[frame["dossier_id"] == frame["dossier_id"].iloc[0]]
+    copies = pd.concat([one.assign(dossier_id=f"X{i}", province="P", district="D") for i in (3, 1, 2)],
+                       ignore_index=True)
+    results, _ = evaluate_batch(copies)
+    assert list(results.sort_values("rank_form")["dossier_id"]) == ["X1", "X2", "X3"]
+
+
+def test_long_table_equals_wide_table():
+    wide = generate_cohort(12, seed=9)
+    meta = [c for c in wide.columns if not c[0].isdigit()]
+    long = wide.melt(id_vars=meta, var_name="criterion", value_name="points").dropna(subset=["points"])
+    a, _ = evaluate_batch(wide)
+    b, _ = evaluate_batch(long)
+    cols = ["dossier_id", "total", "stars", "status", "escalate_to", "rank_form"]
+    pd.testing.assert_frame_equal(a[cols].sort_values("dossier_id").reset_index(drop=True),
+                                  b[cols].sort_values("dossier_id").reset_index(drop=True))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet", ".jsonl"])
+def test_round_trip_through_every_format(tmp_path, suffix):
+    frame = generate_cohort(6, seed=11)
+    path = tmp_path / f"in{suffix}"
+    write_table(frame, path)
+    back = read_table(path)
+    a, ra = evaluate_batch(frame)
+    b, rb = evaluate_batch(back)
+    assert list(a["stars"]) == list(b["stars"]) and len(ra) == len(rb) == 0
+    assert list(back["province"].unique()) == list(frame["province"].unique())  # diacritics kept
+
+
+def test_excel_sheet_with_vietnamese_headers_and_bom_csv(tmp_path):
+    frame = generate_cohort(4, seed=5, sets=["qd26-2026"])
+    vi = frame.rename(columns={"dossier_id": "Mã hồ sơ", "member": "Thành viên", "form": "Bộ sản phẩm",
+                               "level": "Cấp", "evaluated_on": "Ngày đánh giá", "province": "Tỉnh",
+                               "district": "Huyện"})
+    xlsx = tmp_path / "hoi-dong.xlsx"
+    vi.to_excel(xlsx, index=False)
+    csv = tmp_path / "bom.csv"
+    vi.to_csv(csv, index=False, encoding="utf-8-sig")
+    for path in (xlsx, csv):
+        results, rejects = evaluate_batch(read_table(path))
+        assert len(results) == frame["dossier_id"].nunique() and len(rejects) == 0
+
+
+def test_cli_batch_writes_results_and_rejects_atomically(tmp_path):
+    frame = _corrupt(generate_cohort(10, seed=2, knockout_rate=0.0), np.random.default_rng(2))
+    src = tmp_path / "cohort.csv"
+    frame.to_csv(src, index=False, encoding="utf-8-sig")
+    out = tmp_path / "out" / "results.parquet"
+    run = CliRunner().invoke(cli, ["batch", str(src), "-o", str(out), "--json"])
+    assert run.exit_code == 0, run.output
+    summary = json.loads(run.output)
+    results = pd.read_parquet(out)
+    rejects = pd.read_parquet(tmp_path / "out" / "results.rejects.parquet")
+    assert summary["scored"] == len(results) and summary["rejected"] == len(rejects) >= 1
+    assert summary["dossiers"] == frame["dossier_id"].nunique()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+def test_missing_required_column_is_named():
+    frame = generate_cohort(2, seed=1).drop(columns=["member"])
+    with pytest.raises(Exception) as exc:
+        evaluate_batch(frame)
+    assert "member" in str(exc.value) and "Thành viên" in str(exc.value)

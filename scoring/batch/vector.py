@@ -102,10 +102,11 @@ def _resolve_sets(meta: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _rank(results: pd.DataFrame, by: list[str]) -> np.ndarray:
     """Rank within groups by total desc, Part C desc, Part A desc, dossier_id asc (1 = best)."""
-    keys = results[by].astype(str).fillna("")
-    order = results.assign(_k=keys.agg("\x1f".join, axis=1) if len(by) > 1 else keys[by[0]]).sort_values(
-        ["_k", "total", "part_C", "part_A", "dossier_id"], ascending=[True, False, False, False, True], kind="stable")
-    ranks = order.groupby("_k", sort=False).cumcount().to_numpy() + 1
+    keyed = results[by].astype(str).fillna("")
+    order = results.assign(**{f"_k{i}": keyed[c] for i, c in enumerate(by)}).sort_values(
+        [f"_k{i}" for i in range(len(by))] + ["total", "part_C", "part_A", "dossier_id"],
+        ascending=[True] * len(by) + [False, False, False, True], kind="stable")
+    ranks = order.groupby([f"_k{i}" for i in range(len(by))], sort=False).cumcount().to_numpy() + 1
     out = np.empty(len(results), dtype=np.int64)
     out[results.index.get_indexer(order.index)] = ranks
     return out
@@ -123,6 +124,8 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     wide = to_wide(normalise_columns(frame, source), source)
     crit_cols = criterion_columns(wide)
     dcode, ids = pd.factorize(wide["dossier_id"].astype(str), sort=False)
+    row_arrays = (wide["dossier_id"].astype(str).to_numpy(dtype=object),
+                  wide["member"].astype(str).to_numpy(dtype=object))
     nd = len(ids)
     first_row = np.unique(dcode, return_index=True)[1]
     n_members = np.bincount(dcode, minlength=nd)
@@ -177,7 +180,7 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
         form = cs.forms[slug]
         gdossiers = np.flatnonzero(group_key == gkey)
         out = _score_group(cs, form, gdossiers, wide, dcode, owner_rows, starts, n_members, values, col_index,
-                           crit_cols, meta, days, findings, story, suspicious | hard, hard, overrides)
+                           crit_cols, meta, days, findings, story, suspicious | hard, hard, row_arrays, overrides)
         if out is not None:
             frame_g, scored = out
             result_parts.append(frame_g)
@@ -212,7 +215,7 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
                  owner_rows: np.ndarray, starts: np.ndarray, n_members: np.ndarray, values: np.ndarray,
                  col_index: Mapping[str, int], crit_cols: list[str], meta: pd.DataFrame, days: np.ndarray,
                  findings: pd.Series, story: pd.Series, suspicious: np.ndarray, hard: np.ndarray,
-                 overrides: Mapping[str, Any] | None) -> tuple[pd.DataFrame, np.ndarray] | None:
+                 row_arrays: tuple[np.ndarray, np.ndarray], overrides: Mapping[str, Any] | None) -> tuple[pd.DataFrame, np.ndarray] | None:
     arrays = form.arrays
     leaves = form.leaves
     nl = len(leaves)
@@ -404,16 +407,16 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
         res_cols["warnings"][sel] = _lists(len(sel), dec.warnings, lambda r, row: r.effects["warning"])
 
     frame = pd.DataFrame({k: v for k, v in out.items() if v is not None})
-    frame.insert(0, "dossier_id", [str(x) for x in wide["dossier_id"].to_numpy()[np.array([owner_rows[starts[d]] for d in gd[kd]])]])
+    ids_all, members_all = row_arrays
+    frame.insert(0, "dossier_id", ids_all[owner_rows[starts[gd[kd]]]])
     for k, v in res_cols.items():
         frame[k] = v
     frame["evaluated_on"] = pd.to_datetime(kdays).strftime("%Y-%m-%d")
     for c in PRODUCT:
         if c in meta:
             frame[c] = meta[c].iloc[gd[kd]].to_numpy(dtype=object)
-    frame["member_totals"] = [";".join(f"{m}={t:g}" for m, t in zip(
-        wide["member"].to_numpy()[rows[row_keep]][b:b + c], member_totals[b:b + c]))
-        for b, c in zip(kbounds, counts[kd])]
+    pairs = [f"{m}={t:g}" for m, t in zip(members_all[rows[row_keep]], member_totals.tolist())]
+    frame["member_totals"] = [";".join(pairs[b:b + c]) for b, c in zip(kbounds.tolist(), counts[kd].tolist())]
     for c in ("band_stars", "stars"):
         frame[c] = frame[c].astype(np.int64)
     return frame, gd[kd]

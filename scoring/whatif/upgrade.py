@@ -124,7 +124,8 @@ def upgrade_plan(dossier_or_result: Result | Mapping[str, Any] | str | Path, tar
         raise ValueError("target_stars must be 1..5")
     costs = costs or CostModel()
     d, raw = _to_dossier(dossier_or_result)
-    before = evaluate(d, overrides=overrides)
+    given = isinstance(dossier_or_result, Result) and not overrides
+    before = dossier_or_result if given else evaluate(d, overrides=overrides)
     cs, form = d.criteria_set, d.form
     target = int(target_stars)
     plan = Plan(d.dossier_id, target, False, 0.0, stars_before=before.stars, assumption=ASSUMPTIONS[assume],

@@ -85,3 +85,15 @@ def test_score_cli_readable_json_and_exit_codes(tmp_path):
     notjson = tmp_path / "x.json"
     notjson.write_text("{", encoding="utf-8")
     assert runner.invoke(cli, ["score", str(notjson)]).exit_code == 2
+
+
+def test_qd781_requirement_recorded_as_unmet_caps_below_its_level():
+    d = json.loads((FIX / "qd1048-province-89-67.json").read_text(encoding="utf-8"))
+    assert evaluate(d).stars == 4
+    d["findings"] = ["qd781-3-quality-declaration"]
+    r = evaluate(d)
+    assert (r.band_stars, r.stars, r.status) == (4, 2, "not_recognised")
+    assert r.unmet_minimums[0]["finding"] == "qd781-3-quality-declaration"
+    d["evaluated_on"] = "2020-06-01"  # before QĐ 781: no per-star minimum, no gap warning
+    d["findings"] = []
+    assert "minimums-gap" not in [w["code"] for w in evaluate(d).warnings]

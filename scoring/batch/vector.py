@@ -363,10 +363,13 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
             m_leaf = np.tile(mark_leaf, len(sel))
             m_app = app_k[sel][m_owner, m_leaf]
             m_rows = {
-                "criterion": np.array([leaves[i].number for i in m_leaf], dtype=object)[m_app],
+                "criterion": np.tile(np.array([leaves[i].number for i in mark_leaf], dtype=object), len(sel))[m_app],
                 "stars": np.tile(stars, len(sel))[m_app], "need": np.tile(need, len(sel))[m_app],
                 "mean": crit_means[sel][m_owner, m_leaf][m_app],
-                "marks": np.array([MARKS[s] for s in np.tile(stars, len(sel))], dtype=object)[m_app],
+                "marks": np.tile(np.array([MARKS[s] for s in stars], dtype=object), len(sel))[m_app],
+                "requirement": np.tile(np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(nd_)} ({MARKS[s]})"
+                                                 for i, nd_, s in zip(mark_leaf, need, stars)], dtype=object),
+                                       len(sel))[m_app],
             }
             run_stage(rules, "minimum", m_rows, m_owner[m_app], dec)
         f_owner, f_rows = [], {"finding": [], "effect": [], "stars": [], "label": [], "label_en": []}
@@ -398,13 +401,12 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
             raise EngineError("no outcome rule fired for some dossiers")
         for key in ("band_stars", "stars", "status", "recognised_by", "escalate_to"):
             res_cols[key][sel] = dec.values[key]
-        res_cols["knockouts"][sel] = _lists(len(sel), dec.knockouts, lambda r, row: f_table["finding"][row])
+        res_cols["knockouts"][sel] = _lists(len(sel), dec.knockouts, lambda r, rows: f_table["finding"][rows])
         res_cols["unmet_minimums"][sel] = _lists(
             len(sel), dec.unmet,
-            lambda r, row: (f"{m_rows['criterion'][row]} {form.leaf(m_rows['criterion'][row]).label} ≥ "
-                            f"{m_rows['need'][row]} ({m_rows['marks'][row]})") if r.stage == "minimum"
-            else f_table["label"][row])
-        res_cols["warnings"][sel] = _lists(len(sel), dec.warnings, lambda r, row: r.effects["warning"])
+            lambda r, rows: m_rows["requirement"][rows] if r.stage == "minimum" else f_table["label"][rows])
+        res_cols["warnings"][sel] = _lists(len(sel), dec.warnings,
+                                           lambda r, rows: np.full(len(rows), r.effects["warning"], dtype=object))
 
     frame = pd.DataFrame({k: v for k, v in out.items() if v is not None})
     ids_all, members_all = row_arrays
@@ -429,18 +431,19 @@ def _story(v: Any) -> Any:
 
 
 def _lists(n: int, items: list, text) -> np.ndarray:
-    """Per-dossier ';'-joined lists from (rule, owners, fact rows), in fact-row then rule order."""
-    entries: list[tuple[int, int, int, int, str]] = []
-    for order, (rule, who, rows) in enumerate(items):
-        stage = STAGES.index(rule.stage)
-        for w, row in zip(who, rows):
-            entries.append((int(w), stage, int(row), order, str(text(rule, row))))
+    """Per-dossier ';'-joined lists from (rule, owners, fact rows), ordered as the rule engine orders
+    them (stage, fact row, rule); `text(rule, rows)` gives the entries' texts as an array."""
     out = np.full(n, "", dtype=object)
-    if entries:
-        entries.sort()
-        acc: dict[int, list[str]] = {}
-        for w, _, _, _, t in entries:
-            acc.setdefault(w, []).append(t)
-        for w, ts in acc.items():
-            out[w] = ";".join(ts)
+    if not items:
+        return out
+    who = np.concatenate([w for _, w, _ in items])
+    stage = np.concatenate([np.full(len(w), STAGES.index(r.stage)) for r, w, _ in items])
+    row = np.concatenate([rows for _, _, rows in items])
+    order = np.concatenate([np.full(len(w), k) for k, (_, w, _) in enumerate(items)])
+    texts = np.concatenate([np.asarray(text(r, rows), dtype=object) for r, _, rows in items])
+    idx = np.lexsort((order, row, stage, who))
+    w = who[idx]
+    t = texts[idx].tolist()
+    cuts = np.r_[0, np.flatnonzero(np.diff(w)) + 1, len(w)]
+    out[w[cuts[:-1]]] = [";".join(t[a:b]) for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
     return out

@@ -148,8 +148,11 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     set_ids, days = _resolve_sets(meta)
     suspicious |= pd.isna(set_ids) | pd.isna(days)
 
-    findings = meta["findings"].map(findings_value) if "findings" in meta else pd.Series([[]] * nd)
-    story = meta["story_exists"] if "story_exists" in meta else pd.Series([None] * nd)
+    findings = np.empty(nd, dtype=object)
+    findings[:] = [findings_value(v) for v in meta["findings"].tolist()] if "findings" in meta else [[]] * nd
+    story = (np.array([_story(v) for v in meta["story_exists"].tolist()], dtype=object) if "story_exists" in meta
+             else np.full(nd, None, dtype=object))
+    meta_np = {c: meta[c].to_numpy(dtype=object) for c in meta.columns}
 
     # group dossiers by (set, form); unknown forms are suspicious
     form_slug = np.full(nd, None, dtype=object)
@@ -180,7 +183,7 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
         form = cs.forms[slug]
         gdossiers = np.flatnonzero(group_key == gkey)
         out = _score_group(cs, form, gdossiers, wide, dcode, owner_rows, starts, n_members, values, col_index,
-                           crit_cols, meta, days, findings, story, suspicious | hard, hard, row_arrays, overrides)
+                           crit_cols, meta_np, days, findings, story, suspicious | hard, hard, row_arrays, overrides)
         if out is not None:
             frame_g, scored = out
             result_parts.append(frame_g)
@@ -213,8 +216,8 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
 
 def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame, dcode: np.ndarray,
                  owner_rows: np.ndarray, starts: np.ndarray, n_members: np.ndarray, values: np.ndarray,
-                 col_index: Mapping[str, int], crit_cols: list[str], meta: pd.DataFrame, days: np.ndarray,
-                 findings: pd.Series, story: pd.Series, suspicious: np.ndarray, hard: np.ndarray,
+                 col_index: Mapping[str, int], crit_cols: list[str], meta_np: Mapping[str, np.ndarray],
+                 days: np.ndarray, findings: np.ndarray, story: np.ndarray, suspicious: np.ndarray, hard: np.ndarray,
                  row_arrays: tuple[np.ndarray, np.ndarray], overrides: Mapping[str, Any] | None) -> tuple[pd.DataFrame, np.ndarray] | None:
     arrays = form.arrays
     leaves = form.leaves
@@ -244,12 +247,11 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
     bad |= np.bincount(local, weights=invalid_cell.any(axis=1), minlength=len(gd)) > 0
 
     # applicability (story) and completeness
-    fl = findings.iloc[gd].to_numpy()
+    fl = findings[gd]
     knocked_given = np.array([any(f in cs.knockouts for f in fs) for fs in fl], dtype=bool)
     known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
     bad |= np.array([any(f not in known for f in fs) for fs in fl], dtype=bool)
-    st = story.iloc[gd].to_numpy(dtype=object)
-    st = np.array([_story(v) for v in st], dtype=object)
+    st = story[gd]
     bad |= np.array([v not in (None, True, False) for v in st], dtype=bool)
     scored_any = np.add.reduceat(present.astype(np.int64), bounds, axis=0) > 0 if len(rows) else np.zeros((0, nl), bool)
     scored_all = np.add.reduceat(present.astype(np.int64), bounds, axis=0) == counts[:, None] if len(rows) else scored_any
@@ -269,7 +271,7 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
     for period in cs.periods:
         end_ok = (gdays <= np.datetime64(period.end)) if period.end else np.ones(len(gd), bool)
         period_ids[(gdays >= np.datetime64(period.start)) & end_ok] = period.id
-    levels = meta["level"].iloc[gd].to_numpy(dtype=object)
+    levels = meta_np["level"][gd]
     for period in cs.periods:
         in_p = period_ids == period.id
         bad |= in_p & ~np.isin(levels, list(period.levels))
@@ -415,8 +417,8 @@ def _score_group(cs: CriteriaSet, form: Form, gd: np.ndarray, wide: pd.DataFrame
         frame[k] = v
     frame["evaluated_on"] = pd.to_datetime(kdays).strftime("%Y-%m-%d")
     for c in PRODUCT:
-        if c in meta:
-            frame[c] = meta[c].iloc[gd[kd]].to_numpy(dtype=object)
+        if c in meta_np:
+            frame[c] = meta_np[c][gd[kd]]
     pairs = [f"{m}={t:g}" for m, t in zip(members_all[rows[row_keep]], member_totals.tolist())]
     frame["member_totals"] = [";".join(pairs[b:b + c]) for b, c in zip(kbounds.tolist(), counts[kd].tolist())]
     for c in ("band_stars", "stars"):

@@ -49,10 +49,14 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
     if unknown:
         raise ValueError(f"unknown policy override(s): {', '.join(sorted(unknown))}; allowed: bands, gates, max_spread")
     gate_over = overrides.get("gates") or {}
-    known_gates = {g.id for g in period.gates}
+    # a gate of another period (a district gate in a cohort that also holds 2026 dossiers) simply does
+    # not apply to this period; a gate no period of any set has is a typo and is refused
+    from ..criteria import load_all
+
+    known_gates = {g.id for s in load_all().values() for p in s.periods for g in p.gates} | {g.id for g in period.gates}
     for gid in gate_over:
         if gid not in known_gates:
-            raise ValueError(f"gate override: {cs.id}/{period.id} has no gate '{gid}'; gates: {', '.join(sorted(known_gates))}")
+            raise ValueError(f"gate override: no criteria set has a gate '{gid}'; gates: {', '.join(sorted(known_gates))}")
     max_spread = overrides.get("max_spread", cs.council.get("max_spread"))
     return {
         "bands": _bands(cs, overrides.get("bands")),

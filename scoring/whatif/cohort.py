@@ -60,7 +60,8 @@ class ProductChoice:
     def as_dict(self) -> dict[str, Any]:
         return {"dossier_id": self.dossier_id, "stars_before": self.stars_before, "stars_after": self.stars_after,
                 "cost": self.cost, "upgrades": [u.as_dict() for u in self.plan.upgrades] if self.plan else [],
-                "prerequisites": self.plan.prerequisites if self.plan else []}
+                "prerequisites": self.plan.prerequisites if self.plan else [],
+                "result_after": self.plan.result_after.to_dict() if self.plan and self.plan.result_after else None}
 
 
 @dataclass

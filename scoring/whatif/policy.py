@@ -40,6 +40,8 @@ def compare_policies(frame: pd.DataFrame, scenarios: Mapping[str, Mapping[str, A
         a = base[cols].astype(str)
         b = other[cols].astype(str)
         changed = (a != b).any(axis=1)
-        diff = pd.concat({names[0]: base.loc[changed, cols], name: other.loc[changed, cols]}, axis=1)
-        changes[name] = diff.reset_index().to_dict(orient="records")
+        before = base.loc[changed, cols].add_prefix(f"{names[0]}.")
+        after = other.loc[changed, cols].add_prefix(f"{name}.")
+        diff = pd.concat([before, after], axis=1).reset_index().astype(object)
+        changes[name] = diff.where(diff.notna(), None).to_dict(orient="records")
     return {"scenarios": summary, "changes": changes}

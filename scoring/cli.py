@@ -407,8 +407,8 @@ def plan_cmd(results_path: Path, targets: str, budget: float | None, costs_path:
     for c in cp.supported:
         out.print(f"  · {c.dossier_id}: {c.stars_before}★ → {c.stars_after}★, {c.cost:g}: "
                   + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" for u in c.plan.upgrades))
-    out.print(f"  thưởng / rewards: before {cp.reward_before:g}, after {cp.reward_after:g} "
-              f"(+{cp.reward_after - cp.reward_before:g})")
+    out.print(f"  thưởng / rewards: before {cp.reward_before:,.0f}, after {cp.reward_after:,.0f} "
+              f"(+{cp.reward_after - cp.reward_before:,.0f}) VND")
 
 
 @cli.command("policy")

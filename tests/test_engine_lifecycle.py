@@ -7,6 +7,7 @@ import threading
 import pytest
 
 import synthetic
+from conftest import criteria_root
 from scoring import EngineError
 from scoring.dossier import parse_dossier
 from scoring.engine.durable_backend import RuleEngine
@@ -19,13 +20,8 @@ from scoring.rules.spec import Rule
 def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("criteria")
     synthetic.write_set(root)
-    old = os.environ.get("OCOP_CRITERIA_DIR")
-    os.environ["OCOP_CRITERIA_DIR"] = str(root)
-    yield root
-    if old is None:
-        del os.environ["OCOP_CRITERIA_DIR"]
-    else:
-        os.environ["OCOP_CRITERIA_DIR"] = old
+    with criteria_root(root):
+        yield root
 
 
 def _dossier(points: int, level: str = "district") -> dict:

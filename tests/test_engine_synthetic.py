@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import synthetic
+from conftest import criteria_root
 from scoring import DossierInvalid
 from scoring.evaluate import evaluate
 from scoring.resources import schema_path
@@ -24,13 +25,8 @@ def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("criteria")
     synthetic.write_set(root, [synthetic.form_doc(), synthetic.form_doc("mau-thieu", 2, "partial"),
                                synthetic.form_doc("mau-mat", 3, "missing")])
-    old = os.environ.get("OCOP_CRITERIA_DIR")
-    os.environ["OCOP_CRITERIA_DIR"] = str(root)
-    yield root
-    if old is None:
-        del os.environ["OCOP_CRITERIA_DIR"]
-    else:
-        os.environ["OCOP_CRITERIA_DIR"] = old
+    with criteria_root(root):
+        yield root
 
 
 RESULT_VALIDATOR = Draft202012Validator(json.loads(schema_path("result").read_text(encoding="utf-8")))

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import criteria_root
 from scoring import criteria
 from scoring.evaluate import evaluate
 from scoring.resources import criteria_dir
@@ -55,13 +56,8 @@ def truncated_root(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def truncated(truncated_root):
-    old = os.environ.get("OCOP_CRITERIA_DIR")
-    os.environ["OCOP_CRITERIA_DIR"] = str(truncated_root)
-    yield criteria.load_set("qd26-2026").form(REAL_FORM[1])
-    if old is None:
-        del os.environ["OCOP_CRITERIA_DIR"]
-    else:
-        os.environ["OCOP_CRITERIA_DIR"] = old
+    with criteria_root(truncated_root):
+        yield criteria.load_set("qd26-2026").form(REAL_FORM[1])
 
 
 def brute_force(form, sheets, target, bands=((5, 90), (4, 70), (3, 50), (2, 30), (1, 0)), price=None):

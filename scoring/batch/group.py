@@ -1,0 +1,244 @@
+"""One form group of a batch (dossiers of one criteria set and form), scored with numpy.
+
+The checks mirror `parse_dossier`; a dossier they flag is handed back to the single path
+(`accepts`), which either words the rejection or accepts it after all, so the two paths can never
+disagree on what is valid. The decisions are taken by the same concrete rules as the rule engine,
+run by the vectorized executor stage by stage.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..criteria.model import STAR_LEVELS, CriteriaSet, Form
+from ..engine.vector_backend import VecDecisions, run_stage
+from ..errors import EngineError
+from ..evaluate import compiled_rules
+from ..rules.params import MARKS
+from ..rules.spec import STAGES
+from .prepare import STORY_FALSE, STORY_INVALID, STORY_NONE, STORY_TRUE, Prepared
+
+DECISIONS = ("band_stars", "stars", "status", "recognised_by", "escalate_to")
+LISTS = ("unmet_minimums", "knockouts", "warnings")
+
+
+def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, rows: np.ndarray,
+                accepts: Callable[[int], bool], overrides: Mapping[str, Any] | None
+                ) -> tuple[dict[str, Any], np.ndarray] | None:
+    """Columns of the scored dossiers of `gd` (dossier codes whose rows, grouped per dossier, are
+    `rows`) and the codes of those dossiers; None when none could be scored."""
+    arrays = form.arrays
+    leaves = form.leaves
+    nl = len(leaves)
+    ng = len(gd)
+    counts = prep.n_members[gd]
+    local = np.repeat(np.arange(ng), counts)
+    bounds = np.r_[0, np.cumsum(counts)[:-1]]
+
+    P = np.full((len(rows), nl), np.nan)
+    for li, leaf in enumerate(leaves):
+        col = prep.columns.get(leaf.number)
+        if col is not None:
+            P[:, li] = col[rows]
+    present = ~np.isnan(P)
+    # cells outside this form's criteria: any non-empty cell the leaves do not account for
+    foreign = prep.given[rows] != present.sum(axis=1)
+    bad = np.bincount(local, weights=foreign, minlength=ng) > 0
+
+    P0 = np.where(present, P, 0.0)
+    bad |= np.bincount(local, weights=(P0 != np.floor(P0)).any(axis=1), minlength=ng) > 0  # fractions
+    pint = np.clip(P0, -1, 10_001).astype(np.int64)
+    top = arrays.valid.shape[1] - 1
+    out_of_range = present & ((pint > top) | (pint < 0))
+    pint_c = np.clip(pint, 0, top)
+    valid = arrays.valid[np.arange(nl)[None, :], pint_c]
+    bad |= np.bincount(local, weights=(present & (~valid | out_of_range)).any(axis=1), minlength=ng) > 0
+
+    # findings (few dossiers have any): knock-outs given, unknown ids
+    fl = prep.findings[gd]
+    with_findings = np.flatnonzero(np.fromiter((len(f) > 0 for f in fl), dtype=bool, count=ng))
+    known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    knocked_given = np.zeros(ng, dtype=bool)
+    for i in with_findings:
+        knocked_given[i] = any(f in cs.knockouts for f in fl[i])
+        bad[i] |= any(f not in known for f in fl[i])
+
+    # applicability (story) and completeness
+    st = prep.story[gd]
+    bad |= st == STORY_INVALID
+    scored_n = np.add.reduceat(present.astype(np.int32), bounds, axis=0) if len(rows) else np.zeros((0, nl), np.int32)
+    scored_any = scored_n > 0
+    scored_all = scored_n == counts[:, None]
+    story_leaf = arrays.story
+    applicable = np.ones((ng, nl), dtype=bool)
+    applicable[:, story_leaf] = ((st == STORY_TRUE)[:, None] | ((st == STORY_NONE)[:, None] & scored_any[:, story_leaf]))
+    bad |= ((st == STORY_FALSE)[:, None] & scored_any & story_leaf[None, :]).any(axis=1)
+    bad |= (applicable & ~scored_all).any(axis=1) & ~knocked_given
+
+    # levels and periods
+    gdays = prep.days[gd]
+    period_ids = np.full(ng, None, dtype=object)
+    for period in cs.periods:
+        end_ok = (gdays <= np.datetime64(period.end)) if period.end else np.ones(ng, bool)
+        period_ids[(gdays >= np.datetime64(period.start)) & end_ok] = period.id
+    levels = prep.meta["level"][gd]
+    for period in cs.periods:
+        bad |= (period_ids == period.id) & ~np.isin(levels, list(period.levels))
+    bad |= period_ids == None  # noqa: E711 (element-wise)
+    bad |= prep.suspicious[gd]
+
+    # flagged dossiers go to the single path; those it accepts are scored here after all
+    for k in np.flatnonzero(bad):
+        if int(gd[k]) not in prep.reasons and accepts(int(gd[k])):
+            bad[k] = False
+    keep = ~bad
+    if not keep.any():
+        return None
+
+    kd = np.flatnonzero(keep)
+    n = len(kd)
+    row_keep = keep[local]
+    Pk = P0[row_keep]
+    cnt = counts[kd].astype(np.float64)
+    kbounds = np.r_[0, np.cumsum(counts[kd])[:-1]]
+    member_totals = Pk.sum(axis=1)
+    crit_means = np.add.reduceat(Pk, kbounds, axis=0) / cnt[:, None]
+    total = np.add.reduceat(member_totals, kbounds) / cnt
+    spread = np.maximum.reduceat(member_totals, kbounds) - np.minimum.reduceat(member_totals, kbounds)
+    parts = {p: np.add.reduceat(Pk[:, arrays.part_index == i].sum(axis=1), kbounds) / cnt for i, p in enumerate("ABC")}
+    app_k = applicable[kd]
+
+    doubtful_hit = present[row_keep] & arrays.doubtful[np.arange(nl)[None, :], np.clip(pint[row_keep], 0, arrays.doubtful.shape[1] - 1)]
+    doubtful_any = (np.add.reduceat(doubtful_hit.astype(np.int32), kbounds, axis=0) > 0).any(axis=1)
+
+    kdays = gdays[kd]
+    transition = ~((kdays >= np.datetime64(cs.start)) & ((kdays <= np.datetime64(cs.end)) if cs.end else True))
+    sm = cs.star_minimums
+    gap = any(r.get("tag") == "GAP" for r in sm.get("requirements", []) or []) and sm.get("mechanism") == "findings"
+    minimums_gap = np.full(n, gap) & ((kdays >= np.datetime64(sm["from"])) if sm.get("from") else True)
+
+    klevels = levels[kd]
+    kperiods = period_ids[kd]
+    kfl = fl[kd]
+    members = counts[kd]
+    cols: dict[str, Any] = {k: np.empty(n, dtype=object) for k in DECISIONS + LISTS}
+    for period in cs.periods:
+        sel = np.flatnonzero(kperiods == period.id)
+        if not len(sel):
+            continue
+        _, rules = compiled_rules(cs, period, overrides)
+        m = len(sel)
+        dec = VecDecisions(m)
+        own = np.arange(m)
+        run_stage(rules, "form", {
+            "status": np.full(m, form.status, dtype=object),
+            "provenance": np.full(m, form.provenance.get("tag", "GAP"), dtype=object),
+            "uses_doubtful": doubtful_any[sel], "transition": transition[sel], "minimums_gap": minimums_gap[sel],
+        }, own, dec)
+        na_d, na_l = np.nonzero(~app_k[sel])
+        numbers = np.array([leaf.number for leaf in leaves], dtype=object)
+        run_stage(rules, "criterion", {
+            "criterion": numbers[na_l],
+            "applies_when": np.array([leaf.applies_when for leaf in leaves], dtype=object)[na_l],
+            "applicable": np.zeros(len(na_l), dtype=bool),
+        }, na_d, dec)
+        run_stage(rules, "score", {"total": total[sel], "spread": spread[sel], "level": klevels[sel],
+                                   "members": members[sel]}, own, dec)
+        m_rows = _minimum_facts(arrays, leaves, app_k[sel], crit_means[sel]) if sm.get("mechanism") == "option_marks" else None
+        if m_rows is not None:
+            run_stage(rules, "minimum", m_rows, m_rows.pop("_owner"), dec)
+        f_table, f_owner = _finding_facts(cs, kfl[sel])
+        run_stage(rules, "finding", f_table, f_owner, dec)
+        if not dec.assigned["band_stars"].all():
+            raise EngineError("no band rule fired for some dossiers: the bands do not cover the total")
+        n_ko = np.bincount(np.concatenate([w for _, w, _ in dec.knockouts]) if dec.knockouts else np.array([], int),
+                           minlength=m)
+        run_stage(rules, "award", {"band_stars": dec.values["band_stars"].astype(np.int64), "cap": dec.cap.astype(np.int64),
+                                   "knocked_out": dec.knocked_out, "n_knockouts": n_ko}, own, dec)
+        if not dec.assigned["stars"].all():
+            raise EngineError("no award rule fired for some dossiers")
+        run_stage(rules, "outcome", {"stars": dec.values["stars"].astype(np.int64), "level": klevels[sel],
+                                     "total": total[sel], "knocked_out": dec.knocked_out}, own, dec)
+        if not dec.assigned["status"].all():
+            raise EngineError("no outcome rule fired for some dossiers")
+        for key in DECISIONS:
+            cols[key][sel] = dec.values[key]
+        cols["knockouts"][sel] = _lists(m, dec.knockouts, lambda r, rows: f_table["finding"][rows])
+        cols["unmet_minimums"][sel] = _lists(
+            m, dec.unmet, lambda r, rows: m_rows["requirement"][rows] if r.stage == "minimum" else f_table["label"][rows])
+        cols["warnings"][sel] = _lists(m, dec.warnings, lambda r, rows: np.full(len(rows), r.effects["warning"], dtype=object))
+
+    cols.update({
+        "criteria_set": np.full(n, cs.id, dtype=object), "form": np.full(n, form.slug, dtype=object),
+        "level": klevels, "period": kperiods, "members": members, "total": total,
+        "max_total": np.full(n, form.max, dtype=np.int64),
+        "part_A": parts["A"], "part_B": parts["B"], "part_C": parts["C"],
+        "band_stars": cols["band_stars"].astype(np.int64), "stars": cols["stars"].astype(np.int64),
+        "_sheet_totals": member_totals, "_sheet_rows": rows[row_keep],
+    })
+    return cols, gd[kd]
+
+
+def _minimum_facts(arrays, leaves, applicable: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
+    """One fact per (dossier, applicable star-marked criterion, star level), as the engine asserts them."""
+    mark_leaf, mark_k = np.nonzero(arrays.star_min)
+    need = arrays.star_min[mark_leaf, mark_k].astype(np.int64)
+    stars = np.asarray(STAR_LEVELS)[mark_k]
+    m = len(applicable)
+    nm = len(mark_leaf)
+    owner = np.repeat(np.arange(m), nm)
+    leaf = np.tile(mark_leaf, m)
+    app = applicable[owner, leaf]
+    requirement = np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
+                            for i, n, s in zip(mark_leaf, need, stars)], dtype=object)
+    return {
+        "criterion": np.tile(np.array([leaves[i].number for i in mark_leaf], dtype=object), m)[app],
+        "stars": np.tile(stars, m)[app], "need": np.tile(need, m)[app], "mean": means[owner, leaf][app],
+        "marks": np.tile(np.array([MARKS[s] for s in stars], dtype=object), m)[app],
+        "requirement": np.tile(requirement, m)[app], "_owner": owner[app],
+    }
+
+
+def _finding_facts(cs: CriteriaSet, findings: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """One fact per finding a council recorded: knock-outs with their effect, QĐ 781 requirements
+    not met (recorded as findings) with their star level."""
+    reqs = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    owner: list[int] = []
+    rows: dict[str, list] = {"finding": [], "effect": [], "stars": [], "label": [], "label_en": []}
+    for i in np.flatnonzero(np.fromiter((len(f) > 0 for f in findings), dtype=bool, count=len(findings))):
+        for fid in findings[i]:
+            owner.append(int(i))
+            if fid in cs.knockouts:
+                k = cs.knockouts[fid]
+                vals = (fid, k.effect, np.nan, k.label, k.label_en)
+            else:
+                r = reqs[fid]
+                vals = (fid, "minimum", float(r["stars"]), r["text"], r.get("text_en", r["text"]))
+            for key, v in zip(rows, vals):
+                rows[key].append(v)
+    table = {k: np.array(v, dtype=float if k == "stars" else object) for k, v in rows.items()}
+    return table, np.asarray(owner, dtype=np.int64)
+
+
+def _lists(n: int, items: list, text) -> np.ndarray:
+    """Per-dossier ';'-joined lists from (rule, owners, fact rows), ordered as the rule engine orders
+    them (stage, fact row, rule); `text(rule, rows)` gives the entries' texts as an array."""
+    out = np.full(n, "", dtype=object)
+    if not items:
+        return out
+    who = np.concatenate([w for _, w, _ in items])
+    stage = np.concatenate([np.full(len(w), STAGES.index(r.stage)) for r, w, _ in items])
+    row = np.concatenate([rows for _, _, rows in items])
+    order = np.concatenate([np.full(len(w), k) for k, (_, w, _) in enumerate(items)])
+    texts = np.concatenate([np.asarray(text(r, rows), dtype=object) for r, _, rows in items])
+    idx = np.lexsort((order, row, stage, who))
+    w = who[idx]
+    t = texts[idx]
+    cuts = np.r_[0, np.flatnonzero(np.diff(w)) + 1, len(w)]
+    single = np.diff(cuts) == 1
+    out[w[cuts[:-1][single]]] = t[cuts[:-1][single]]  # most dossiers have one entry: no join needed
+    t = t.tolist()
+    for a, b in zip(cuts[:-1][~single].tolist(), cuts[1:][~single].tolist()):
+        out[w[a]] = ";".join(t[a:b])
+    return out

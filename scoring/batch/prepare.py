@@ -1,0 +1,210 @@
+"""A council table turned into per-row and per-dossier arrays, once, before any form is scored.
+
+Everything here is work proportional to the table that every form group would otherwise repeat:
+dossier codes, the score cells as one float32 matrix, the checks that need no criteria (rows that
+disagree, bad cells, duplicate members), the criteria set and form of each dossier, and one row
+order in which every form group's rows — and within it every dossier's — are contiguous. Metadata
+columns are decoded per distinct value (a province has a few dozen districts, a round a few dates),
+never per row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .. import criteria as crit
+from ..criteria.model import CriteriaSet
+from .frame import findings_value, story_value
+from .tables import PRODUCT
+
+META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", *PRODUCT)
+STORY_NONE, STORY_FALSE, STORY_TRUE, STORY_INVALID = -1, 0, 1, 2
+
+
+@dataclass
+class Prepared:
+    """Arrays of one table. Row arrays have the table's length, dossier arrays one entry per dossier."""
+
+    n_rows: int
+    dcode: np.ndarray            # row -> dossier code (order of first appearance)
+    ids: np.ndarray              # dossier code -> dossier_id (object)
+    first_row: np.ndarray        # dossier -> its first row
+    n_members: np.ndarray        # dossier -> number of rows
+    member_code: np.ndarray      # row -> code into member_names (-1 = empty)
+    member_names: np.ndarray     # object
+    columns: dict[str, np.ndarray]  # criterion number -> float64 per row, NaN = empty or not a number
+    given: np.ndarray            # row -> number of non-empty criterion cells (numbers or not)
+    meta: dict[str, np.ndarray]  # per dossier, object arrays (first row's value)
+    reasons: dict[int, str]      # dossier -> table-level reason the single path cannot see
+    suspicious: np.ndarray       # dossier -> something the single path must word (or may accept)
+    set_idx: np.ndarray          # dossier -> index into set_list (-1 = none)
+    set_list: list[CriteriaSet]
+    days: np.ndarray             # dossier -> datetime64[D] (NaT = not a date)
+    group: np.ndarray            # dossier -> form group (-1 = unknown set/form)
+    group_forms: list[tuple[CriteriaSet, str]]
+    findings: np.ndarray         # dossier -> tuple of finding ids (object; () when none)
+    story: np.ndarray            # dossier -> STORY_* code
+    dossier_order: np.ndarray    # dossiers sorted by (group, code)
+    row_order: np.ndarray        # rows sorted by (group, dossier code, table order)
+    row_start: np.ndarray        # dossier -> start of its rows in row_order
+
+    def rows_of(self, d: int) -> np.ndarray:
+        return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _decode(values: pd.Series, fn: Callable[[Any], Any], dtype: Any = object, missing: Any = None) -> np.ndarray:
+    """fn applied once per distinct value, spread back to every position."""
+    codes, uniques = _codes(values)
+    table = np.empty(len(uniques) + 1, dtype=dtype)
+    for i, u in enumerate(uniques):  # element-wise: tuples must stay objects, not become rows
+        table[i] = fn(u)
+    table[-1] = missing
+    return table[codes]  # code -1 (missing) takes the last entry
+
+
+def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Each criterion column as float64 (NaN = empty or not a number; a view of the table's own
+    column when it is numeric already, so no matrix of the whole table is ever built), the number of
+    non-empty cells per row, and rows with a cell that is text rather than a number. Fractions and
+    negative numbers are left to the form groups, which check the cells of their own criteria; a
+    non-empty cell outside a row's form flags the dossier through the count."""
+    n = len(wide)
+    columns: dict[str, np.ndarray] = {}
+    given = np.zeros(n, dtype=np.int16)
+    text = np.zeros(n, dtype=bool)
+    for c in cols:
+        raw = wide[c]
+        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+            num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+            present = ~np.isnan(num)
+        else:
+            num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            present = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+            text |= present & np.isnan(num)
+        given += present
+        columns[c] = num
+    return columns, given, text
+
+
+def _inconsistent(wide: pd.DataFrame, dcode: np.ndarray, first_row: np.ndarray, cols: list[str]) -> dict[int, str]:
+    """Dossiers whose rows disagree on a per-dossier column (form, level, date, product, ...)."""
+    bad: dict[int, str] = {}
+    first_of_row = first_row[dcode]
+    for col in cols:
+        codes, _ = _codes(wide[col])
+        differ = codes != codes[first_of_row]
+        for d in np.unique(dcode[differ]):
+            bad.setdefault(int(d), f"the rows of this dossier disagree on column '{col}' "
+                                   f"(one value per dossier expected); allowed: the same {col} on every member's row")
+    return bad
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    """datetime64[D] per position (NaT where the cell is not a YYYY-MM-DD date), parsed per distinct value."""
+    codes, uniques = _codes(values)
+    text = pd.Series([str(u)[:10] for u in uniques], dtype=object)
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").to_numpy().astype("datetime64[D]")
+    return np.r_[parsed, np.array(["NaT"], dtype="datetime64[D]")][codes]
+
+
+def _resolve_sets(meta: dict[str, np.ndarray], evaluated_on: pd.Series, nd: int
+                  ) -> tuple[np.ndarray, list[CriteriaSet], np.ndarray]:
+    """Set index and evaluation day per dossier (-1 / NaT where they cannot be resolved)."""
+    days = _days(evaluated_on)
+    sets = list(crit.load_all().values())
+    set_idx = np.full(nd, -1, dtype=np.int64)
+    given = meta.get("criteria_set", np.full(nd, None, dtype=object))
+    none_given = pd.isna(given)
+    for i, cs in enumerate(sets):
+        start = np.datetime64(cs.start)
+        last = cs.lapses or cs.end
+        accepts = (days >= start) & ((days <= np.datetime64(last)) if last else True)
+        in_force = (days >= start) & ((days <= np.datetime64(cs.end)) if cs.end else True)
+        set_idx[(given == cs.id) & accepts] = i
+        set_idx[none_given & in_force] = i
+    return set_idx, sets, days
+
+
+def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[CriteriaSet]
+                 ) -> tuple[np.ndarray, list[tuple[CriteriaSet, str]]]:
+    """Form group per dossier: one per (set, form slug) present; -1 for unknown or missing forms."""
+    fcode, funiq = pd.factorize(pd.Series(forms_given, dtype=object), use_na_sentinel=True)
+    table = np.full((len(sets) + 1, len(funiq) + 1), -1, dtype=np.int64)  # last row/col: unresolved
+    groups: list[tuple[CriteriaSet, str]] = []
+    index: dict[tuple[str, str], int] = {}
+    for si, cs in enumerate(sets):
+        for fi, name in enumerate(funiq):
+            if isinstance(name, str) and cs.has_form(name) and cs.form(name).status != "missing":
+                key = (cs.id, cs.form(name).slug)
+                if key not in index:
+                    index[key] = len(groups)
+                    groups.append((cs, key[1]))
+                table[si, fi] = index[key]
+    return table[set_idx, fcode], groups
+
+
+def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
+    n = len(wide)
+    dcode, ids = pd.factorize(wide["dossier_id"].astype(str), sort=False)
+    ids = np.asarray(ids, dtype=object)
+    nd = len(ids)
+    first_row = np.empty(nd, dtype=np.int64)
+    first_row[dcode[::-1]] = np.arange(n - 1, -1, -1)  # the last write is each dossier's first row
+    n_members = np.bincount(dcode, minlength=nd)
+
+    meta_cols = [c for c in META_COLUMNS if c in wide.columns]
+    reasons = _inconsistent(wide, dcode, first_row, meta_cols) if n > nd else {}
+    first = wide.iloc[first_row]
+    meta = {c: first[c].to_numpy(dtype=object) for c in meta_cols}
+
+    columns, given, text = _score_cells(wide, crit_cols)
+    suspicious = np.bincount(dcode, weights=text, minlength=nd) > 0
+    suspicious[list(reasons)] = True
+
+    member_code, member_names = _codes(wide["member"])
+    member_names = np.array([str(m) for m in member_names], dtype=object)
+    # a duplicate member is judged on the text the single path sees (str of the cell)
+    text_code, _ = _codes(pd.Series(member_names, dtype=object))
+    key = dcode.astype(np.int64) * (len(member_names) + 1) + np.where(member_code >= 0, text_code[member_code], -1) + 1
+    suspicious |= np.bincount(dcode, weights=pd.Series(key).duplicated().to_numpy(), minlength=nd) > 0
+    suspicious |= np.bincount(dcode, weights=member_code < 0, minlength=nd) > 0
+
+    set_idx, sets, days = _resolve_sets(meta, first["evaluated_on"], nd)
+    suspicious |= (set_idx < 0) | np.isnat(days)
+    group, group_forms = _form_groups(meta["form"], set_idx, sets)
+    suspicious |= group < 0
+
+    findings = (_decode(first["findings"], lambda v: tuple(findings_value(v)), missing=())
+                if "findings" in meta else np.full(nd, (), dtype=object))
+    if "story_exists" in meta:
+        story = _decode(first["story_exists"], _story_code, dtype=np.int8, missing=STORY_NONE)
+    else:
+        story = np.full(nd, STORY_NONE, dtype=np.int8)
+
+    dossier_order = np.argsort(group, kind="stable")
+    dpos = np.empty(nd, dtype=np.int64)
+    dpos[dossier_order] = np.arange(nd)
+    row_order = np.argsort(dpos[dcode], kind="stable")
+    row_start = np.empty(nd, dtype=np.int64)
+    row_start[dossier_order] = np.r_[0, np.cumsum(n_members[dossier_order])[:-1]]
+    return Prepared(n, dcode, ids, first_row, n_members, member_code, member_names, columns, given, meta, reasons, suspicious, set_idx, sets, days,
+                    group, group_forms, findings, story, dossier_order, row_order, row_start)
+
+
+def _story_code(value: Any) -> int:
+    v = story_value(value)
+    if v is None:
+        return STORY_NONE
+    if v is True:
+        return STORY_TRUE
+    if v is False:
+        return STORY_FALSE
+    return STORY_INVALID

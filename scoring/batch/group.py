@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from ..criteria.model import STAR_LEVELS, CriteriaSet, Form
 from ..engine.vector_backend import VecDecisions, run_stage
@@ -67,9 +68,8 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # applicability (story) and completeness
     st = prep.story[gd]
     bad |= st == STORY_INVALID
-    scored_n = np.add.reduceat(present.astype(np.int32), bounds, axis=0) if len(rows) else np.zeros((0, nl), np.int32)
-    scored_any = scored_n > 0
-    scored_all = scored_n == counts[:, None]
+    scored_any = np.logical_or.reduceat(present, bounds, axis=0)
+    scored_all = np.logical_and.reduceat(present, bounds, axis=0)
     story_leaf = arrays.story
     applicable = np.ones((ng, nl), dtype=bool)
     applicable[:, story_leaf] = ((st == STORY_TRUE)[:, None] | ((st == STORY_NONE)[:, None] & scored_any[:, story_leaf]))
@@ -103,14 +103,18 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     cnt = counts[kd].astype(np.float64)
     kbounds = np.r_[0, np.cumsum(counts[kd])[:-1]]
     member_totals = Pk.sum(axis=1)
-    crit_means = np.add.reduceat(Pk, kbounds, axis=0) / cnt[:, None]
     total = np.add.reduceat(member_totals, kbounds) / cnt
     spread = np.maximum.reduceat(member_totals, kbounds) - np.minimum.reduceat(member_totals, kbounds)
-    parts = {p: np.add.reduceat(Pk[:, arrays.part_index == i].sum(axis=1), kbounds) / cnt for i, p in enumerate("ABC")}
+    crit_sums = np.add.reduceat(Pk, kbounds, axis=0)
+    crit_means = crit_sums / cnt[:, None]
+    parts = {p: crit_sums[:, arrays.part_index == i].sum(axis=1) / cnt for i, p in enumerate("ABC")}
     app_k = applicable[kd]
 
-    doubtful_hit = present[row_keep] & arrays.doubtful[np.arange(nl)[None, :], np.clip(pint[row_keep], 0, arrays.doubtful.shape[1] - 1)]
-    doubtful_any = (np.add.reduceat(doubtful_hit.astype(np.int32), kbounds, axis=0) > 0).any(axis=1)
+    # a score that rests on a value flagged as a suspected typo (only forms that have one)
+    doubtful_any = np.zeros(n, dtype=bool)
+    for li in np.flatnonzero(arrays.doubtful.any(axis=1)):
+        hit = arrays.doubtful[li, np.clip(pint[row_keep, li], 0, arrays.doubtful.shape[1] - 1)] & present[row_keep, li]
+        doubtful_any |= np.logical_or.reduceat(hit, kbounds)
 
     kdays = gdays[kd]
     transition = ~((kdays >= np.datetime64(cs.start)) & ((kdays <= np.datetime64(cs.end)) if cs.end else True))
@@ -223,7 +227,11 @@ def _finding_facts(cs: CriteriaSet, findings: np.ndarray) -> tuple[dict[str, np.
 
 def _lists(n: int, items: list, text) -> np.ndarray:
     """Per-dossier ';'-joined lists from (rule, owners, fact rows), ordered as the rule engine orders
-    them (stage, fact row, rule); `text(rule, rows)` gives the entries' texts as an array."""
+    them (stage, fact row, rule); `text(rule, rows)` gives the entries' texts as an array.
+
+    Dossiers share few distinct lists (the same warnings, the same unmet marks), so each dossier's
+    sequence of entries is numbered as a path in a prefix tree, one vectorized step per position,
+    and each distinct list is joined once."""
     out = np.full(n, "", dtype=object)
     if not items:
         return out
@@ -233,12 +241,22 @@ def _lists(n: int, items: list, text) -> np.ndarray:
     order = np.concatenate([np.full(len(w), k) for k, (_, w, _) in enumerate(items)])
     texts = np.concatenate([np.asarray(text(r, rows), dtype=object) for r, _, rows in items])
     idx = np.lexsort((order, row, stage, who))
-    w = who[idx]
-    t = texts[idx]
-    cuts = np.r_[0, np.flatnonzero(np.diff(w)) + 1, len(w)]
-    single = np.diff(cuts) == 1
-    out[w[cuts[:-1][single]]] = t[cuts[:-1][single]]  # most dossiers have one entry: no join needed
+    w, t = who[idx], texts[idx]
+    code, distinct = pd.factorize(t)
+    starts = np.r_[0, np.flatnonzero(np.diff(w)) + 1]
+    owners = w[starts]
+    slot = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(w)]))
+    pos = np.arange(len(w)) - starts[slot]
+    path = np.full(len(starts), -1, dtype=np.int64)
+    next_id = 0
+    for k in range(int(pos.max()) + 1):
+        at = np.flatnonzero(pos == k)
+        node, nodes = pd.factorize((path[slot[at]] + 1) * (len(distinct) + 1) + code[at])
+        path[slot[at]] = node + next_id
+        next_id += len(nodes)
+    paths, first, inverse = np.unique(path, return_index=True, return_inverse=True)
+    ends = np.r_[starts[1:], len(w)]
     t = t.tolist()
-    for a, b in zip(cuts[:-1][~single].tolist(), cuts[1:][~single].tolist()):
-        out[w[a]] = ";".join(t[a:b])
+    joined = np.array([";".join(t[starts[f]:ends[f]]) for f in first.tolist()], dtype=object)
+    out[owners] = joined[inverse]
     return out

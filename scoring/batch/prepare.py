@@ -37,7 +37,8 @@ class Prepared:
     member_names: np.ndarray     # object
     columns: dict[str, np.ndarray]  # criterion number -> float64 per row, NaN = empty or not a number
     given: np.ndarray            # row -> number of non-empty criterion cells (numbers or not)
-    meta: dict[str, np.ndarray]  # per dossier, object arrays (first row's value)
+    meta: dict[str, np.ndarray]  # per dossier, object arrays (first row's value; None = empty)
+    meta_codes: dict[str, np.ndarray]  # per dossier, the same as integer codes (-1 = empty)
     reasons: dict[int, str]      # dossier -> table-level reason the single path cannot see
     suspicious: np.ndarray       # dossier -> something the single path must word (or may accept)
     set_idx: np.ndarray          # dossier -> index into set_list (-1 = none)
@@ -60,14 +61,14 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _decode(values: pd.Series, fn: Callable[[Any], Any], dtype: Any = object, missing: Any = None) -> np.ndarray:
-    """fn applied once per distinct value, spread back to every position."""
-    codes, uniques = _codes(values)
+def _decode(codes: np.ndarray, uniques: np.ndarray, fn: Callable[[Any], Any], dtype: Any = object,
+            missing: Any = None) -> np.ndarray:
+    """fn applied once per distinct value, spread back to every position (code -1 = empty cell)."""
     table = np.empty(len(uniques) + 1, dtype=dtype)
     for i, u in enumerate(uniques):  # element-wise: tuples must stay objects, not become rows
         table[i] = fn(u)
     table[-1] = missing
-    return table[codes]  # code -1 (missing) takes the last entry
+    return table[codes]
 
 
 def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -94,31 +95,35 @@ def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndar
     return columns, given, text
 
 
-def _inconsistent(wide: pd.DataFrame, dcode: np.ndarray, first_row: np.ndarray, cols: list[str]) -> dict[int, str]:
-    """Dossiers whose rows disagree on a per-dossier column (form, level, date, product, ...)."""
+def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_row: np.ndarray
+                 ) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[int, str]]:
+    """Per-dossier columns (the first row's value), their codes, and the dossiers whose rows disagree
+    on one of them (form, level, date, product, ...). One factorization per column serves all three."""
+    meta: dict[str, np.ndarray] = {}
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     bad: dict[int, str] = {}
     first_of_row = first_row[dcode]
     for col in cols:
-        codes, _ = _codes(wide[col])
-        differ = codes != codes[first_of_row]
-        for d in np.unique(dcode[differ]):
+        codes, uniques = _codes(wide[col])
+        for d in np.unique(dcode[codes != codes[first_of_row]]):
             bad.setdefault(int(d), f"the rows of this dossier disagree on column '{col}' "
                                    f"(one value per dossier expected); allowed: the same {col} on every member's row")
-    return bad
+        coded[col] = (codes[first_row], uniques)
+        meta[col] = np.append(uniques, None).astype(object)[coded[col][0]]
+    return meta, coded, bad
 
 
-def _days(values: pd.Series) -> np.ndarray:
+def _days(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
     """datetime64[D] per position (NaT where the cell is not a YYYY-MM-DD date), parsed per distinct value."""
-    codes, uniques = _codes(values)
     text = pd.Series([str(u)[:10] for u in uniques], dtype=object)
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").to_numpy().astype("datetime64[D]")
     return np.r_[parsed, np.array(["NaT"], dtype="datetime64[D]")][codes]
 
 
-def _resolve_sets(meta: dict[str, np.ndarray], evaluated_on: pd.Series, nd: int
+def _resolve_sets(meta: dict[str, np.ndarray], evaluated_on: tuple[np.ndarray, np.ndarray], nd: int
                   ) -> tuple[np.ndarray, list[CriteriaSet], np.ndarray]:
     """Set index and evaluation day per dossier (-1 / NaT where they cannot be resolved)."""
-    days = _days(evaluated_on)
+    days = _days(*evaluated_on)
     sets = list(crit.load_all().values())
     set_idx = np.full(nd, -1, dtype=np.int64)
     given = meta.get("criteria_set", np.full(nd, None, dtype=object))
@@ -161,9 +166,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
     n_members = np.bincount(dcode, minlength=nd)
 
     meta_cols = [c for c in META_COLUMNS if c in wide.columns]
-    reasons = _inconsistent(wide, dcode, first_row, meta_cols) if n > nd else {}
-    first = wide.iloc[first_row]
-    meta = {c: first[c].to_numpy(dtype=object) for c in meta_cols}
+    meta, coded, reasons = _per_dossier(wide, meta_cols, dcode, first_row)
 
     columns, given, text = _score_cells(wide, crit_cols)
     suspicious = np.bincount(dcode, weights=text, minlength=nd) > 0
@@ -177,15 +180,15 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
     suspicious |= np.bincount(dcode, weights=pd.Series(key).duplicated().to_numpy(), minlength=nd) > 0
     suspicious |= np.bincount(dcode, weights=member_code < 0, minlength=nd) > 0
 
-    set_idx, sets, days = _resolve_sets(meta, first["evaluated_on"], nd)
+    set_idx, sets, days = _resolve_sets(meta, coded["evaluated_on"], nd)
     suspicious |= (set_idx < 0) | np.isnat(days)
     group, group_forms = _form_groups(meta["form"], set_idx, sets)
     suspicious |= group < 0
 
-    findings = (_decode(first["findings"], lambda v: tuple(findings_value(v)), missing=())
-                if "findings" in meta else np.full(nd, (), dtype=object))
+    findings = (_decode(*coded["findings"], lambda v: tuple(findings_value(v)), missing=())
+                if "findings" in meta else _decode(np.full(nd, -1), np.array([]), str, missing=()))
     if "story_exists" in meta:
-        story = _decode(first["story_exists"], _story_code, dtype=np.int8, missing=STORY_NONE)
+        story = _decode(*coded["story_exists"], _story_code, dtype=np.int8, missing=STORY_NONE)
     else:
         story = np.full(nd, STORY_NONE, dtype=np.int8)
 
@@ -195,7 +198,8 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
     row_order = np.argsort(dpos[dcode], kind="stable")
     row_start = np.empty(nd, dtype=np.int64)
     row_start[dossier_order] = np.r_[0, np.cumsum(n_members[dossier_order])[:-1]]
-    return Prepared(n, dcode, ids, first_row, n_members, member_code, member_names, columns, given, meta, reasons, suspicious, set_idx, sets, days,
+    return Prepared(n, dcode, ids, first_row, n_members, member_code, member_names, columns, given, meta,
+                    {c: codes for c, (codes, _) in coded.items()}, reasons, suspicious, set_idx, sets, days,
                     group, group_forms, findings, story, dossier_order, row_order, row_start)
 
 

@@ -32,13 +32,12 @@ TIE_BREAK = "total desc, then Part C desc, then Part A desc, then dossier_id asc
 
 def _rank(keys: list[np.ndarray], total: np.ndarray, part_c: np.ndarray, part_a: np.ndarray) -> np.ndarray:
     """Rank within groups by total desc, Part C desc, Part A desc, dossier_id asc (1 = best).
-    Rows must be sorted by dossier_id: their position is the last tie-break. Empty keys form a
-    group of their own, like any other value."""
+    Keys are integer codes (-1 = empty, a group of its own, like any other value); rows must be
+    sorted by dossier_id: their position is the last tie-break."""
     n = len(total)
     group = np.zeros(n, dtype=np.int64)
     for key in keys:
-        codes, uniq = pd.factorize(pd.Series(key, dtype=object), use_na_sentinel=True)
-        group = group * (len(uniq) + 1) + codes + 1
+        group = group * (int(key.max(initial=0)) + 2) + key + 1
     order = np.lexsort((np.arange(n), -part_a, -part_c, -total, group))
     g = group[order]
     starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
@@ -132,7 +131,8 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
     out: dict[str, np.ndarray] = {"dossier_id": prep.ids[d[order]]}
     for key in ("criteria_set", "form", "level"):
         out[key] = cols[key][order]
-    out["evaluated_on"] = np.datetime_as_string(prep.days[d[order]], unit="D").astype(object)
+    days, day_of = np.unique(prep.days[d[order]], return_inverse=True)
+    out["evaluated_on"] = np.datetime_as_string(days, unit="D").astype(object)[day_of]
     out["period"] = cols["period"][order]
     for c in PRODUCT:
         if c in prep.meta:
@@ -143,11 +143,12 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
                 "recognised_by", "escalate_to", "unmet_minimums", "knockouts", "warnings"):
         out[key] = cols[key][order]
     rank_args = (out["total"], out["part_C"], out["part_A"])
-    out["rank_form"] = _rank([out["criteria_set"], out["form"]], *rank_args)
-    if "province" in out:
-        out["rank_province"] = _rank([out["province"]], *rank_args)
-    if "district" in out:
-        out["rank_district"] = _rank([out[c] for c in ("province", "district") if c in out], *rank_args)
+    place = {c: prep.meta_codes[c][d[order]] for c in ("province", "district") if c in prep.meta_codes}
+    out["rank_form"] = _rank([prep.group[d[order]]], *rank_args)
+    if "province" in place:
+        out["rank_province"] = _rank([place["province"]], *rank_args)
+    if "district" in place:
+        out["rank_district"] = _rank(list(place.values()), *rank_args)
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in out.items()})
     for col in RESULT_COLUMNS:
         if col not in frame:

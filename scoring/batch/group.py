@@ -7,17 +7,16 @@ run by the vectorized executor stage by stage.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from ..criteria.model import STAR_LEVELS, CriteriaSet, Form
+from ..criteria.model import STAR_LEVELS, CriteriaSet, Form, Period
 from ..engine.vector_backend import VecDecisions, run_stage
 from ..errors import EngineError
-from ..evaluate import compiled_rules
 from ..rules.params import MARKS
-from ..rules.spec import STAGES
+from ..rules.spec import STAGES, Rule
 from .prepare import STORY_FALSE, STORY_INVALID, STORY_NONE, STORY_TRUE, Prepared
 
 DECISIONS = ("band_stars", "stars", "status", "recognised_by", "escalate_to")
@@ -25,7 +24,7 @@ LISTS = ("unmet_minimums", "knockouts", "warnings")
 
 
 def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, rows: np.ndarray,
-                accepts: Callable[[int], bool], overrides: Mapping[str, Any] | None
+                accepts: Callable[[int], bool], rules_for: Callable[[CriteriaSet, Period], tuple[Rule, ...]]
                 ) -> tuple[dict[str, Any], np.ndarray] | None:
     """Columns of the scored dossiers of `gd` (dossier codes whose rows, grouped per dossier, are
     `rows`) and the codes of those dossiers; None when none could be scored."""
@@ -37,28 +36,27 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     local = np.repeat(np.arange(ng), counts)
     bounds = np.r_[0, np.cumsum(counts)[:-1]]
 
-    P = np.full((len(rows), nl), np.nan)
+    # leaf-major cells (one row per criterion): each criterion's cells are contiguous, which makes
+    # the per-dossier reductions along axis 1 several times faster than over a row-major table
+    P = np.full((nl, len(rows)), np.nan)
     for li, leaf in enumerate(leaves):
         col = prep.columns.get(leaf.number)
         if col is not None:
-            P[:, li] = col[rows]
+            np.take(col, rows, out=P[li])
     present = ~np.isnan(P)
-    # cells outside this form's criteria: any non-empty cell the leaves do not account for
-    foreign = prep.given[rows] != present.sum(axis=1)
-    bad = np.bincount(local, weights=foreign, minlength=ng) > 0
-
     P0 = np.where(present, P, 0.0)
-    bad |= np.bincount(local, weights=(P0 != np.floor(P0)).any(axis=1), minlength=ng) > 0  # fractions
     pint = np.clip(P0, -1, 10_001).astype(np.int64)
     top = arrays.valid.shape[1] - 1
-    out_of_range = present & ((pint > top) | (pint < 0))
-    pint_c = np.clip(pint, 0, top)
-    valid = arrays.valid[np.arange(nl)[None, :], pint_c]
-    bad |= np.bincount(local, weights=(present & (~valid | out_of_range)).any(axis=1), minlength=ng) > 0
+    valid = arrays.valid.ravel()[np.clip(pint, 0, top) + (np.arange(nl) * (top + 1))[:, None]]
+    # a fraction, a negative or too large number, or points that are no option of the criterion
+    cell_bad = present & ((pint != P0) | (pint > top) | (pint < 0) | ~valid)
+    # cells outside this form's criteria: any non-empty cell the leaves do not account for
+    foreign = prep.given[rows] != present.sum(axis=0)
+    bad = np.bincount(local, weights=foreign | cell_bad.any(axis=0), minlength=ng) > 0
 
     # findings (few dossiers have any): knock-outs given, unknown ids
     fl = prep.findings[gd]
-    with_findings = np.flatnonzero(np.fromiter((len(f) > 0 for f in fl), dtype=bool, count=ng))
+    with_findings = np.flatnonzero(prep.has_findings[gd])
     known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
     knocked_given = np.zeros(ng, dtype=bool)
     for i in with_findings:
@@ -68,8 +66,8 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # applicability (story) and completeness
     st = prep.story[gd]
     bad |= st == STORY_INVALID
-    scored_any = np.logical_or.reduceat(present, bounds, axis=0)
-    scored_all = np.logical_and.reduceat(present, bounds, axis=0)
+    scored_any = np.logical_or.reduceat(present, bounds, axis=1).T
+    scored_all = np.logical_and.reduceat(present, bounds, axis=1).T
     story_leaf = arrays.story
     applicable = np.ones((ng, nl), dtype=bool)
     applicable[:, story_leaf] = ((st == STORY_TRUE)[:, None] | ((st == STORY_NONE)[:, None] & scored_any[:, story_leaf]))
@@ -99,13 +97,13 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     kd = np.flatnonzero(keep)
     n = len(kd)
     row_keep = keep[local]
-    Pk = P0[row_keep]
+    Pk = P0 if keep.all() else P0[:, row_keep]
     cnt = counts[kd].astype(np.float64)
     kbounds = np.r_[0, np.cumsum(counts[kd])[:-1]]
-    member_totals = Pk.sum(axis=1)
+    member_totals = Pk.sum(axis=0)
     total = np.add.reduceat(member_totals, kbounds) / cnt
     spread = np.maximum.reduceat(member_totals, kbounds) - np.minimum.reduceat(member_totals, kbounds)
-    crit_sums = np.add.reduceat(Pk, kbounds, axis=0)
+    crit_sums = np.add.reduceat(Pk, kbounds, axis=1).T
     crit_means = crit_sums / cnt[:, None]
     parts = {p: crit_sums[:, arrays.part_index == i].sum(axis=1) / cnt for i, p in enumerate("ABC")}
     app_k = applicable[kd]
@@ -113,7 +111,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # a score that rests on a value flagged as a suspected typo (only forms that have one)
     doubtful_any = np.zeros(n, dtype=bool)
     for li in np.flatnonzero(arrays.doubtful.any(axis=1)):
-        hit = arrays.doubtful[li, np.clip(pint[row_keep, li], 0, arrays.doubtful.shape[1] - 1)] & present[row_keep, li]
+        hit = arrays.doubtful[li, np.clip(pint[li, row_keep], 0, arrays.doubtful.shape[1] - 1)] & present[li, row_keep]
         doubtful_any |= np.logical_or.reduceat(hit, kbounds)
 
     kdays = gdays[kd]
@@ -131,7 +129,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         sel = np.flatnonzero(kperiods == period.id)
         if not len(sel):
             continue
-        _, rules = compiled_rules(cs, period, overrides)
+        rules = rules_for(cs, period)
         m = len(sel)
         dec = VecDecisions(m)
         own = np.arange(m)
@@ -151,8 +149,8 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
                                    "members": members[sel]}, own, dec)
         m_rows = _minimum_facts(arrays, leaves, app_k[sel], crit_means[sel]) if sm.get("mechanism") == "option_marks" else None
         if m_rows is not None:
-            run_stage(rules, "minimum", m_rows, m_rows.pop("_owner"), dec)
-        f_table, f_owner = _finding_facts(cs, kfl[sel])
+            run_stage(rules, "minimum", {k: v for k, v in m_rows.items() if not k.startswith("_")}, m_rows["_owner"], dec)
+        f_table, f_owner = _finding_facts(cs, kfl[sel], prep.has_findings[gd[kd[sel]]])
         run_stage(rules, "finding", f_table, f_owner, dec)
         if not dec.assigned["band_stars"].all():
             raise EngineError("no band rule fired for some dossiers: the bands do not cover the total")
@@ -168,10 +166,11 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
             raise EngineError("no outcome rule fired for some dossiers")
         for key in DECISIONS:
             cols[key][sel] = dec.values[key]
-        cols["knockouts"][sel] = _lists(m, dec.knockouts, lambda r, rows: f_table["finding"][rows])
+        cols["knockouts"][sel] = _lists(m, dec.knockouts, lambda r, rows: (f_table["finding"], rows))
         cols["unmet_minimums"][sel] = _lists(
-            m, dec.unmet, lambda r, rows: m_rows["requirement"][rows] if r.stage == "minimum" else f_table["label"][rows])
-        cols["warnings"][sel] = _lists(m, dec.warnings, lambda r, rows: np.full(len(rows), r.effects["warning"], dtype=object))
+            m, dec.unmet, lambda r, rows: (m_rows["_requirements"], m_rows["_requirement"][rows]) if r.stage == "minimum"
+            else (f_table["label"], rows))
+        cols["warnings"][sel] = _lists(m, dec.warnings, lambda r, rows: ([r.effects["warning"]], np.zeros(len(rows), int)))
 
     cols.update({
         "criteria_set": np.full(n, cs.id, dtype=object), "form": np.full(n, form.slug, dtype=object),
@@ -201,16 +200,17 @@ def _minimum_facts(arrays, leaves, applicable: np.ndarray, means: np.ndarray) ->
         "stars": np.tile(stars, m)[app], "need": np.tile(need, m)[app], "mean": means[owner, leaf][app],
         "marks": np.tile(np.array([MARKS[s] for s in stars], dtype=object), m)[app],
         "requirement": np.tile(requirement, m)[app], "_owner": owner[app],
+        "_requirements": requirement, "_requirement": np.tile(np.arange(nm), m)[app],
     }
 
 
-def _finding_facts(cs: CriteriaSet, findings: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One fact per finding a council recorded: knock-outs with their effect, QĐ 781 requirements
     not met (recorded as findings) with their star level."""
     reqs = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
     owner: list[int] = []
     rows: dict[str, list] = {"finding": [], "effect": [], "stars": [], "label": [], "label_en": []}
-    for i in np.flatnonzero(np.fromiter((len(f) > 0 for f in findings), dtype=bool, count=len(findings))):
+    for i in np.flatnonzero(has):
         for fid in findings[i]:
             owner.append(int(i))
             if fid in cs.knockouts:
@@ -227,36 +227,52 @@ def _finding_facts(cs: CriteriaSet, findings: np.ndarray) -> tuple[dict[str, np.
 
 def _lists(n: int, items: list, text) -> np.ndarray:
     """Per-dossier ';'-joined lists from (rule, owners, fact rows), ordered as the rule engine orders
-    them (stage, fact row, rule); `text(rule, rows)` gives the entries' texts as an array.
+    them (stage, fact row, rule). `text(rule, rows)` gives the entries as (table, index): the texts
+    are table[index].
 
-    Dossiers share few distinct lists (the same warnings, the same unmet marks), so each dossier's
-    sequence of entries is numbered as a path in a prefix tree, one vectorized step per position,
-    and each distinct list is joined once."""
+    Dossiers share few distinct lists (the same warnings, the same unmet marks): each dossier's list
+    becomes a row of entry codes, equal rows are found by one sort, and each distinct list is joined
+    once."""
     out = np.full(n, "", dtype=object)
     if not items:
         return out
+    tables, codes, offset = [], [], 0
+    for r, _, rows in items:
+        table, index = text(r, rows)
+        tables.append(np.asarray(table, dtype=object))
+        codes.append(np.asarray(index, dtype=np.int64) + offset)
+        offset += len(table)
+    every = np.concatenate(tables)
     who = np.concatenate([w for _, w, _ in items])
     stage = np.concatenate([np.full(len(w), STAGES.index(r.stage)) for r, w, _ in items])
     row = np.concatenate([rows for _, _, rows in items])
     order = np.concatenate([np.full(len(w), k) for k, (_, w, _) in enumerate(items)])
-    texts = np.concatenate([np.asarray(text(r, rows), dtype=object) for r, _, rows in items])
     idx = np.lexsort((order, row, stage, who))
-    w, t = who[idx], texts[idx]
-    code, distinct = pd.factorize(t)
+    w, code = who[idx], np.concatenate(codes)[idx]
     starts = np.r_[0, np.flatnonzero(np.diff(w)) + 1]
-    owners = w[starts]
-    slot = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(w)]))
-    pos = np.arange(len(w)) - starts[slot]
-    path = np.full(len(starts), -1, dtype=np.int64)
-    next_id = 0
-    for k in range(int(pos.max()) + 1):
-        at = np.flatnonzero(pos == k)
-        node, nodes = pd.factorize((path[slot[at]] + 1) * (len(distinct) + 1) + code[at])
-        path[slot[at]] = node + next_id
-        next_id += len(nodes)
-    paths, first, inverse = np.unique(path, return_index=True, return_inverse=True)
-    ends = np.r_[starts[1:], len(w)]
-    t = t.tolist()
-    joined = np.array([";".join(t[starts[f]:ends[f]]) for f in first.tolist()], dtype=object)
-    out[owners] = joined[inverse]
+    length = np.diff(np.r_[starts, len(w)])
+    slot = np.repeat(np.arange(len(starts)), length)
+    matrix = np.full((len(starts), int(length.max())), -1, dtype=np.int64)
+    matrix[slot, np.arange(len(w)) - starts[slot]] = code
+    first, inverse = _equal_rows(matrix)
+    joined = np.array([";".join(every[code[starts[f]:starts[f] + length[f]]].tolist()) for f in first.tolist()],
+                      dtype=object)
+    out[w[starts]] = joined[inverse]
     return out
+
+
+_ROW_HASH = np.random.default_rng(20260706).integers(1, 2**62, size=4096, dtype=np.int64) | 1
+
+
+def _equal_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct row, distinct index of every row). Rows are hashed with a fixed
+    random linear form (wrapping int64) and the grouping is verified cell by cell; on a collision,
+    np.unique's exact (slower) row sort decides."""
+    if matrix.shape[1] <= len(_ROW_HASH):
+        inverse, _ = pd.factorize(matrix @ _ROW_HASH[:matrix.shape[1]])
+        first = np.empty(inverse.max() + 1, dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(matrix) - 1, -1, -1)  # the last write is the first row
+        if np.array_equal(matrix, matrix[first[inverse]]):
+            return first, inverse
+    _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.ravel()

@@ -47,6 +47,7 @@ class Prepared:
     group: np.ndarray            # dossier -> form group (-1 = unknown set/form)
     group_forms: list[tuple[CriteriaSet, str]]
     findings: np.ndarray         # dossier -> tuple of finding ids (object; () when none)
+    has_findings: np.ndarray     # dossier -> any finding at all (most have none)
     story: np.ndarray            # dossier -> STORY_* code
     dossier_order: np.ndarray    # dossiers sorted by (group, code)
     row_order: np.ndarray        # rows sorted by (group, dossier code, table order)
@@ -185,8 +186,12 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
     group, group_forms = _form_groups(meta["form"], set_idx, sets)
     suspicious |= group < 0
 
-    findings = (_decode(*coded["findings"], lambda v: tuple(findings_value(v)), missing=())
-                if "findings" in meta else _decode(np.full(nd, -1), np.array([]), str, missing=()))
+    if "findings" in meta:
+        findings = _decode(*coded["findings"], lambda v: tuple(findings_value(v)), missing=())
+        has_findings = _decode(*coded["findings"], lambda v: bool(findings_value(v)), dtype=bool, missing=False)
+    else:
+        findings = _decode(np.full(nd, -1), np.array([]), str, missing=())
+        has_findings = np.zeros(nd, dtype=bool)
     if "story_exists" in meta:
         story = _decode(*coded["story_exists"], _story_code, dtype=np.int8, missing=STORY_NONE)
     else:
@@ -200,7 +205,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
     row_start[dossier_order] = np.r_[0, np.cumsum(n_members[dossier_order])[:-1]]
     return Prepared(n, dcode, ids, first_row, n_members, member_code, member_names, columns, given, meta,
                     {c: codes for c, (codes, _) in coded.items()}, reasons, suspicious, set_idx, sets, days,
-                    group, group_forms, findings, story, dossier_order, row_order, row_start)
+                    group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start)
 
 
 def _story_code(value: Any) -> int:

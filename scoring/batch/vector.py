@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..dossier import parse_dossier
 from ..errors import DossierInvalid
+from ..evaluate import compiled_rules
 from .frame import criterion_columns, dossier_dicts, to_wide
 from .group import score_group
 from .prepare import Prepared, prepare
@@ -84,6 +85,14 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
             messages[d] = "; ".join(str(i) for i in exc.issues)
             return False
 
+    compiled: dict[tuple[str, str], tuple] = {}
+
+    def rules_for(cs, period):
+        """The concrete rules of a set and period under the overrides, compiled once per batch."""
+        if (cs.id, period.id) not in compiled:
+            compiled[cs.id, period.id] = compiled_rules(cs, period, overrides)[1]
+        return compiled[cs.id, period.id]
+
     bounds = np.searchsorted(prep.group[prep.dossier_order], np.arange(len(prep.group_forms) + 1))
     groups = range(len(prep.group_forms))
     if progress:
@@ -98,7 +107,7 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
             continue
         cs, slug = prep.group_forms[g]
         rows = prep.row_order[prep.row_start[gd[0]]:prep.row_start[gd[-1]] + prep.n_members[gd[-1]]]
-        out = score_group(prep, cs, cs.forms[slug], gd, rows, accepts, overrides)
+        out = score_group(prep, cs, cs.forms[slug], gd, rows, accepts, rules_for)
         if out is not None:
             cols, scored = out
             cols["_dossier"] = scored

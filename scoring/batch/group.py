@@ -1,33 +1,38 @@
-"""One form group of a batch (dossiers of one criteria set and form), scored with numpy.
+"""One form group of a batch (dossiers of one criteria set and form): checks, scores and facts.
 
 The checks mirror `parse_dossier`; a dossier they flag is handed back to the single path
 (`accepts`), which either words the rejection or accepts it after all, so the two paths can never
-disagree on what is valid. The decisions are taken by the same concrete rules as the rule engine,
-run by the vectorized executor stage by stage.
+disagree on what is valid. The group's output is numbers and the facts the rule engine would be
+given; the decisions are taken in `decide`, once per criteria set and period for all forms.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-import pandas as pd
 
-from ..criteria.model import STAR_LEVELS, CriteriaSet, Form, Period
-from ..engine.vector_backend import VecDecisions, run_stage
-from ..errors import EngineError
+from ..criteria.model import STAR_LEVELS, CriteriaSet, Form
 from ..rules.params import MARKS
-from ..rules.spec import STAGES, Rule
 from .prepare import STORY_FALSE, STORY_INVALID, STORY_NONE, STORY_TRUE, Prepared
 
-DECISIONS = ("band_stars", "stars", "status", "recognised_by", "escalate_to")
-LISTS = ("unmet_minimums", "knockouts", "warnings")
+
+@dataclass
+class PeriodFacts:
+    """The facts of a form group's dossiers in one period, as the rule engine is given them: per
+    stage a table (dict of equal-length columns) and the owner (position in `sel`) of each row.
+    Unmet minimums name their requirement by a code into `requirements`."""
+
+    sel: np.ndarray                 # positions, among the group's scored dossiers, of this period's
+    tables: dict[str, tuple[dict[str, np.ndarray], np.ndarray]]
+    requirements: np.ndarray        # texts of the form's star-marked requirements (object)
 
 
 def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, rows: np.ndarray,
-                accepts: Callable[[int], bool], rules_for: Callable[[CriteriaSet, Period], tuple[Rule, ...]]
-                ) -> tuple[dict[str, Any], np.ndarray] | None:
+                accepts: Callable[[int], bool]
+                ) -> tuple[dict[str, Any], np.ndarray, dict[str, PeriodFacts]] | None:
     """Columns of the scored dossiers of `gd` (dossier codes whose rows, grouped per dossier, are
-    `rows`) and the codes of those dossiers; None when none could be scored."""
+    `rows`), the codes of those dossiers and their facts per period; None when none could be scored."""
     arrays = form.arrays
     leaves = form.leaves
     nl = len(leaves)
@@ -124,63 +129,41 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     kperiods = period_ids[kd]
     kfl = fl[kd]
     members = counts[kd]
-    cols: dict[str, Any] = {k: np.empty(n, dtype=object) for k in DECISIONS + LISTS}
+    numbers = np.array([leaf.number for leaf in leaves], dtype=object)
+    applies_when = np.array([leaf.applies_when for leaf in leaves], dtype=object)
+    facts: dict[str, PeriodFacts] = {}
     for period in cs.periods:
         sel = np.flatnonzero(kperiods == period.id)
         if not len(sel):
             continue
-        rules = rules_for(cs, period)
         m = len(sel)
-        dec = VecDecisions(m)
         own = np.arange(m)
-        run_stage(rules, "form", {
-            "status": np.full(m, form.status, dtype=object),
-            "provenance": np.full(m, form.provenance.get("tag", "GAP"), dtype=object),
-            "uses_doubtful": doubtful_any[sel], "transition": transition[sel], "minimums_gap": minimums_gap[sel],
-        }, own, dec)
         na_d, na_l = np.nonzero(~app_k[sel])
-        numbers = np.array([leaf.number for leaf in leaves], dtype=object)
-        run_stage(rules, "criterion", {
-            "criterion": numbers[na_l],
-            "applies_when": np.array([leaf.applies_when for leaf in leaves], dtype=object)[na_l],
-            "applicable": np.zeros(len(na_l), dtype=bool),
-        }, na_d, dec)
-        run_stage(rules, "score", {"total": total[sel], "spread": spread[sel], "level": klevels[sel],
-                                   "members": members[sel]}, own, dec)
-        m_rows = _minimum_facts(arrays, leaves, app_k[sel], crit_means[sel]) if sm.get("mechanism") == "option_marks" else None
-        if m_rows is not None:
-            run_stage(rules, "minimum", {k: v for k, v in m_rows.items() if not k.startswith("_")}, m_rows["_owner"], dec)
-        f_table, f_owner = _finding_facts(cs, kfl[sel], prep.has_findings[gd[kd[sel]]])
-        run_stage(rules, "finding", f_table, f_owner, dec)
-        if not dec.assigned["band_stars"].all():
-            raise EngineError("no band rule fired for some dossiers: the bands do not cover the total")
-        n_ko = np.bincount(np.concatenate([w for _, w, _ in dec.knockouts]) if dec.knockouts else np.array([], int),
-                           minlength=m)
-        run_stage(rules, "award", {"band_stars": dec.values["band_stars"].astype(np.int64), "cap": dec.cap.astype(np.int64),
-                                   "knocked_out": dec.knocked_out, "n_knockouts": n_ko}, own, dec)
-        if not dec.assigned["stars"].all():
-            raise EngineError("no award rule fired for some dossiers")
-        run_stage(rules, "outcome", {"stars": dec.values["stars"].astype(np.int64), "level": klevels[sel],
-                                     "total": total[sel], "knocked_out": dec.knocked_out}, own, dec)
-        if not dec.assigned["status"].all():
-            raise EngineError("no outcome rule fired for some dossiers")
-        for key in DECISIONS:
-            cols[key][sel] = dec.values[key]
-        cols["knockouts"][sel] = _lists(m, dec.knockouts, lambda r, rows: (f_table["finding"], rows))
-        cols["unmet_minimums"][sel] = _lists(
-            m, dec.unmet, lambda r, rows: (m_rows["_requirements"], m_rows["_requirement"][rows]) if r.stage == "minimum"
-            else (f_table["label"], rows))
-        cols["warnings"][sel] = _lists(m, dec.warnings, lambda r, rows: ([r.effects["warning"]], np.zeros(len(rows), int)))
+        tables = {
+            "form": ({"status": np.full(m, form.status, dtype=object),
+                      "provenance": np.full(m, form.provenance.get("tag", "GAP"), dtype=object),
+                      "uses_doubtful": doubtful_any[sel], "transition": transition[sel],
+                      "minimums_gap": minimums_gap[sel]}, own),
+            "criterion": ({"criterion": numbers[na_l], "applies_when": applies_when[na_l],
+                           "applicable": np.zeros(len(na_l), dtype=bool)}, na_d),
+            "score": ({"total": total[sel], "spread": spread[sel], "level": klevels[sel], "members": members[sel]}, own),
+            "finding": _finding_facts(cs, kfl[sel], prep.has_findings[gd[kd[sel]]]),
+        }
+        requirements = np.empty(0, dtype=object)
+        if sm.get("mechanism") == "option_marks":
+            m_rows = _minimum_facts(arrays, leaves, app_k[sel], crit_means[sel])
+            requirements = m_rows.pop("_requirements")
+            tables["minimum"] = (m_rows, m_rows.pop("_owner"))
+        facts[period.id] = PeriodFacts(sel, tables, requirements)
 
-    cols.update({
+    cols = {
         "criteria_set": np.full(n, cs.id, dtype=object), "form": np.full(n, form.slug, dtype=object),
         "level": klevels, "period": kperiods, "members": members, "total": total,
         "max_total": np.full(n, form.max, dtype=np.int64),
         "part_A": parts["A"], "part_B": parts["B"], "part_C": parts["C"],
-        "band_stars": cols["band_stars"].astype(np.int64), "stars": cols["stars"].astype(np.int64),
         "_sheet_totals": member_totals, "_sheet_rows": rows[row_keep],
-    })
-    return cols, gd[kd]
+    }
+    return cols, gd[kd], facts
 
 
 def _minimum_facts(arrays, leaves, applicable: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
@@ -200,7 +183,7 @@ def _minimum_facts(arrays, leaves, applicable: np.ndarray, means: np.ndarray) ->
         "stars": np.tile(stars, m)[app], "need": np.tile(need, m)[app], "mean": means[owner, leaf][app],
         "marks": np.tile(np.array([MARKS[s] for s in stars], dtype=object), m)[app],
         "requirement": np.tile(requirement, m)[app], "_owner": owner[app],
-        "_requirements": requirement, "_requirement": np.tile(np.arange(nm), m)[app],
+        "_requirements": requirement, "requirement_code": np.tile(np.arange(nm), m)[app],
     }
 
 
@@ -223,56 +206,3 @@ def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray) -> tu
                 rows[key].append(v)
     table = {k: np.array(v, dtype=float if k == "stars" else object) for k, v in rows.items()}
     return table, np.asarray(owner, dtype=np.int64)
-
-
-def _lists(n: int, items: list, text) -> np.ndarray:
-    """Per-dossier ';'-joined lists from (rule, owners, fact rows), ordered as the rule engine orders
-    them (stage, fact row, rule). `text(rule, rows)` gives the entries as (table, index): the texts
-    are table[index].
-
-    Dossiers share few distinct lists (the same warnings, the same unmet marks): each dossier's list
-    becomes a row of entry codes, equal rows are found by one sort, and each distinct list is joined
-    once."""
-    out = np.full(n, "", dtype=object)
-    if not items:
-        return out
-    tables, codes, offset = [], [], 0
-    for r, _, rows in items:
-        table, index = text(r, rows)
-        tables.append(np.asarray(table, dtype=object))
-        codes.append(np.asarray(index, dtype=np.int64) + offset)
-        offset += len(table)
-    every = np.concatenate(tables)
-    who = np.concatenate([w for _, w, _ in items])
-    stage = np.concatenate([np.full(len(w), STAGES.index(r.stage)) for r, w, _ in items])
-    row = np.concatenate([rows for _, _, rows in items])
-    order = np.concatenate([np.full(len(w), k) for k, (_, w, _) in enumerate(items)])
-    idx = np.lexsort((order, row, stage, who))
-    w, code = who[idx], np.concatenate(codes)[idx]
-    starts = np.r_[0, np.flatnonzero(np.diff(w)) + 1]
-    length = np.diff(np.r_[starts, len(w)])
-    slot = np.repeat(np.arange(len(starts)), length)
-    matrix = np.full((len(starts), int(length.max())), -1, dtype=np.int64)
-    matrix[slot, np.arange(len(w)) - starts[slot]] = code
-    first, inverse = _equal_rows(matrix)
-    joined = np.array([";".join(every[code[starts[f]:starts[f] + length[f]]].tolist()) for f in first.tolist()],
-                      dtype=object)
-    out[w[starts]] = joined[inverse]
-    return out
-
-
-_ROW_HASH = np.random.default_rng(20260706).integers(1, 2**62, size=4096, dtype=np.int64) | 1
-
-
-def _equal_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first row of each distinct row, distinct index of every row). Rows are hashed with a fixed
-    random linear form (wrapping int64) and the grouping is verified cell by cell; on a collision,
-    np.unique's exact (slower) row sort decides."""
-    if matrix.shape[1] <= len(_ROW_HASH):
-        inverse, _ = pd.factorize(matrix @ _ROW_HASH[:matrix.shape[1]])
-        first = np.empty(inverse.max() + 1, dtype=np.int64)
-        first[inverse[::-1]] = np.arange(len(matrix) - 1, -1, -1)  # the last write is the first row
-        if np.array_equal(matrix, matrix[first[inverse]]):
-            return first, inverse
-    _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
-    return first, inverse.ravel()

@@ -18,7 +18,8 @@ from ..dossier import parse_dossier
 from ..errors import DossierInvalid
 from ..evaluate import compiled_rules
 from .frame import criterion_columns, dossier_dicts, to_wide
-from .group import score_group
+from .decide import DECISIONS, LISTS, decide
+from .group import PeriodFacts, score_group
 from .prepare import Prepared, prepare
 from .tables import PRODUCT, normalise_columns
 
@@ -85,14 +86,6 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
             messages[d] = "; ".join(str(i) for i in exc.issues)
             return False
 
-    compiled: dict[tuple[str, str], tuple] = {}
-
-    def rules_for(cs, period):
-        """The concrete rules of a set and period under the overrides, compiled once per batch."""
-        if (cs.id, period.id) not in compiled:
-            compiled[cs.id, period.id] = compiled_rules(cs, period, overrides)[1]
-        return compiled[cs.id, period.id]
-
     bounds = np.searchsorted(prep.group[prep.dossier_order], np.arange(len(prep.group_forms) + 1))
     groups = range(len(prep.group_forms))
     if progress:
@@ -100,6 +93,7 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
 
         groups = tqdm(groups, desc="scoring", unit="form", leave=False)
     parts: list[dict[str, Any]] = []
+    pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]] = {}  # (set, period) -> (part, facts)
     kept = np.zeros(len(prep.ids), dtype=bool)
     for g in groups:
         gd = prep.dossier_order[bounds[g]:bounds[g + 1]]
@@ -107,12 +101,15 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
             continue
         cs, slug = prep.group_forms[g]
         rows = prep.row_order[prep.row_start[gd[0]]:prep.row_start[gd[-1]] + prep.n_members[gd[-1]]]
-        out = score_group(prep, cs, cs.forms[slug], gd, rows, accepts, rules_for)
+        out = score_group(prep, cs, cs.forms[slug], gd, rows, accepts)
         if out is not None:
-            cols, scored = out
+            cols, scored, facts = out
             cols["_dossier"] = scored
+            for period_id, f in facts.items():
+                pending.setdefault((cs.id, period_id), []).append((len(parts), f))
             parts.append(cols)
             kept[scored] = True
+    _decide_all(prep, parts, pending, overrides)
 
     rejects = []
     for d in np.flatnonzero(~kept):
@@ -124,6 +121,29 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
         rows = np.sort(prep.rows_of(int(d)))
         rejects.append({"dossier_id": str(prep.ids[d]), "rows": ",".join(str(r + 2) for r in rows), "reason": reason})
     return _results(prep, parts), pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+
+
+def _decide_all(prep: Prepared, parts: list[dict[str, Any]],
+                pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None) -> None:
+    """Run the rules once per (criteria set, period) over the facts of all its forms; write the
+    decisions back into each part's columns."""
+    for part in parts:
+        for key in DECISIONS + LISTS:
+            part[key] = np.empty(len(part["_dossier"]), dtype=object)
+    sets = {cs.id: cs for cs in prep.set_list}
+    for (set_id, period_id), items in pending.items():
+        cs = sets[set_id]
+        period = next(p for p in cs.periods if p.id == period_id)
+        decided = decide(compiled_rules(cs, period, overrides)[1], [f for _, f in items])
+        start = 0
+        for part_index, f in items:
+            stop = start + len(f.sel)
+            for key, values in decided.items():
+                parts[part_index][key][f.sel] = values[start:stop]
+            start = stop
+    for part in parts:
+        for key in ("band_stars", "stars"):
+            part[key] = part[key].astype(np.int64)
 
 
 def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:

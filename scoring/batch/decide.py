@@ -1,0 +1,128 @@
+"""The decisions of a batch, taken once per (criteria set, period) for the dossiers of every form.
+
+The facts of all form groups of one set and period are stacked and run through the vectorized
+executor stage by stage (form → criterion → score → minimum → finding → award → outcome), the
+same concrete rules and the same order as the rule engine; per-dossier lists (unmet minimums,
+knock-outs, warnings) come out in the engine's order.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..engine.vector_backend import VecDecisions, run_stage
+from ..errors import EngineError
+from ..rules.spec import STAGES, Rule
+from .group import PeriodFacts
+
+DECISIONS = ("band_stars", "stars", "status", "recognised_by", "escalate_to")
+LISTS = ("unmet_minimums", "knockouts", "warnings")
+_FACT_STAGES = ("form", "criterion", "score", "minimum", "finding")
+
+
+def _stack(facts: list[PeriodFacts]) -> tuple[int, dict[str, tuple[dict[str, np.ndarray], np.ndarray]], np.ndarray]:
+    """One table per stage over all parts; owners and requirement codes shifted to the stacked numbering."""
+    sizes = [len(f.sel) for f in facts]
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    req_offsets = np.r_[0, np.cumsum([len(f.requirements) for f in facts])[:-1]]
+    stacked = {}
+    for stage in _FACT_STAGES:
+        present = [(f, o, ro) for f, o, ro in zip(facts, offsets, req_offsets) if stage in f.tables]
+        if not present:
+            continue
+        keys = list(present[0][0].tables[stage][0])
+        table = {}
+        for k in keys:
+            cols = [f.tables[stage][0][k] for f, _, _ in present]
+            if k == "requirement_code":
+                cols = [c + ro for c, (_, _, ro) in zip(cols, present)]
+            table[k] = np.concatenate(cols) if len(cols) > 1 else cols[0]
+        owner = np.concatenate([f.tables[stage][1] + o for f, o, _ in present])
+        stacked[stage] = (table, owner)
+    requirements = np.concatenate([f.requirements for f in facts]) if facts else np.empty(0, dtype=object)
+    return int(sum(sizes)), stacked, requirements
+
+
+def decide(rules: tuple[Rule, ...], facts: list[PeriodFacts]) -> dict[str, np.ndarray]:
+    """Decisions and lists for the stacked dossiers of `facts` (in their order)."""
+    n, tables, requirements = _stack(facts)
+    dec = VecDecisions(n)
+    own = np.arange(n)
+    for stage in _FACT_STAGES:
+        if stage in tables:
+            run_stage(rules, stage, tables[stage][0], tables[stage][1], dec)
+    if not dec.assigned["band_stars"].all():
+        raise EngineError("no band rule fired for some dossiers: the bands do not cover the total")
+    n_ko = np.bincount(np.concatenate([w for _, w, _ in dec.knockouts]) if dec.knockouts else np.array([], int),
+                       minlength=n)
+    run_stage(rules, "award", {"band_stars": dec.values["band_stars"].astype(np.int64), "cap": dec.cap.astype(np.int64),
+                               "knocked_out": dec.knocked_out, "n_knockouts": n_ko}, own, dec)
+    if not dec.assigned["stars"].all():
+        raise EngineError("no award rule fired for some dossiers")
+    score = tables["score"][0]
+    run_stage(rules, "outcome", {"stars": dec.values["stars"].astype(np.int64), "level": score["level"],
+                                 "total": score["total"], "knocked_out": dec.knocked_out}, own, dec)
+    if not dec.assigned["status"].all():
+        raise EngineError("no outcome rule fired for some dossiers")
+    out = {key: dec.values[key] for key in DECISIONS}
+    finding = tables.get("finding", ({"finding": np.empty(0, object), "label": np.empty(0, object)}, None))[0]
+    minimum = tables.get("minimum", ({"requirement_code": np.empty(0, np.int64)}, None))[0]
+    out["knockouts"] = _lists(n, dec.knockouts, lambda r, rows: (finding["finding"], rows))
+    out["unmet_minimums"] = _lists(
+        n, dec.unmet, lambda r, rows: (requirements, minimum["requirement_code"][rows]) if r.stage == "minimum"
+        else (finding["label"], rows))
+    out["warnings"] = _lists(n, dec.warnings, lambda r, rows: ([r.effects["warning"]], np.zeros(len(rows), int)))
+    return out
+
+
+def _lists(n: int, items: list, text) -> np.ndarray:
+    """Per-dossier ';'-joined lists from (rule, owners, fact rows), ordered as the rule engine orders
+    them (stage, fact row, rule). `text(rule, rows)` gives the entries as (table, index): the texts
+    are table[index].
+
+    Dossiers share few distinct lists (the same warnings, the same unmet marks): each dossier's list
+    becomes a row of entry codes, equal rows are found by one sort, and each distinct list is joined
+    once."""
+    out = np.full(n, "", dtype=object)
+    if not items:
+        return out
+    tables, codes, offset = [], [], 0
+    for r, _, rows in items:
+        table, index = text(r, rows)
+        tables.append(np.asarray(table, dtype=object))
+        codes.append(np.asarray(index, dtype=np.int64) + offset)
+        offset += len(table)
+    every = np.concatenate(tables)
+    who = np.concatenate([w for _, w, _ in items])
+    stage = np.concatenate([np.full(len(w), STAGES.index(r.stage)) for r, w, _ in items])
+    row = np.concatenate([rows for _, _, rows in items])
+    order = np.concatenate([np.full(len(w), k) for k, (_, w, _) in enumerate(items)])
+    idx = np.lexsort((order, row, stage, who))
+    w, code = who[idx], np.concatenate(codes)[idx]
+    starts = np.r_[0, np.flatnonzero(np.diff(w)) + 1]
+    length = np.diff(np.r_[starts, len(w)])
+    slot = np.repeat(np.arange(len(starts)), length)
+    matrix = np.full((len(starts), int(length.max())), -1, dtype=np.int64)
+    matrix[slot, np.arange(len(w)) - starts[slot]] = code
+    first, inverse = _equal_rows(matrix)
+    joined = np.array([";".join(every[code[starts[f]:starts[f] + length[f]]].tolist()) for f in first.tolist()],
+                      dtype=object)
+    out[w[starts]] = joined[inverse]
+    return out
+
+
+_ROW_HASH = np.random.default_rng(20260706).integers(1, 2**62, size=4096, dtype=np.int64) | 1
+
+
+def _equal_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct row, distinct index of every row). Rows are hashed with a fixed
+    random linear form (wrapping int64) and the grouping is verified cell by cell; on a collision,
+    np.unique's exact (slower) row sort decides."""
+    if matrix.shape[1] <= len(_ROW_HASH):
+        inverse, _ = pd.factorize(matrix @ _ROW_HASH[:matrix.shape[1]])
+        first = np.empty(inverse.max() + 1, dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(matrix) - 1, -1, -1)  # the last write is the first row
+        if np.array_equal(matrix, matrix[first[inverse]]):
+            return first, inverse
+    _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.ravel()

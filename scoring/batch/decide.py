@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.vector_backend import VecDecisions, run_stage
+from ..engine.vector_backend import LazyTable, VecDecisions, run_stage
 from ..errors import EngineError
 from ..rules.spec import STAGES, Rule
 from .group import PeriodFacts
@@ -20,7 +20,7 @@ LISTS = ("unmet_minimums", "knockouts", "warnings")
 _FACT_STAGES = ("form", "criterion", "score", "minimum", "finding")
 
 
-def _stack(facts: list[PeriodFacts]) -> tuple[int, dict[str, tuple[dict[str, np.ndarray], np.ndarray]], np.ndarray]:
+def _stack(facts: list[PeriodFacts]) -> tuple[int, dict[str, tuple[LazyTable, np.ndarray]], np.ndarray]:
     """One table per stage over all parts; owners and requirement codes shifted to the stacked numbering."""
     sizes = [len(f.sel) for f in facts]
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
@@ -30,13 +30,13 @@ def _stack(facts: list[PeriodFacts]) -> tuple[int, dict[str, tuple[dict[str, np.
         present = [(f, o, ro) for f, o, ro in zip(facts, offsets, req_offsets) if stage in f.tables]
         if not present:
             continue
-        keys = list(present[0][0].tables[stage][0])
-        table = {}
-        for k in keys:
+        def column(k: str, present=present, stage=stage) -> np.ndarray:  # bound now, built later
             cols = [f.tables[stage][0][k] for f, _, _ in present]
             if k == "requirement_code":
                 cols = [c + ro for c, (_, _, ro) in zip(cols, present)]
-            table[k] = np.concatenate(cols) if len(cols) > 1 else cols[0]
+            return np.concatenate(cols) if len(cols) > 1 else cols[0]
+
+        table = LazyTable({k: (lambda k=k, column=column: column(k)) for k in present[0][0].tables[stage][0]})
         owner = np.concatenate([f.tables[stage][1] + o for f, o, _ in present])
         stacked[stage] = (table, owner)
     requirements = np.concatenate([f.requirements for f in facts]) if facts else np.empty(0, dtype=object)

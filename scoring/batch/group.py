@@ -8,11 +8,12 @@ given; the decisions are taken in `decide`, once per criteria set and period for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from ..criteria.model import STAR_LEVELS, CriteriaSet, Form
+from ..engine.vector_backend import LazyTable
 from ..rules.params import MARKS
 from .prepare import STORY_FALSE, STORY_INVALID, STORY_NONE, STORY_TRUE, Prepared
 
@@ -24,7 +25,7 @@ class PeriodFacts:
     Unmet minimums name their requirement by a code into `requirements`."""
 
     sel: np.ndarray                 # positions, among the group's scored dossiers, of this period's
-    tables: dict[str, tuple[dict[str, np.ndarray], np.ndarray]]
+    tables: dict[str, tuple[Mapping[str, np.ndarray], np.ndarray]]
     requirements: np.ndarray        # texts of the form's star-marked requirements (object)
 
 
@@ -151,9 +152,8 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         }
         requirements = np.empty(0, dtype=object)
         if sm.get("mechanism") == "option_marks":
-            m_rows = _minimum_facts(arrays, leaves, app_k[sel], crit_means[sel])
-            requirements = m_rows.pop("_requirements")
-            tables["minimum"] = (m_rows, m_rows.pop("_owner"))
+            m_table, m_owner, requirements = _minimum_facts(form, app_k[sel], crit_means[sel])
+            tables["minimum"] = (m_table, m_owner)
         facts[period.id] = PeriodFacts(sel, tables, requirements)
 
     cols = {
@@ -166,25 +166,53 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     return cols, gd[kd], facts
 
 
-def _minimum_facts(arrays, leaves, applicable: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
-    """One fact per (dossier, applicable star-marked criterion, star level), as the engine asserts them."""
-    mark_leaf, mark_k = np.nonzero(arrays.star_min)
-    need = arrays.star_min[mark_leaf, mark_k].astype(np.int64)
-    stars = np.asarray(STAR_LEVELS)[mark_k]
-    m = len(applicable)
-    nm = len(mark_leaf)
-    owner = np.repeat(np.arange(m), nm)
-    leaf = np.tile(mark_leaf, m)
+@dataclass(frozen=True)
+class _Marks:
+    """A form's star marks as fact columns, one entry per (criterion, star level) mark."""
+
+    leaf: np.ndarray
+    stars: np.ndarray
+    need: np.ndarray
+    criterion: np.ndarray
+    marks: np.ndarray
+    requirement: np.ndarray
+
+
+_MARKS: dict[tuple[str, str, int], tuple[Form, _Marks]] = {}
+
+
+def _form_marks(form: Form) -> _Marks:
+    key = (form.criteria_set, form.slug, id(form))
+    if key not in _MARKS:  # the form is kept with its entry, so its id cannot be reused
+        leaves = form.leaves
+        mark_leaf, mark_k = np.nonzero(form.arrays.star_min)
+        need = form.arrays.star_min[mark_leaf, mark_k].astype(np.int64)
+        stars = np.asarray(STAR_LEVELS)[mark_k]
+        _MARKS[key] = (form, _Marks(
+            mark_leaf, stars, need, np.array([leaves[i].number for i in mark_leaf], dtype=object),
+            np.array([MARKS[s] for s in stars], dtype=object),
+            np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
+                      for i, n, s in zip(mark_leaf, need, stars)], dtype=object)))
+    return _MARKS[key][1]
+
+
+def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tuple[LazyTable, np.ndarray, np.ndarray]:
+    """One fact per (dossier, applicable star-marked criterion, star level), as the engine asserts
+    them; returns the table, its owners and the form's requirement texts (which `requirement_code`
+    indexes)."""
+    mk = _form_marks(form)
+    nm = len(mk.leaf)
+    owner = np.repeat(np.arange(len(applicable)), nm)
+    leaf = np.tile(mk.leaf, len(applicable))
     app = applicable[owner, leaf]
-    requirement = np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
-                            for i, n, s in zip(mark_leaf, need, stars)], dtype=object)
-    return {
-        "criterion": np.tile(np.array([leaves[i].number for i in mark_leaf], dtype=object), m)[app],
-        "stars": np.tile(stars, m)[app], "need": np.tile(need, m)[app], "mean": means[owner, leaf][app],
-        "marks": np.tile(np.array([MARKS[s] for s in stars], dtype=object), m)[app],
-        "requirement": np.tile(requirement, m)[app], "_owner": owner[app],
-        "_requirements": requirement, "requirement_code": np.tile(np.arange(nm), m)[app],
-    }
+    owner, leaf = owner[app], leaf[app]
+    code = np.tile(np.arange(nm), len(applicable))[app]
+    table = LazyTable({
+        "stars": mk.stars[code], "need": mk.need[code], "mean": means[owner, leaf], "requirement_code": code,
+        "criterion": lambda: mk.criterion[code], "marks": lambda: mk.marks[code],
+        "requirement": lambda: mk.requirement[code],
+    })
+    return table, owner, mk.requirement
 
 
 def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:

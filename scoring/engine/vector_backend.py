@@ -8,7 +8,7 @@ batch path cannot drift from the rule engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -19,6 +19,28 @@ from .effects import SET_ONCE
 _CMP = {
     "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
 }
+
+
+class LazyTable(Mapping[str, np.ndarray]):
+    """Fact columns built on first use. A rule set reads a few fields of a stage's facts (the others
+    serve the rule engine's explanations), so a batch need not build, say, a requirement text per
+    fact row unless a rule asks for it. A column is an array or a function returning one."""
+
+    def __init__(self, columns: Mapping[str, np.ndarray | Callable[[], np.ndarray]]) -> None:
+        self._source = dict(columns)
+        self._built: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._built:
+            value = self._source[key]
+            self._built[key] = value() if callable(value) else value
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
 
 
 def condition_mask(table: Mapping[str, np.ndarray], fld: str, op: str, value: Any, n: int) -> np.ndarray:

@@ -32,20 +32,25 @@ REJECT_COLUMNS = ["dossier_id", "rows", "reason"]
 TIE_BREAK = "total desc, then Part C desc, then Part A desc, then dossier_id asc"
 
 
-def _rank(keys: list[np.ndarray], total: np.ndarray, part_c: np.ndarray, part_a: np.ndarray) -> np.ndarray:
-    """Rank within groups by total desc, Part C desc, Part A desc, dossier_id asc (1 = best).
+def _ranks(keys: dict[str, list[np.ndarray]], total: np.ndarray, part_c: np.ndarray, part_a: np.ndarray
+           ) -> dict[str, np.ndarray]:
+    """Ranks within groups by total desc, Part C desc, Part A desc, dossier_id asc (1 = best).
     Keys are integer codes (-1 = empty, a group of its own, like any other value); rows must be
-    sorted by dossier_id: their position is the last tie-break."""
+    sorted by dossier_id: their position is the last tie-break. One sort by merit serves every
+    grouping, which then only needs a stable sort by group."""
     n = len(total)
-    group = np.zeros(n, dtype=np.int64)
-    for key in keys:
-        group = group * (int(key.max(initial=0)) + 2) + key + 1
-    order = np.lexsort((np.arange(n), -part_a, -part_c, -total, group))
-    g = group[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-    first = np.repeat(starts, np.diff(np.r_[starts, n]))
-    out = np.empty(n, dtype=np.int64)
-    out[order] = np.arange(n) - first + 1
+    merit = np.lexsort((np.arange(n), -part_a, -part_c, -total))
+    out = {}
+    for name, codes in keys.items():
+        group = np.zeros(n, dtype=np.int64)
+        for key in codes:
+            group = group * (int(key.max(initial=0)) + 2) + key + 1
+        order = merit[np.argsort(group[merit], kind="stable")]
+        g = group[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+        first = np.repeat(starts, np.diff(np.r_[starts, n]))
+        out[name] = np.empty(n, dtype=np.int64)
+        out[name][order] = np.arange(n) - first + 1
     return out
 
 
@@ -171,13 +176,13 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
     for key in ("part_A", "part_B", "part_C", "total", "max_total", "band_stars", "stars", "status",
                 "recognised_by", "escalate_to", "unmet_minimums", "knockouts", "warnings"):
         out[key] = cols[key][order]
-    rank_args = (out["total"], out["part_C"], out["part_A"])
     place = {c: prep.meta_codes[c][d[order]] for c in ("province", "district") if c in prep.meta_codes}
-    out["rank_form"] = _rank([prep.group[d[order]]], *rank_args)
+    keys = {"rank_form": [prep.group[d[order]]]}
     if "province" in place:
-        out["rank_province"] = _rank([place["province"]], *rank_args)
+        keys["rank_province"] = [place["province"]]
     if "district" in place:
-        out["rank_district"] = _rank(list(place.values()), *rank_args)
+        keys["rank_district"] = list(place.values())
+    out.update(_ranks(keys, out["total"], out["part_C"], out["part_A"]))
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in out.items()})
     for col in RESULT_COLUMNS:
         if col not in frame:

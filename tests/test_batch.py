@@ -176,3 +176,37 @@ def test_missing_required_column_is_named():
     with pytest.raises(Exception) as exc:
         evaluate_batch(frame)
     assert "member" in str(exc.value) and "Thành viên" in str(exc.value)
+
+
+@pytest.mark.parametrize("bad", [2.5, 2.0000001, -1, 1e9, float("inf"), "2,5"])
+def test_a_cell_that_is_no_whole_option_rejects_its_dossier_with_the_single_path_message(bad):
+    frame = generate_cohort(6, seed=21, knockout_rate=0.0)
+    first = frame["dossier_id"].iloc[0]
+    col = next(c for c in frame.columns if c[0].isdigit() and frame.loc[0, c] == frame.loc[0, c])
+    frame[col] = frame[col].astype(object)
+    frame.loc[0, col] = bad
+    results, rejects = _check_conformance(frame)
+    assert list(rejects["dossier_id"]) == [first]
+    assert len(results) == frame["dossier_id"].nunique() - 1
+
+
+def test_lists_group_equal_entries_exactly_even_when_the_row_hash_collides(monkeypatch):
+    from scoring.batch import decide
+
+    matrix = np.array([[1, 2, -1], [1, 2, -1], [2, 1, -1], [1, 2, 3], [2, 1, -1]])
+    first, inverse = decide._equal_rows(matrix)
+    assert np.array_equal(matrix[first[inverse]], matrix)
+    assert len(first) == 3
+    monkeypatch.setattr(decide, "_ROW_HASH", np.zeros_like(decide._ROW_HASH))  # every row hashes alike
+    first, inverse = decide._equal_rows(matrix)
+    assert np.array_equal(matrix[first[inverse]], matrix) and len(first) == 3
+
+
+def test_lazy_fact_columns_are_built_once_and_only_when_read():
+    from scoring.engine.vector_backend import LazyTable
+
+    calls = []
+    table = LazyTable({"a": np.arange(3), "b": lambda: calls.append(1) or np.ones(3)})
+    assert set(table) == {"a", "b"} and "b" in table and not calls
+    assert table["b"].sum() == 3 and table["b"].sum() == 3
+    assert calls == [1]

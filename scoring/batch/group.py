@@ -50,12 +50,14 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         if col is not None:
             np.take(col, rows, out=P[li])
     present = ~np.isnan(P)
-    P0 = np.where(present, P, 0.0)
-    pint = np.clip(P0, -1, 10_001).astype(np.int64)
+    P0 = np.nan_to_num(P, copy=False, nan=0.0)  # P itself, empty cells now 0
+    # one lookup per cell: column 0 stands for negative points, the last for points above the top
     top = arrays.valid.shape[1] - 1
-    valid = arrays.valid.ravel()[np.clip(pint, 0, top) + (np.arange(nl) * (top + 1))[:, None]]
+    lookup = _tables(form).validity
+    pint = np.clip(P0, -1, top + 1).astype(np.int16)
+    valid = lookup.ravel()[pint + (1 + np.arange(nl) * (top + 3))[:, None]]
     # a fraction, a negative or too large number, or points that are no option of the criterion
-    cell_bad = present & ((pint != P0) | (pint > top) | (pint < 0) | ~valid)
+    cell_bad = present & (~valid | (pint != P0))
     # cells outside this form's criteria: any non-empty cell the leaves do not account for
     foreign = prep.given[rows] != present.sum(axis=0)
     bad = np.bincount(local, weights=foreign | cell_bad.any(axis=0), minlength=ng) > 0
@@ -167,43 +169,49 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
 
 
 @dataclass(frozen=True)
-class _Marks:
-    """A form's star marks as fact columns, one entry per (criterion, star level) mark."""
+class _FormTables:
+    """What the batch derives from a form once: its star marks as fact columns (one entry per
+    (criterion, star level) mark) and its option table framed for one-lookup cell checks."""
 
-    leaf: np.ndarray
+    mark_leaf: np.ndarray
     stars: np.ndarray
     need: np.ndarray
     criterion: np.ndarray
     marks: np.ndarray
     requirement: np.ndarray
+    validity: np.ndarray  # valid[i, p] with an invalid column on each side (p < 0, p > top)
 
 
-_MARKS: dict[tuple[str, str, int], tuple[Form, _Marks]] = {}
+_TABLES: dict[tuple[str, str, int], tuple[Form, _FormTables]] = {}
 
 
-def _form_marks(form: Form) -> _Marks:
+def _tables(form: Form) -> _FormTables:
     key = (form.criteria_set, form.slug, id(form))
-    if key not in _MARKS:  # the form is kept with its entry, so its id cannot be reused
+    if key not in _TABLES:  # the form is kept with its entry, so its id cannot be reused
         leaves = form.leaves
         mark_leaf, mark_k = np.nonzero(form.arrays.star_min)
         need = form.arrays.star_min[mark_leaf, mark_k].astype(np.int64)
         stars = np.asarray(STAR_LEVELS)[mark_k]
-        _MARKS[key] = (form, _Marks(
+        valid = form.arrays.valid
+        framed = np.zeros((valid.shape[0], valid.shape[1] + 2), dtype=bool)
+        framed[:, 1:-1] = valid
+        _TABLES[key] = (form, _FormTables(
             mark_leaf, stars, need, np.array([leaves[i].number for i in mark_leaf], dtype=object),
             np.array([MARKS[s] for s in stars], dtype=object),
             np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
-                      for i, n, s in zip(mark_leaf, need, stars)], dtype=object)))
-    return _MARKS[key][1]
+                      for i, n, s in zip(mark_leaf, need, stars)], dtype=object),
+            framed))
+    return _TABLES[key][1]
 
 
 def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tuple[LazyTable, np.ndarray, np.ndarray]:
     """One fact per (dossier, applicable star-marked criterion, star level), as the engine asserts
     them; returns the table, its owners and the form's requirement texts (which `requirement_code`
     indexes)."""
-    mk = _form_marks(form)
-    nm = len(mk.leaf)
+    mk = _tables(form)
+    nm = len(mk.mark_leaf)
     owner = np.repeat(np.arange(len(applicable)), nm)
-    leaf = np.tile(mk.leaf, len(applicable))
+    leaf = np.tile(mk.mark_leaf, len(applicable))
     app = applicable[owner, leaf]
     owner, leaf = owner[app], leaf[app]
     code = np.tile(np.arange(nm), len(applicable))[app]

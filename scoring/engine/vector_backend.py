@@ -36,6 +36,9 @@ class LazyTable(Mapping[str, np.ndarray]):
             self._built[key] = value() if callable(value) else value
         return self._built[key]
 
+    def __contains__(self, key: object) -> bool:  # Mapping's default would build the column
+        return key in self._source
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._source)
 

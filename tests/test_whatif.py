@@ -122,6 +122,11 @@ def test_plan_is_optimal_against_brute_force_on_a_truncated_real_form(truncated,
     assert p.cost == expected
     after = p.result_after
     assert after.stars >= target
+    # the plan applied to the JSON dossier, re-scored from scratch (validation included), agrees
+    raised = [{n: max(v, next((u.to_points for u in p.upgrades if u.criterion == n), v)) for n, v in s.items()}
+              for s in sheets]
+    again = evaluate(_dossier(raised), overrides={"bands": SCALED})
+    assert again.stars == after.stars and abs(again.total - after.total) < 1e-9
     # never lowers a criterion, never beyond an option's max
     for c in after.criteria:
         for m, pts in c["points"].items():

@@ -9,7 +9,7 @@ optimum by construction; the plan is then re-scored through the rule engine to p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Mapping
@@ -221,9 +221,7 @@ def upgrade_plan(dossier_or_result: Result | Mapping[str, Any] | str | Path, tar
         picks.append((li, oi))
         s = max(0, s - options[li][oi][0])
     upgrades = []
-    new_raw = dict(raw_cleared)
-    sheets = new_raw.get("sheets") or [{"member": "M1", "scores": new_raw.get("scores", {})}]
-    sheets = [{"member": sh["member"], "scores": dict(sh["scores"])} for sh in sheets]
+    points = d.points.copy()
     for li, oi in sorted(picks):
         gain, cost, to, label = options[li][oi]
         leaf = form.leaves[li]
@@ -233,13 +231,9 @@ def upgrade_plan(dossier_or_result: Result | Mapping[str, Any] | str | Path, tar
         cur = pts[:, li]
         upgrades.append(Upgrade(leaf.number, leaf.label, base, to, cost, label, float(cur.mean()),
                                 float(np.maximum(cur, to).mean())))
-        for si, sh in enumerate(sheets):
-            sh["scores"][leaf.number] = int(max(int(cur[si]), to))
-    if "sheets" in new_raw:
-        new_raw["sheets"] = sheets
-    else:
-        new_raw["scores"] = sheets[0]["scores"]
-    after = evaluate(new_raw, overrides=overrides)
+        points[:, li] = np.maximum(cur, to)  # max of two options of the ladder: an option itself
+    # the validated dossier with the plan applied: no JSON round trip, the rule engine decides
+    after = evaluate(replace(d, points=points), overrides=overrides)
     plan.upgrades = upgrades
     plan.cost = float(sum(u.cost for u in upgrades))
     plan.result_after = after

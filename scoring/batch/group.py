@@ -71,16 +71,21 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         knocked_given[i] = any(f in cs.knockouts for f in fl[i])
         bad[i] |= any(f not in known for f in fl[i])
 
-    # applicability (story) and completeness
+    # applicability (story) and completeness: only story criteria can be not applicable, so the
+    # other criteria need just "is any cell of the dossier empty" (one pass, no per-leaf reduction)
     st = prep.story[gd]
     bad |= st == STORY_INVALID
-    scored_any = np.logical_or.reduceat(present, bounds, axis=1).T
-    scored_all = np.logical_and.reduceat(present, bounds, axis=1).T
-    story_leaf = arrays.story
+    story_leaf = np.flatnonzero(arrays.story)
+    other = _tables(form).not_story
+    if len(other):
+        bad |= (np.bincount(local, weights=~present[other].all(axis=0), minlength=ng) > 0) & ~knocked_given
     applicable = np.ones((ng, nl), dtype=bool)
-    applicable[:, story_leaf] = ((st == STORY_TRUE)[:, None] | ((st == STORY_NONE)[:, None] & scored_any[:, story_leaf]))
-    bad |= ((st == STORY_FALSE)[:, None] & scored_any & story_leaf[None, :]).any(axis=1)
-    bad |= (applicable & ~scored_all).any(axis=1) & ~knocked_given
+    if len(story_leaf):
+        scored_any = np.logical_or.reduceat(present[story_leaf], bounds, axis=1).T
+        scored_all = np.logical_and.reduceat(present[story_leaf], bounds, axis=1).T
+        applicable[:, story_leaf] = (st == STORY_TRUE)[:, None] | ((st == STORY_NONE)[:, None] & scored_any)
+        bad |= ((st == STORY_FALSE)[:, None] & scored_any).any(axis=1)
+        bad |= (applicable[:, story_leaf] & ~scored_all).any(axis=1) & ~knocked_given
 
     # levels and periods
     gdays = prep.days[gd]
@@ -132,8 +137,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     kperiods = period_ids[kd]
     kfl = fl[kd]
     members = counts[kd]
-    numbers = np.array([leaf.number for leaf in leaves], dtype=object)
-    applies_when = np.array([leaf.applies_when for leaf in leaves], dtype=object)
+    numbers, applies_when = _tables(form).numbers, _tables(form).applies_when
     facts: dict[str, PeriodFacts] = {}
     for period in cs.periods:
         sel = np.flatnonzero(kperiods == period.id)
@@ -180,6 +184,9 @@ class _FormTables:
     marks: np.ndarray
     requirement: np.ndarray
     validity: np.ndarray  # valid[i, p] with an invalid column on each side (p < 0, p > top)
+    not_story: np.ndarray  # leaves that apply whether or not a story exists
+    numbers: np.ndarray  # criterion number per leaf (object)
+    applies_when: np.ndarray  # applicability condition per leaf (object)
 
 
 _TABLES: dict[tuple[str, str, int], tuple[Form, _FormTables]] = {}
@@ -200,7 +207,8 @@ def _tables(form: Form) -> _FormTables:
             np.array([MARKS[s] for s in stars], dtype=object),
             np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
                       for i, n, s in zip(mark_leaf, need, stars)], dtype=object),
-            framed))
+            framed, np.flatnonzero(~form.arrays.story), np.array([leaf.number for leaf in leaves], dtype=object),
+            np.array([leaf.applies_when for leaf in leaves], dtype=object)))
     return _TABLES[key][1]
 
 

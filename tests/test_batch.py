@@ -210,3 +210,38 @@ def test_lazy_fact_columns_are_built_once_and_only_when_read():
     assert set(table) == {"a", "b"} and "b" in table and not calls
     assert table["b"].sum() == 3 and table["b"].sum() == 3
     assert calls == [1]
+
+
+def _nfd(frame: pd.DataFrame) -> pd.DataFrame:
+    import unicodedata
+
+    out = frame.copy()
+    for col in ("product", "producer", "province", "district", "commune", "member"):
+        out[col] = [unicodedata.normalize("NFD", f"{v} Hội đồng" if col == "member" else v) for v in out[col]]
+    return out
+
+
+def test_text_in_nfd_is_read_as_nfc_like_the_single_path():
+    import unicodedata
+
+    frame = _nfd(generate_cohort(8, seed=13))
+    assert any(unicodedata.normalize("NFC", v) != v for v in frame["province"])  # the test input is NFD
+    results, rejects = _check_conformance(frame)  # equal to the single path, which reads NFC
+    assert len(rejects) == 0
+    for col in ("product", "province", "district", "member_totals"):
+        assert all(unicodedata.is_normalized("NFC", v) for v in results[col]), col
+
+
+def test_csv_typed_in_nfd_with_spaces_is_normalised_on_reading(tmp_path):
+    import unicodedata
+
+    frame = generate_cohort(5, seed=14)
+    typed = _nfd(frame)
+    typed["province"] = "  " + typed["province"] + " "
+    path = tmp_path / "nfd.csv"
+    typed.to_csv(path, index=False, encoding="utf-8-sig")
+    back = read_table(path)
+    assert list(back["province"]) == [unicodedata.normalize("NFC", v) for v in frame["province"]]
+    a, _ = evaluate_batch(frame)
+    b, _ = evaluate_batch(back)
+    assert list(a["province"]) == list(b["province"]) and list(a["stars"]) == list(b["stars"])

@@ -124,3 +124,39 @@ def test_invalid_json_and_bom_are_handled(pristine, tmp_path):
     path.write_text(text[:-20], encoding="utf-8")
     issues = criteria.validate_path(folder)
     assert any("not valid JSON" in i.message and i.file == str(path) for i in issues)
+
+
+def test_every_shipped_file_carries_a_current_schema_stamp():
+    from scoring.criteria.stamps import known_stamps, stamp
+
+    root = criteria_dir()
+    files = sorted(root.glob("*/set.json")) + sorted(root.glob("*/forms/*.json"))
+    assert len(files) == 3 + 78
+    stale = [str(p) for p in files
+             if stamp("set" if p.name == "set.json" else "form", p.read_bytes()) not in known_stamps()]
+    assert stale == [], "run `python tools/stamp_criteria.py` after editing criteria/"
+
+
+def test_a_stamped_copy_skips_only_the_schema_pass(pristine, monkeypatch):
+    from scoring.criteria import loader
+
+    calls = []
+    real = loader.schema_issues
+    monkeypatch.setattr(loader, "schema_issues", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    cs = criteria.load_set_from(pristine)
+    assert len(cs.forms) == 26 and calls == []  # identical bytes: stamped
+    assert criteria.validate_path(pristine) == [] and calls.count("form") == 26  # validate never trusts stamps
+
+
+def test_an_edited_file_loses_its_stamp_and_is_validated_in_full(tmp_path):
+    folder = tmp_path / SET
+    shutil.copytree(criteria_dir() / SET, folder)
+    path = _form_path(folder)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["unexpected_field"] = 1  # only the schema forbids this
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    from scoring.errors import CriteriaInvalid
+
+    with pytest.raises(CriteriaInvalid) as exc:
+        criteria.load_set_from(folder)
+    assert "unexpected_field" in str(exc.value) and path.name in str(exc.value)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import criteria as crit
 from ..criteria.model import CriteriaSet
+from ..text import nfc
 from .frame import findings_value, story_value
 from .tables import PRODUCT
 
@@ -58,8 +59,16 @@ class Prepared:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = empty) and distinct values, text in NFC as the single path reads it (`nfc_deep`):
+    values that differ only in Unicode normalisation share a code."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
+    uniques = np.asarray(uniques, dtype=object)
+    normal = [nfc(u) if isinstance(u, str) else u for u in uniques]
+    if any(isinstance(u, str) and n != u for n, u in zip(normal, uniques)):
+        remap, merged = pd.factorize(pd.Series(normal, dtype=object), use_na_sentinel=True)
+        codes = np.where(codes >= 0, remap[codes], -1)
+        uniques = np.asarray(merged, dtype=object)
+    return codes, uniques
 
 
 def _decode(codes: np.ndarray, uniques: np.ndarray, fn: Callable[[Any], Any], dtype: Any = object,
@@ -87,9 +96,13 @@ def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndar
         if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
             present = ~np.isnan(num)
-        else:
-            num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            present = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+        else:  # text cells (CSV read as typed, Excel): converted once per distinct value
+            codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+            distinct = pd.Series(uniques, dtype=object)
+            u_num = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            u_present = (distinct.astype(str).str.strip() != "").to_numpy(dtype=bool)
+            num = np.r_[u_num, np.nan][codes]
+            present = np.r_[u_present, False][codes]
             text |= present & np.isnan(num)
         given += present
         columns[c] = num
@@ -159,8 +172,7 @@ def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[Criter
 
 def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
     n = len(wide)
-    dcode, ids = pd.factorize(wide["dossier_id"].astype(str), sort=False)
-    ids = np.asarray(ids, dtype=object)
+    dcode, ids = _codes(wide["dossier_id"].astype(str))
     nd = len(ids)
     first_row = np.empty(nd, dtype=np.int64)
     first_row[dcode[::-1]] = np.arange(n - 1, -1, -1)  # the last write is each dossier's first row
@@ -174,7 +186,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
     suspicious[list(reasons)] = True
 
     member_code, member_names = _codes(wide["member"])
-    member_names = np.array([str(m) for m in member_names], dtype=object)
+    member_names = np.array([nfc(str(m)) for m in member_names], dtype=object)
     # a duplicate member is judged on the text the single path sees (str of the cell)
     text_code, _ = _codes(pd.Series(member_names, dtype=object))
     key = dcode.astype(np.int64) * (len(member_names) + 1) + np.where(member_code >= 0, text_code[member_code], -1) + 1

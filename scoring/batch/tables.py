@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Issue, ValidationFailed
@@ -85,9 +86,26 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise ValidationFailed([Issue(f"cannot read table: {exc}", str(path))], subject=str(path)) from None
     frame = normalise_columns(frame, str(path))
     for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].map(lambda v: unicodedata.normalize("NFC", v).strip() if isinstance(v, str) else v)
+        if pd.api.types.is_object_dtype(frame[col].dtype) or pd.api.types.is_string_dtype(frame[col].dtype):
+            frame[col] = typed_text(frame[col])
     return frame
+
+
+def typed_text(column: pd.Series) -> pd.Series:
+    """Text cells as typed, NFC and without surrounding spaces; other cells (numbers from Excel,
+    empty cells) untouched. Done once per distinct value: a column of a province's round has a few
+    hundred distinct values in a hundred thousand rows."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    fixed = [unicodedata.normalize("NFC", u).strip() if isinstance(u, str) else u for u in uniques]
+    if all(isinstance(a, str) and a == b for a, b in zip(fixed, uniques) if isinstance(b, str)):
+        return column  # already NFC and trimmed
+    table = np.empty(len(fixed) + 1, dtype=object)
+    for i, v in enumerate(fixed):
+        table[i] = v
+    table[-1] = None
+    out = pd.Series(table[codes], index=column.index, dtype=object)
+    return out.astype(column.dtype) if pd.api.types.is_string_dtype(column.dtype) and not \
+        pd.api.types.is_object_dtype(column.dtype) else out
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:

@@ -108,13 +108,23 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
         issues.append(Issue(f"no council scores at this level in period {period.id} of {cs.id}", file, "level", level,
                             ", ".join(period.levels)))
 
-    known_findings = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or []
-                                          if r.get("finding")}
+    requirements = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    known_findings = set(cs.knockouts) | set(requirements)
     findings = tuple(data.get("findings", ()))
+    minimums_from = cs.star_minimums.get("from")
     for i, fid in enumerate(findings):
         if fid not in known_findings:
             issues.append(Issue(f"unknown finding for {cs.id}", file, f"findings[{i}]", fid,
                                 ", ".join(sorted(known_findings))))
+        elif fid in requirements and minimums_from and day.isoformat() < minimums_from:
+            # QĐ 781/2020 added the per-star requirements on 2020-06-08: a dossier evaluated before
+            # cannot have failed them, and capping it would apply a rule not yet in force
+            issues.append(Issue(
+                f"yêu cầu tối thiểu theo hạng sao này chỉ áp dụng từ ngày {minimums_from}, ngày đánh giá là "
+                f"{day.isoformat()} / this per-star requirement of {cs.id} applies only from {minimums_from}; "
+                f"the dossier is evaluated on {day.isoformat()}",
+                file, f"findings[{i}]", fid,
+                f"knock-out findings only ({', '.join(sorted(cs.knockouts))}), or an evaluation date from {minimums_from}"))
     knocked = any(f in cs.knockouts for f in findings)
 
     sheets = data.get("sheets") or [{"member": "M1", "scores": data.get("scores", {})}]

@@ -38,7 +38,7 @@ def sentence(rule: Rule, fact: Mapping[str, Any], lang: str) -> str:
     fields = _Fields(rule.params)
     fields.update(fact)
     if lang == "vi":
-        for key in ("level", "from_level", "to_level"):
+        for key in ("level", "from_level", "to_level", "by_level"):
             if fields.get(key) in LEVELS_VI:
                 fields[key] = LEVELS_VI[fields[key]]
     try:

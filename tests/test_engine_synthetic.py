@@ -6,7 +6,7 @@ import os
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -54,10 +54,44 @@ def expected_stars(sheets, knocked=False):
     return min(band, cap)
 
 
-sheet_st = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in LADDERS.items()})
+def _sheet_from(floor: int) -> st.SearchStrategy[dict[str, int]]:
+    """Options at or above the floor-th step of each ladder: floors 2–3 give totals of 60–100, so
+    the province → central gate and the 5★ band are reached, not only the middle of the range."""
+    return st.fixed_dictionaries({k: st.sampled_from(v[min(floor, len(v) - 1):]) for k, v in LADDERS.items()})
+
+
+sheet_st = st.integers(0, 3).flatmap(_sheet_from)
+
+# Pinned sheets (totals in the comments) for the band edges; MARKS met unless said otherwise.
+S = {
+    25: {"1.1": 10, "1.2": 10, "2.1": 5, "2.2": 0, "3": 0},
+    30: {"1.1": 10, "1.2": 10, "2.1": 5, "2.2": 5, "3": 0},
+    45: {"1.1": 10, "1.2": 20, "2.1": 5, "2.2": 0, "3": 10},
+    50: {"1.1": 10, "1.2": 20, "2.1": 5, "2.2": 5, "3": 10},
+    65: {"1.1": 20, "1.2": 20, "2.1": 5, "2.2": 0, "3": 20},
+    70: {"1.1": 20, "1.2": 20, "2.1": 5, "2.2": 5, "3": 20},
+    "70-capped": {"1.1": 20, "1.2": 20, "2.1": 15, "2.2": 5, "3": 10},  # 3 below its 4★ mark → 3★
+    85: {"1.1": 20, "1.2": 20, "2.1": 15, "2.2": 10, "3": 20},
+    90: {"1.1": 20, "1.2": 20, "2.1": 15, "2.2": 0, "3": 35},
+    "95-capped": {"1.1": 20, "1.2": 20, "2.1": 5, "2.2": 10, "3": 35},  # 2.1 below its 5★ mark → 4★
+}
+# With totals in steps of 5, six members give the closest mean below an edge: edge - 5/6.
+EDGE_PINS = [[S[t]] * 5 + [S[t - 5]] for t in (30, 50, 70, 90)] + [[S[t]] for t in (30, 50, 70, 90)] + [
+    [S["70-capped"]], [S["95-capped"]] * 3]
+
+
+def pinned(*levels: str):
+    """@example decorators: every edge pin at each level (a property must hit every band edge)."""
+    def wrap(fn):
+        for sheets in EDGE_PINS:
+            for level in levels:
+                fn = example(sheets, level)(fn)
+        return fn
+    return wrap
 
 
 @given(st.lists(sheet_st, min_size=1, max_size=6), st.sampled_from(["district", "province", "central"]))
+@pinned("district")
 def test_stars_match_an_independent_oracle_and_results_validate(sheets, level):
     r = evaluate(dossier(sheets, level))
     assert r.stars == expected_stars(sheets)
@@ -95,14 +129,25 @@ def test_result_is_invariant_under_member_order(sheets, rnd):
     assert sorted(u["requirement"] for u in a["unmet_minimums"]) == sorted(u["requirement"] for u in b["unmet_minimums"])
 
 
-@given(st.lists(sheet_st, min_size=1, max_size=5), st.sampled_from(["district", "province", "central"]))
+RECOGNISES = {"district": (3,), "province": (4,), "central": (5,)}  # the synthetic set's period
+GATES = {"district": (70, "province"), "province": (90, "central")}
+
+
+@given(st.lists(sheet_st, min_size=1, max_size=6), st.sampled_from(["district", "province", "central"]))
+@pinned("district", "province", "central")
 def test_gate_fires_exactly_when_the_total_reaches_it_at_its_level(sheets, level):
+    """A dossier goes up when its total reaches the gate at the gate's level and its stars (after the
+    minimums) are ones the next level certifies; a total at the gate with fewer stars stays, with a
+    warning, and is recognised where its stars are certified."""
     r = evaluate(dossier(sheets, level))
-    gates = {"district": (70, "province"), "province": (90, "central")}
-    if level in gates and r.total >= gates[level][0]:
-        assert r.escalate_to == gates[level][1]
-    else:
-        assert r.escalate_to is None
+    stars = expected_stars(sheets)
+    total = sum(sum(s.values()) for s in sheets) / len(sheets)
+    reaches = level in GATES and total >= GATES[level][0]
+    fits = level in GATES and stars >= min(RECOGNISES[GATES[level][1]])
+    assert r.escalate_to == (GATES[level][1] if reaches and fits else None)
+    assert ("gate-held-by-stars" in [w["code"] for w in r.warnings]) == (reaches and not fits)
+    recognised = stars in RECOGNISES[level]
+    assert (r.status, r.recognised_by) == (("recognised", level) if recognised else ("not_recognised", None))
 
 
 def test_knockout_disqualifies_and_stops_escalation():
@@ -140,6 +185,11 @@ def test_spread_over_ten_points_warns():
     assert "council-spread" in [w["code"] for w in r.warnings]
     r2 = evaluate(dossier([low, low]))
     assert "council-spread" not in [w["code"] for w in r2.warnings]
+    # max_spread null (allowed in set.json and as an override) means no spread check, not "any spread"
+    r3 = evaluate(dossier([low, high]), overrides={"max_spread": None})
+    assert "council-spread" not in [w["code"] for w in r3.warnings]
+    assert not any(t["rule"] == "council.spread" for t in r3.trace)
+    assert "council-spread" in [w["code"] for w in evaluate(dossier([low, high]), overrides={"max_spread": 5}).warnings]
 
 
 def test_suspected_typo_warns_only_when_the_score_uses_it():
@@ -183,6 +233,8 @@ def test_overrides_change_thresholds_without_editing_rules():
     s = {"1.1": 10, "1.2": 20, "2.1": 5, "2.2": 5, "3": 20}  # 60 points
     assert evaluate(dossier([s])).escalate_to is None
     r = evaluate(dossier([s]), overrides={"gates": {"district-to-province": 60}})
-    assert r.escalate_to == "province"
+    assert r.escalate_to is None and "gate-held-by-stars" in [w["code"] for w in r.warnings]  # 3★: the district's
     r = evaluate(dossier([s]), overrides={"bands": {4: 60}})
     assert r.band_stars == 4
+    r = evaluate(dossier([s]), overrides={"bands": {4: 60}, "gates": {"district-to-province": 60}})
+    assert (r.stars, r.escalate_to) == (4, "province")

@@ -97,3 +97,56 @@ def test_qd781_requirement_recorded_as_unmet_caps_below_its_level():
     d["evaluated_on"] = "2020-06-01"  # before QĐ 781: no per-star minimum, no gap warning
     d["findings"] = []
     assert "minimums-gap" not in [w["code"] for w in evaluate(d).warnings]
+
+
+def _fixture(name: str) -> dict:
+    return json.loads((FIX / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_a_recorded_2_star_requirement_caps_below_2_stars():
+    """QĐ 781 has 2★ requirements (quality declaration, groups 4–5): missing one caps at 1★."""
+    d = _fixture("qd1048-province-89-67")
+    d["findings"] = ["qd781-2-quality-declaration"]
+    r = evaluate(d)
+    assert (r.band_stars, r.stars, r.status) == (4, 1, "not_recognised")
+    assert [(u["stars"], u["finding"]) for u in r.unmet_minimums] == [(2, "qd781-2-quality-declaration")]
+    assert "minimum.finding.2" in [t["rule"] for t in r.trace]
+
+
+def test_a_finding_no_rule_handles_is_an_engine_error_in_both_executors(monkeypatch):
+    """Before the fix no 2★ rule existed and the fact was dropped silently: now a missing rule is loud."""
+    import numpy as np
+
+    from scoring import EngineError
+    from scoring.engine.vector_backend import VecDecisions, run_stage
+    from scoring.evaluate import compiled_rules
+    from scoring.rules import params
+
+    monkeypatch.setattr(params, "minimum_levels", lambda cs: [3, 4])
+    d = _fixture("qd1048-province-89-67")
+    d["findings"] = ["qd781-2-quality-declaration"]
+    with pytest.raises(EngineError, match="no rule handles this finding fact"):
+        evaluate(d)
+    from scoring.dossier import parse_dossier
+
+    parsed = parse_dossier(d)
+    _, rules = compiled_rules(parsed.criteria_set, parsed.period)
+    table = {k: np.array([v], dtype=object) for k, v in
+             {"finding": "qd781-2-quality-declaration", "effect": "minimum", "stars": 2}.items()}
+    with pytest.raises(EngineError, match="no rule handles 1 finding fact"):
+        run_stage(rules, "finding", table, np.array([0]), VecDecisions(1))
+
+
+def test_qd781_findings_before_qd781_was_in_force_are_refused():
+    from scoring import DossierInvalid
+
+    d = _fixture("qd1048-province-89-67")
+    d["evaluated_on"] = "2019-10-01"
+    d["findings"] = ["qd781-3-quality-declaration"]
+    with pytest.raises(DossierInvalid) as exc:
+        evaluate(d)
+    (issue,) = exc.value.issues
+    assert issue.location == "findings[0]" and issue.value == "qd781-3-quality-declaration"
+    assert "2020-06-08" in issue.message and "2019-10-01" in issue.message and issue.allowed
+    d["findings"] = ["raw-material-imported-or-unknown"]  # a knock-out applies before QĐ 781 too
+    assert evaluate(d).status == "disqualified"

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from durable.engine import Host, MessageNotHandledException
 
 from ..errors import EngineError
-from ..rules.spec import STAGES, FieldRef, Rule
+from ..rules.spec import OPTIONAL_STAGES, STAGES, FieldRef, Rule
 from .effects import Decisions, apply, award_fact, outcome_fact
 
 _OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
@@ -118,7 +118,10 @@ class RuleEngine:
         try:
             self._host.assert_fact(name, message)
         except MessageNotHandledException:
-            pass  # no rule of this stage matches this fact: nothing to decide
+            if stage not in OPTIONAL_STAGES:
+                shown = {k: v for k, v in fact.items() if k not in ("label", "label_en")}
+                raise EngineError(f"no rule handles this {stage} fact: {shown}; the rule files do not cover "
+                                  "this case") from None
         state = self._host.get_state(name, sid)
         if "exception" in state:
             raise EngineError(f"a rule action failed: {state['exception']}")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from ..errors import EngineError
-from ..rules.spec import FieldRef, Rule
+from ..rules.spec import OPTIONAL_STAGES, FieldRef, Rule
 from .effects import SET_ONCE
 
 _CMP = {
@@ -100,10 +100,13 @@ def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarra
         stage_tables[stage] = (table, owner)
     if n == 0:
         return
+    handled = np.zeros(n, dtype=bool) if stage not in OPTIONAL_STAGES else None
     for rule in rules:
         if rule.stage != stage:
             continue
         m = rule_mask(rule, table, n)
+        if handled is not None:
+            handled |= m
         if not m.any():
             continue
         rows = np.flatnonzero(m)
@@ -137,3 +140,8 @@ def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarra
                 pass
             else:  # pragma: no cover
                 raise EngineError(f"rule {rule.id}: unknown effect {key}")
+    if handled is not None and not handled.all():
+        row = int(np.flatnonzero(~handled)[0])
+        raise EngineError(f"no rule handles {int((~handled).sum())} {stage} fact(s) (first: dossier {int(owner[row])}, "
+                          f"{ {k: table[k][row] for k in ('finding', 'effect', 'stars', 'criterion') if k in table} }); "
+                          "the rule files do not cover this case")

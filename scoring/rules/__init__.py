@@ -1,5 +1,5 @@
 """The declarative rule set (`rules/`): loading, parameters and instantiation."""
 from .params import rule_params
-from .spec import STAGES, Condition, FieldRef, Rule, instantiate, load_declarations
+from .spec import OPTIONAL_STAGES, STAGES, Condition, FieldRef, Rule, instantiate, load_declarations
 
-__all__ = ["STAGES", "Condition", "FieldRef", "Rule", "instantiate", "load_declarations", "rule_params"]
+__all__ = ["OPTIONAL_STAGES", "STAGES", "Condition", "FieldRef", "Rule", "instantiate", "load_declarations", "rule_params"]

@@ -9,9 +9,9 @@ import hashlib
 import json
 from typing import Any, Mapping
 
-from ..criteria.model import CriteriaSet, Period
+from ..criteria.model import STAR_LEVELS, CriteriaSet, Period
 
-MARKS = {3: "***", 4: "****", 5: "*****"}
+MARKS = {2: "**", 3: "***", 4: "****", 5: "*****"}
 
 
 def _fmt(x: float) -> str:
@@ -42,6 +42,50 @@ def _bands(cs: CriteriaSet, override: Mapping[Any, float] | None) -> list[dict[s
     return out
 
 
+def minimum_levels(cs: CriteriaSet) -> list[int]:
+    """The star levels that carry a per-star minimum in this set's data: the option marks'
+    levels (3–5), or the levels of the QĐ 781 requirements a council can record as a finding (2–4
+    today). A rule exists for each, so that a recorded requirement of any level is decided on;
+    a level without data gets no rule (a finding of it is refused by validation, and a fact that no
+    rule handles is an engine error)."""
+    sm = cs.star_minimums
+    if sm.get("mechanism") == "option_marks":
+        return list(STAR_LEVELS)
+    levels = {int(r["stars"]) for r in sm.get("requirements", []) or [] if r.get("finding")}
+    return sorted(s for s in levels if 2 <= s <= 5)
+
+
+LEVEL_ORDER = ("commune", "district", "province", "central")
+
+
+def _to_min_stars(cs: CriteriaSet, period: Period, level: str) -> int:
+    """The fewest stars the level a gate sends a dossier to can recognise: sending it a product
+    whose stars (after the minimums) are below that would ask it for a decision it cannot take."""
+    stars = period.recognition.get(level) or ()
+    return min(stars) if stars else cs.recognised_min_stars
+
+
+def _recognised_elsewhere(cs: CriteriaSet, period: Period) -> list[dict[str, Any]]:
+    """For every level of the period and every recognisable star count it does not certify: the
+    level that does, and whether it is above or below (QĐ 148 as issued: a province council that
+    scores 3★ leaves the certificate to the district; QĐ 26/2026 Điều 7.4: a product the central
+    council scores below 90 may be recognised 3★/4★ by the province)."""
+    out = []
+    for lvl in period.levels:
+        own = set(period.recognition.get(lvl, ()))
+        for stars in range(cs.recognised_min_stars, 6):
+            if stars in own:
+                continue
+            by = next((other for other, st in period.recognition.items() if stars in st), None)
+            if by is None:
+                continue  # no level certifies these stars: no outcome rule fires, an engine error says so
+            higher = LEVEL_ORDER.index(by) > LEVEL_ORDER.index(lvl)
+            out.append({"key": f"{lvl}-{stars}", "level": lvl, "stars": stars, "by_level": by,
+                        "direction": "higher" if higher else "lower", "direction_vi": "trên" if higher else "dưới",
+                        "recognises_list": ", ".join(map(str, sorted(own))) or "—"})
+    return out
+
+
 def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every parameter the rule files may reference, for one set and period."""
     overrides = dict(overrides or {})
@@ -60,14 +104,15 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
     max_spread = overrides.get("max_spread", cs.council.get("max_spread"))
     return {
         "bands": _bands(cs, overrides.get("bands")),
-        "minimum_levels": [{"stars": s, "cap": s - 1, "marks": MARKS[s]} for s in (3, 4, 5)],
+        "minimum_levels": [{"stars": s, "cap": s - 1, "marks": MARKS[s]} for s in minimum_levels(cs)],
         "gates": [{"id": g.id, "from_level": g.from_level, "to_level": g.to_level,
-                   "min_total": _num(float(gate_over.get(g.id, g.min_total)))} for g in period.gates],
+                   "min_total": _num(float(gate_over.get(g.id, g.min_total))),
+                   "to_min_stars": _to_min_stars(cs, period, g.to_level),
+                   "to_recognises_list": ", ".join(map(str, period.recognition.get(g.to_level, ()))) or "—"}
+                  for g in period.gates],
         "recognition": [{"level": lvl, "stars": list(stars), "stars_list": ", ".join(map(str, stars))}
                         for lvl, stars in period.recognition.items()],
-        "levels": [{"level": lvl, "recognises": list(period.recognition.get(lvl, ())),
-                    "recognises_list": ", ".join(map(str, period.recognition.get(lvl, ()))) or "—"}
-                   for lvl in period.levels],
+        "recognised_elsewhere": _recognised_elsewhere(cs, period),
         "recognised_min_stars": cs.recognised_min_stars,
         "max_spread": max_spread,
         "certificate_months": cs.certificate_months,

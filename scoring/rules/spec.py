@@ -20,6 +20,11 @@ from ..schemas import schema_issues
 from ..text import load_json
 
 STAGES = ("form", "criterion", "score", "minimum", "finding", "award", "outcome")
+# Stages whose facts may legitimately match no rule: the form fact matches only when there is something
+# to warn about. In every other stage each fact stands for something to decide (a criterion that does
+# not apply, a total, a marked option, a recorded finding, the award, the outcome), so a fact that no rule
+# handles means the rule files do not cover a case: both executors raise EngineError for it.
+OPTIONAL_STAGES = ("form",)
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,8 @@ def instantiate(params: Mapping[str, Any], folder: str | None = None) -> tuple[R
             rid = decl["id"]
             if "id_suffix" in decl:
                 rid = f"{rid}.{_resolve(decl['id_suffix'], item, params)}"
-            never = False
+            # a null switch parameter (max_spread: null) means "no such check", not "no bound"
+            never = any(_resolve(f"${name}", item, params) is None for name in decl.get("requires", ()))
             conditions = []
             for fld, op, raw in decl["when"]:
                 value = _resolve(raw, item, params)

@@ -165,7 +165,9 @@ def test_knockouts_are_prerequisites_never_bought():
     r = evaluate(Path(__file__).resolve().parents[1] / "fixtures" / "dossiers" / "qd1048-knockout-forged-origin.json")
     p = upgrade_plan(r, 4)
     assert [x["kind"] for x in p.prerequisites] == ["knockout"]
-    assert p.feasible and p.upgrades == [] and p.result_after.stars == 4  # 80 points once the knock-out is cleared
+    assert not p.feasible and p.upgrades == [] and p.cost == 0 and "knock-out" in p.reason
+    # fully scored: the plan once the knock-out is cleared is given apart (80 points: nothing to buy)
+    assert p.if_cleared.feasible and p.if_cleared.upgrades == [] and p.if_cleared.result_after.stars == 4
 
 
 def test_infeasible_target_is_reported_with_a_reason(tmp_path):

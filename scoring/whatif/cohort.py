@@ -1,14 +1,25 @@
 """`plan`: which products to support, with which upgrades, to meet a plan's star targets at least cost.
 
 Targets are cumulative, as plans count them: "4:2,3:3" means at least 2 products with 4 stars or
-more, and at least 3 further products with 3 stars or more (so ≥ 5 products with ≥ 3★). Each
-product's options are "as it is" or its exact cheapest plan to each higher star level
-(`upgrade_plan`); a dynamic programme over products, whose state is the capped count reached at each
-target level, picks the cheapest combination. When the cheapest exceeds the budget, the best
-partial plan within it (most target places filled, then least cost) and the shortfall are reported.
+more, and at least 3 further products with 3 stars or more (so ≥ 5 products with ≥ 3★). That is
+the same as filling 2 "4★ places" and 3 "3★ places" with distinct products, a product filling a
+place if it reaches at least that level. Each product's options are "as it is" or its exact
+cheapest plan to each higher level (`upgrade_plan`), so product i fills a k★ place at cost c_i(k)
+(the cheapest option reaching k). Choosing who fills which place is then a min-cost flow
+(products → star levels, capacities = places): successive shortest paths find the exact optimum
+one place at a time, and the cost of filling j places never decreases in j, so the best partial
+plan within a budget (most places filled, then least cost) is an exact prefix of the same run.
+Memory is O(products × levels) whatever the targets (the earlier DP over count vectors needed
+the product of the target counts per product: ~17 GB for 5:20,4:100,3:300 over 1,000 products).
+
+What counts is a documented choice (`count=`): "stars" (default) counts the stars a product's
+council awarded, which is what a district plans for when it sends products up to the province;
+"recognised" counts only products whose status is recognised (a certificate issued). Output warns
+when the two differ.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -18,35 +29,57 @@ from ..result import Result
 from .costs import CostModel
 from .upgrade import Plan, upgrade_plan
 
+COUNTS = {
+    "stars": "the stars the council awarded, recognised or not yet (a district's products sent up to the province "
+             "count at the stars they carry)",
+    "recognised": "only products whose status is recognised (certificate issued at this level)",
+}
+
 
 def parse_targets(text: str | Mapping[int, int]) -> dict[int, int]:
-    """'4:2,3:3' -> {4: 2, 3: 3}."""
-    if isinstance(text, Mapping):
-        items = {int(k): int(v) for k, v in text.items()}
-    else:
-        items = {}
-        for part in str(text).split(","):
-            if not part.strip():
-                continue
-            stars, _, count = part.partition(":")
-            items[int(stars)] = int(count)
-    for stars, count in items.items():
-        if not 1 <= stars <= 5 or count < 0:
-            raise ValueError(f"target {stars}:{count}: stars must be 1..5 and the count ≥ 0")
+    """'4:2,3:3' -> {4: 2, 3: 3}; ValueError naming the bad part and the allowed form."""
+    form = 'STARS:COUNT pairs separated by commas, stars 1..5 and count a whole number ≥ 0, e.g. "4:2,3:3"'
+    items: dict[int, int] = {}
+    pairs = (list(text.items()) if isinstance(text, Mapping)
+             else [tuple(p.split(":", 1)) if ":" in p else (p, None) for p in str(text).split(",") if p.strip()])
+    if not pairs:
+        raise ValueError(f"no target given; expected {form}")
+    for stars, count in pairs:
+        try:
+            s, c = int(str(stars).strip()), int(str(count).strip())
+        except (TypeError, ValueError):
+            given = f"{stars}:{count}" if count is not None else str(stars)
+            raise ValueError(f"target {given.strip()!r}: expected {form}") from None
+        if not 1 <= s <= 5 or c < 0:
+            raise ValueError(f"target {s}:{c}: expected {form}")
+        if s in items:
+            raise ValueError(f"target for {s}★ given twice; expected {form}")
+        items[s] = c
     return dict(sorted(items.items(), reverse=True))
 
 
 def parse_rewards(text: str | Mapping[int, float] | None) -> dict[int, float]:
+    """'5:30000000,4:20000000' -> {5: 3e7, 4: 2e7}; ValueError naming the bad part."""
+    form = 'STARS:AMOUNT pairs separated by commas, stars 1..5 and a finite amount ≥ 0, e.g. "5:30000000,4:20000000"'
     if text is None:
         return {}
-    if isinstance(text, Mapping):
-        return {int(k): float(v) for k, v in text.items()}
-    out = {}
-    for part in str(text).split(","):
-        if part.strip():
-            stars, _, amount = part.partition(":")
-            out[int(stars)] = float(amount)
+    pairs = (list(text.items()) if isinstance(text, Mapping)
+             else [tuple(p.split(":", 1)) if ":" in p else (p, None) for p in str(text).split(",") if p.strip()])
+    out: dict[int, float] = {}
+    for stars, amount in pairs:
+        try:
+            s, a = int(str(stars).strip()), float(str(amount).strip())
+        except (TypeError, ValueError):
+            raise ValueError(f"{stars!r}" + (f":{amount!r}" if amount is not None else "") + f": expected {form}") from None
+        if not 1 <= s <= 5 or not math.isfinite(a) or a < 0 or s in out:
+            raise ValueError(f"reward {stars}:{amount}: expected {form}")
+        out[s] = a
     return out
+
+
+def counted(result: Result, count: str) -> int:
+    """The level a Result counts at toward a target under `count` (see COUNTS)."""
+    return result.stars if count == "stars" or result.status == "recognised" else 0
 
 
 @dataclass
@@ -61,6 +94,7 @@ class ProductChoice:
         return {"dossier_id": self.dossier_id, "stars_before": self.stars_before, "stars_after": self.stars_after,
                 "cost": self.cost, "upgrades": [u.as_dict() for u in self.plan.upgrades] if self.plan else [],
                 "prerequisites": self.plan.prerequisites if self.plan else [],
+                "notes": self.plan.notes if self.plan else [],
                 "result_after": self.plan.result_after.to_dict() if self.plan and self.plan.result_after else None}
 
 
@@ -73,136 +107,203 @@ class CohortPlan:
     counts_before: dict[int, int]
     counts_after: dict[int, int]
     supported: list[ProductChoice] = field(default_factory=list)
-    shortfall: float = 0.0
+    shortfall: float | None = 0.0  # None: the targets cannot be met at any cost (see shortfall_reason)
+    shortfall_reason: str | None = None
     unmet_targets: dict[int, int] = field(default_factory=dict)
     reward_before: float = 0.0
     reward_after: float = 0.0
     note: str = ""
+    count: str = "stars"
+    cost_unit: str = "step"
+    full_cost: float | None = None  # the cheapest plan meeting every target, budget aside (None: none exists)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    priced_upgrades: int = 0  # product × level options priced at all
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "feasible": self.feasible, "cost": self.cost, "budget": self.budget,
+            "feasible": self.feasible, "cost": self.cost, "cost_unit": self.cost_unit, "budget": self.budget,
+            "count": self.count, "count_meaning": COUNTS[self.count],
             "targets": self.targets, "counts_before": self.counts_before, "counts_after": self.counts_after,
-            "shortfall": self.shortfall, "unmet_targets": self.unmet_targets,
+            "full_cost": self.full_cost, "shortfall": self.shortfall, "shortfall_reason": self.shortfall_reason,
+            "unmet_targets": self.unmet_targets,
             "upgrades": [u for c in self.supported for u in
                          ({**up, "dossier_id": c.dossier_id} for up in c.as_dict()["upgrades"])],
             "products": [c.as_dict() for c in self.supported],
+            "skipped": self.skipped, "warnings": self.warnings,
             "rewards": {"before": self.reward_before, "after": self.reward_after,
                         "increase": self.reward_after - self.reward_before},
             "note": self.note,
         }
 
 
-def _counts(stars: Iterable[int], levels: list[int]) -> dict[int, int]:
-    s = list(stars)
+def _counts(levels_of: Iterable[int], levels: list[int]) -> dict[int, int]:
+    s = list(levels_of)
     return {lvl: sum(1 for x in s if x >= lvl) for lvl in levels}
 
 
+def _fill(C: np.ndarray, need: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Successive shortest paths on products → levels: (assignment within `limit`, full assignment, costs).
+
+    C[i, l] is product i's cost to fill a place of level l (inf: it cannot). Each augmentation fills
+    one more place along a cheapest path (a new product enters, possibly moving assigned products
+    between levels); path costs never decrease, so cost[j] is the least cost of filling j places.
+    """
+    n, k = C.shape
+    assign = np.full(n, -1, dtype=np.int64)
+    filled = np.zeros(k, dtype=np.int64)
+    history = [0.0]
+    within = assign.copy()
+    total = 0.0
+    rows = np.arange(n)
+    while filled.sum() < need.sum():
+        free = assign == -1
+        masked = np.where(free[:, None], C, np.inf)
+        dist = masked.min(axis=0) if n else np.full(k, np.inf)
+        pred: list[tuple[str, int, int]] = [("src", int(masked[:, l].argmin()) if n else -1, -1) for l in range(k)]
+        # moving an assigned product j from level a to level b costs C[j, b] - C[j, a]
+        move = np.full((k, k), np.inf)
+        who = np.full((k, k), -1, dtype=np.int64)
+        for a in range(k):
+            at = rows[assign == a]
+            if not len(at):
+                continue
+            delta = C[at] - C[at, a][:, None]
+            best = delta.argmin(axis=0)
+            move[a] = delta[best, np.arange(k)]
+            who[a] = at[best]
+        for _ in range(k):  # Bellman-Ford over the k level nodes (no negative cycles: SSP invariant)
+            changed = False
+            for a in range(k):
+                for b in range(k):
+                    if a != b and dist[a] + move[a, b] < dist[b] - 1e-9:
+                        dist[b] = dist[a] + move[a, b]
+                        pred[b] = ("move", int(who[a, b]), a)
+                        changed = True
+            if not changed:
+                break
+        open_ = np.flatnonzero(filled < need)
+        end = int(open_[dist[open_].argmin()])
+        if not np.isfinite(dist[end]):
+            break
+        level, seen = end, set()
+        while True:  # apply the path backwards: the entering product or the moved ones
+            kind, j, src = pred[level]
+            if level in seen:
+                raise AssertionError("cycle in the shortest-path tree")
+            seen.add(level)
+            assign[j] = level
+            if kind == "src":
+                break
+            level = src
+        filled[end] += 1
+        total += float(dist[end])
+        history.append(total)
+        if total <= limit + 1e-9:
+            within = assign.copy()
+    return within, assign, history
+
+
 def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: float | None = None,
-         costs: CostModel | None = None, rewards: str | Mapping[int, float] | None = None) -> CohortPlan:
-    """Cheapest support plan meeting `targets` within `budget` (None = unlimited)."""
+         costs: CostModel | None = None, rewards: str | Mapping[int, float] | None = None, *,
+         count: str = "stars", assume: str = "all_members") -> CohortPlan:
+    """Cheapest support plan meeting `targets` within `budget` (None = unlimited).
+
+    Knocked-out products are never bought back with points: they are left as they are and listed
+    in `skipped` with the reason; so are upgrades that need a QĐ 781 requirement met first.
+    """
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {', '.join(COUNTS)}, got {count!r}")
+    if budget is not None and not (math.isfinite(budget) and budget >= 0):
+        raise ValueError(f"budget must be a finite amount ≥ 0, got {budget!r}")
     results = list(results)
     tg = parse_targets(targets)
     levels = list(tg)  # descending
-    req = np.cumsum([tg[lvl] for lvl in levels]).astype(np.int64)  # cumulative requirement per level
     rw = parse_rewards(rewards)
+    costs = costs or CostModel()
+    top = max(levels, default=0)
 
-    # options per product: (stars, cost, plan)
-    options: list[list[tuple[int, float, Plan | None]]] = []
-    for r in results:
-        row: list[tuple[int, float, Plan | None]] = [(r.stars, 0.0, None)]
-        for t in range(r.stars + 1, max(levels, default=0) + 1):
-            p = upgrade_plan(r, t, costs)
-            # a knocked-out product cannot be bought back with points: it is not an option
-            if p.feasible and not p.prerequisites and p.result_after is not None:
-                row.append((p.result_after.stars, p.cost, p))
-        options.append(row)
+    n = len(results)
+    C = np.full((n, len(levels)), np.inf)
+    chosen: list[dict[int, tuple[float, Plan | None]]] = []
+    skipped: list[dict[str, Any]] = []
+    priced = 0
+    for i, r in enumerate(results):
+        now = counted(r, count)
+        opts: list[tuple[int, float, Plan | None]] = [(now, 0.0, None)]
+        for t in range(r.stars + 1, top + 1):
+            p = upgrade_plan(r, t, costs, assume=assume)
+            if p.blocked_by_knockouts:
+                skipped.append({"dossier_id": r.dossier_id, "reason": p.reason,
+                                "prerequisites": [x["id"] for x in p.prerequisites]})
+                break
+            if p.prerequisites:
+                skipped.append({"dossier_id": r.dossier_id, "target_stars": t, "reason":
+                                "needs QĐ 781 requirements met first (not priced in points) / cần đáp ứng yêu cầu "
+                                "QĐ 781 trước", "prerequisites": [x["id"] for x in p.prerequisites]})
+                continue
+            if p.feasible and p.result_after is not None and p.upgrades:
+                priced += 1
+                opts.append((counted(p.result_after, count), p.cost, p))
+        best: dict[int, tuple[float, Plan | None]] = {}
+        for j, lvl in enumerate(levels):
+            reach = [(c, p) for s, c, p in opts if s >= lvl]
+            if reach:
+                best[lvl] = min(reach, key=lambda x: x[0])
+                C[i, j] = best[lvl][0]
+        chosen.append(best)
 
-    radix = (req + 1).astype(np.int64)
-    n_states = int(np.prod(radix)) if len(radix) else 1
-    # decode state index -> counts per level
-    counts = np.zeros((n_states, len(levels)), dtype=np.int64)
-    rem = np.arange(n_states)
-    for j in range(len(levels) - 1, -1, -1):
-        counts[:, j] = rem % radix[j]
-        rem //= radix[j]
-    mult = np.ones(len(levels), dtype=np.int64)
-    for j in range(len(levels) - 2, -1, -1):
-        mult[j] = mult[j + 1] * radix[j + 1]
+    need = np.array([tg[lvl] for lvl in levels], dtype=np.int64)
+    limit = math.inf if budget is None else float(budget)
+    within, full_assign, history = _fill(C, need, limit)
+    complete = len(history) - 1 == int(need.sum())
+    full_cost = history[-1] if complete else None
+    feasible = complete and full_cost <= limit + 1e-9
+    assign = full_assign if feasible else within
 
-    # increment pattern for final stars s: +1 at every level ≤ s
-    def successor(s: int) -> np.ndarray:
-        inc = np.array([1 if s >= lvl else 0 for lvl in levels], dtype=np.int64)
-        new = np.minimum(counts + inc, req)
-        return (new * mult).sum(axis=1) if len(levels) else np.zeros(n_states, dtype=np.int64)
-
-    INF = np.inf
-    dp = np.full(n_states, INF)
-    dp[0] = 0.0
-    back_prev: list[np.ndarray] = []
-    back_opt: list[np.ndarray] = []
-    succ_cache: dict[int, np.ndarray] = {}
-    for row in options:
-        cand_state, cand_cost, cand_prev, cand_opt = [], [], [], []
-        for oi, (s, c, _) in enumerate(row):
-            succ = succ_cache.setdefault(s, successor(s))
-            ok = np.isfinite(dp)
-            cand_state.append(succ[ok])
-            cand_cost.append(dp[ok] + c)
-            cand_prev.append(np.flatnonzero(ok))
-            cand_opt.append(np.full(int(ok.sum()), oi))
-        st = np.concatenate(cand_state)
-        co = np.concatenate(cand_cost)
-        pv = np.concatenate(cand_prev)
-        op = np.concatenate(cand_opt)
-        order = np.lexsort((op, co, st))
-        st, co, pv, op = st[order], co[order], pv[order], op[order]
-        first = np.r_[True, st[1:] != st[:-1]]
-        new_dp = np.full(n_states, INF)
-        prev = np.full(n_states, -1, dtype=np.int64)
-        opt = np.full(n_states, -1, dtype=np.int64)
-        new_dp[st[first]] = co[first]
-        prev[st[first]] = pv[first]
-        opt[st[first]] = op[first]
-        dp = new_dp
-        back_prev.append(prev)
-        back_opt.append(opt)
-
-    full = n_states - 1 if len(levels) else 0
-    limit = np.inf if budget is None else float(budget)
-    if np.isfinite(dp[full]) and dp[full] <= limit:
-        final, feasible = full, True
-    else:
-        within = np.flatnonzero(dp <= limit)
-        coverage = counts[within].sum(axis=1) if len(levels) else np.zeros(len(within))
-        pick = np.lexsort((dp[within], -coverage))[0]
-        final, feasible = int(within[pick]), False
-
-    chosen: list[int] = [0] * len(options)
-    state = final
-    for i in range(len(options) - 1, -1, -1):
-        chosen[i] = int(back_opt[i][state])
-        state = int(back_prev[i][state])
-
-    supported = []
-    after_stars = []
-    for r, row, oi in zip(results, options, chosen):
-        s, c, p = row[oi]
-        after_stars.append(s)
+    supported, after_levels, after_stars = [], [], []
+    for i, r in enumerate(results):
+        a = int(assign[i])
+        p = chosen[i][levels[a]][1] if a >= 0 else None
         if p is not None:
-            supported.append(ProductChoice(r.dossier_id, r.stars, s, c, p))
+            s_after = p.result_after.stars
+            supported.append(ProductChoice(r.dossier_id, r.stars, s_after, p.cost, p))
+            after_levels.append(counted(p.result_after, count))
+            after_stars.append(s_after)
+        else:
+            after_levels.append(counted(r, count))
+            after_stars.append(r.stars)
     cost = float(sum(c.cost for c in supported))
-    before_counts = _counts((r.stars for r in results), levels)
-    after_counts = _counts(after_stars, levels)
-    need = {lvl: int(req[j]) for j, lvl in enumerate(levels)}
-    unmet = {lvl: need[lvl] - after_counts[lvl] for lvl in levels if after_counts[lvl] < need[lvl]}
+    req = {lvl: int(v) for lvl, v in zip(levels, np.cumsum(need))}
+    before_counts = _counts((counted(r, count) for r in results), levels)
+    after_counts = _counts(after_levels, levels)
+    unmet = {lvl: req[lvl] - after_counts[lvl] for lvl in levels if after_counts[lvl] < req[lvl]}
+
+    shortfall: float | None = 0.0
+    reason = None
+    if not complete:
+        shortfall = None
+        missing = int(need.sum()) - (len(history) - 1)
+        reason = (f"{missing} target place(s) cannot be filled at any cost: no product reaches them with the upgrades "
+                  "available" + ("" if priced else " (no upgrade is priced for any product in this cohort: check the "
+                                 "cost table's forms and criteria against the cohort)")
+                  + (f"; {len(skipped)} product option(s) skipped (knock-outs or QĐ 781 prerequisites)" if skipped else ""))
+    elif budget is not None and full_cost > limit:
+        shortfall = full_cost - limit
+        reason = f"the cheapest plan meeting every target costs {full_cost:,.0f} {costs.unit}, over the budget"
+
+    warnings = []
+    other = "recognised" if count == "stars" else "stars"
+    alt_before = _counts((counted(r, other) for r in results), levels)
+    if alt_before != before_counts:
+        warnings.append(f"counting {count!r} ({COUNTS[count]}); counted as {other!r} the cohort has {alt_before} "
+                        f"instead of {before_counts} / đếm theo '{count}', khác với đếm theo '{other}'")
     note = ("targets are cumulative: a product with more stars also counts toward lower targets; "
-            f"needed counts of products with at least k stars: {need}")
+            f"needed counts of products with at least k stars: {req}")
     return CohortPlan(
-        feasible=feasible, cost=cost, budget=budget, targets=tg, counts_before=before_counts,
-        counts_after=after_counts, supported=supported,
-        shortfall=float(max(0.0, dp[full] - limit)) if np.isfinite(dp[full]) and budget is not None else (
-            0.0 if feasible else float("inf")),
-        unmet_targets=unmet, reward_before=sum(rw.get(r.stars, 0.0) for r in results),
-        reward_after=sum(rw.get(s, 0.0) for s in after_stars), note=note,
+        feasible=bool(feasible), cost=cost, budget=budget, targets=tg, counts_before=before_counts,
+        counts_after=after_counts, supported=supported, shortfall=shortfall, shortfall_reason=reason,
+        unmet_targets=unmet, reward_before=sum(rw.get(counted(r, count), 0.0) for r in results),
+        reward_after=sum(rw.get(s, 0.0) for s in after_levels), note=note, count=count, cost_unit=costs.unit,
+        full_cost=full_cost, skipped=skipped, warnings=warnings, priced_upgrades=priced,
     )

@@ -1,20 +1,34 @@
 """What an upgrade costs: one unit per option step by default, or a province's cost table.
 
-A cost table (CSV or JSON) has rows `form, criterion, from_points, to_points, cost[, label]`;
-`form` may be `*` for every form. An upgrade the table does not price directly is priced along a
-chain of priced steps (1→2 then 2→3) when one exists; otherwise it is not available, unless a
-`default_step_cost` is given for unpriced steps. Costs are exact integers (VND).
+A cost table (CSV or JSON) has rows `form, criterion, from_points, to_points, cost[, label]
+[, criteria_set]`; `form` may be `*` (or empty) for every form. The same criterion number means
+different things in the three criteria sets (6.2 of QĐ 1048 is not 6.2 of QĐ 26/2026), so a row
+may name its `criteria_set`; a row without one applies to every set where its criterion and both
+points exist. An upgrade the table does not price directly is priced along a chain of priced
+steps (1→2 then 2→3) when one exists; otherwise it is not available, unless a `default_step_cost`
+is given for unpriced steps. Costs are exact amounts (VND).
+
+Every row is checked against the criteria data before any plan uses it; all problems are
+reported at once, each naming the file, the row as a person counts it, the field, the value and
+what is allowed (exit 2 on the command line). Nothing is truncated or silently overridden.
 """
 from __future__ import annotations
 
+import csv
 import heapq
+import io
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import Issue, ValidationFailed
-from ..text import read_text
+from ..text import nfc_deep, read_text
+
+COLUMNS = ("criteria_set", "form", "criterion", "from_points", "to_points", "cost", "label")
+REQUIRED = ("criterion", "from_points", "to_points", "cost")
+ANY = "*"
 
 
 @dataclass(frozen=True)
@@ -23,11 +37,14 @@ class Price:
     label: str | None = None
 
 
+Key = tuple[str, str, str]  # (criteria set or *, form or *, criterion)
+
+
 @dataclass
 class CostModel:
     """Prices criterion upgrades. Without a table: one unit per option step raised."""
 
-    table: Mapping[tuple[str, str], Mapping[tuple[int, int], Price]] = field(default_factory=dict)
+    table: Mapping[Key, Mapping[tuple[int, int], Price]] = field(default_factory=dict)
     default_step_cost: float | None = None
     unit: str = "step"
 
@@ -35,19 +52,27 @@ class CostModel:
     def has_table(self) -> bool:
         return bool(self.table)
 
-    def price(self, form: str, criterion: str, ladder: tuple[int, ...], start: int, to: int) -> Price | None:
+    def _edges(self, criteria_set: str | None, form: str, criterion: str, ladder: tuple[int, ...]
+               ) -> dict[tuple[int, int], Price]:
+        """Priced steps on this ladder, the most specific row winning (set+form over set over form over *)."""
+        on = set(ladder)
+        edges: dict[tuple[int, int], Price] = {}
+        for key in ((ANY, ANY, criterion), (ANY, form, criterion), (criteria_set or ANY, ANY, criterion),
+                    (criteria_set or ANY, form, criterion)):
+            for (a, b), p in self.table.get(key, {}).items():
+                if a in on and b in on:
+                    edges[(a, b)] = p
+        return edges
+
+    def price(self, form: str, criterion: str, ladder: tuple[int, ...], start: int, to: int, *,
+              criteria_set: str | None = None) -> Price | None:
         """Cheapest price from `start` to `to` points on this criterion, or None if not available."""
         if to == start:
             return Price(0)
         steps = ladder.index(to) - ladder.index(start)
         if not self.has_table:
             return Price(float(steps))
-        edges = dict(self.table.get(("*", criterion), {}))
-        edges.update(self.table.get((form, criterion), {}))
-        if (start, to) in edges:
-            direct = edges[(start, to)]
-        else:
-            direct = None
+        edges = self._edges(criteria_set, form, criterion, ladder)
         # cheapest chain over priced edges (Dijkstra on the ladder, edges only upwards)
         best: dict[int, tuple[float, list[str]]] = {start: (0.0, [])}
         heap = [(0.0, start)]
@@ -63,45 +88,176 @@ class CostModel:
                     if b not in best or nc < best[b][0]:
                         best[b] = (nc, best[node][1] + ([p.label] if p.label else []))
                         heapq.heappush(heap, (nc, b))
-        chain = Price(best[to][0], " + ".join(best[to][1]) or None) if to in best else None
-        options = [p for p in (direct, chain) if p is not None]
+        options = [Price(best[to][0], " + ".join(best[to][1]) or None)] if to in best else []
         if self.default_step_cost is not None:
             options.append(Price(steps * self.default_step_cost, None))
         return min(options, key=lambda p: p.cost) if options else None
 
 
-def _rows_from_file(path: Path) -> list[dict[str, Any]]:
+def _rows_from_file(path: Path, issues: list[Issue]) -> list[tuple[str, Mapping[str, Any]]] | None:
+    """(location, row) pairs; locations count rows as a person does (CSV: the file's line)."""
+    try:
+        text = read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        issues.append(Issue(f"cannot read the cost table: {exc}", str(path)))
+        return None
     if path.suffix.lower() == ".json":
-        data = json.loads(read_text(path))
-        return data["costs"] if isinstance(data, dict) else data
-    import csv
-    import io
+        try:
+            data = nfc_deep(json.loads(text))
+        except ValueError as exc:
+            issues.append(Issue(f"not valid JSON: {exc}", str(path), None, None,
+                                '{"costs": [{"form": …, "criterion": …, "from_points": …, "to_points": …, "cost": …}]} '
+                                "or a list of such rows"))
+            return None
+        if isinstance(data, dict):
+            if "costs" not in data:
+                issues.append(Issue("a JSON cost table needs a 'costs' list", str(path), "costs", sorted(data),
+                                    '{"costs": [ … rows … ]} or a list of rows'))
+                return None
+            data = data["costs"]
+        if not isinstance(data, list):
+            issues.append(Issue("the cost rows must be a list", str(path), "costs", type(data).__name__, "a list of rows"))
+            return None
+        return [(f"row {i + 1} (costs[{i}])", r) for i, r in enumerate(data)]
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    if missing or unknown:
+        issues.append(Issue("the cost table's header is not as expected", str(path), "line 1", ",".join(header),
+                            f"columns {', '.join(COLUMNS)} (required: {', '.join(REQUIRED)})"
+                            + (f"; missing: {', '.join(missing)}" if missing else "")
+                            + (f"; unknown: {', '.join(unknown)}" if unknown else "")))
+        return None
+    reader.fieldnames = header
+    return [(f"line {reader.line_num}", row) for row in _numbered(reader)]
 
-    return list(csv.DictReader(io.StringIO(read_text(path))))
+
+def _numbered(reader: csv.DictReader) -> Iterable[Mapping[str, Any]]:
+    for row in reader:
+        if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            yield row
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number of points, or None (1.5, 'abc', True and nan are not points)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        x = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return int(x) if math.isfinite(x) and x.is_integer() else None
+
+
+def _contexts(set_id: str, form: str, criterion: str):
+    """(set, form) pairs where this row can apply: its criterion is on the form."""
+    from .. import criteria as crit
+
+    sets = crit.available_sets() if set_id == ANY else [set_id]
+    out = []
+    for s in sets:
+        cs = crit.load_set(s)
+        forms = cs.forms.values() if form == ANY else ([cs.form(form)] if cs.has_form(form) else [])
+        for f in forms:
+            if criterion in f.leaf_numbers:
+                out.append((s, f))
+    return out
 
 
 def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step_cost: float | None = None) -> CostModel:
     """A CostModel from a CSV/JSON file or rows; every bad row is reported with its number."""
-    name = str(source) if isinstance(source, (str, Path)) else "cost table"
-    rows = _rows_from_file(Path(source)) if isinstance(source, (str, Path)) else list(source)
-    table: dict[tuple[str, str], dict[tuple[int, int], Price]] = {}
-    issues = []
-    for i, row in enumerate(rows, start=2 if isinstance(source, (str, Path)) and str(source).endswith(".csv") else 0):
+    from .. import criteria as crit
+
+    is_file = isinstance(source, (str, Path))
+    name = str(source) if is_file else "cost table"
+    issues: list[Issue] = []
+    if default_step_cost is not None and not (math.isfinite(default_step_cost) and default_step_cost >= 0):
+        issues.append(Issue("the default step cost must be a finite amount ≥ 0", name, "--default-step-cost",
+                            default_step_cost, "a number ≥ 0"))
+    if is_file:
+        located = _rows_from_file(Path(source), issues)
+        if located is None:
+            raise ValidationFailed(issues, subject=name)
+    else:
+        located = [(f"row {i + 1}", r) for i, r in enumerate(source)]
+    sets = crit.available_sets()
+    table: dict[Key, dict[tuple[int, int], Price]] = {}
+    seen: dict[tuple[Key, int, int], str] = {}
+    for where, row in located:
+        def bad(fld: str, message: str, value: Any, allowed: str) -> None:
+            issues.append(Issue(message, name, f"{where}, {fld}", value, allowed))
+
+        if not isinstance(row, Mapping):
+            bad("row", "a cost row must be an object with named fields", row, ", ".join(COLUMNS))
+            continue
+        unknown = [k for k in row if k not in COLUMNS]
+        if unknown:
+            bad(unknown[0], "unknown field", unknown, ", ".join(COLUMNS))
+        absent = [c for c in REQUIRED if row.get(c) is None or str(row.get(c)).strip() == ""]
+        for c in absent:
+            bad(c, "a required field is empty or missing", row.get(c), _ALLOWED[c])
+        set_id = str(row.get("criteria_set") or ANY).strip() or ANY
+        if set_id != ANY and set_id not in sets:
+            bad("criteria_set", "unknown criteria set", set_id, ", ".join(sets) + " or empty for every set")
+            continue
+        form = str(row.get("form") or ANY).strip() or ANY
+        if form != ANY and not any(crit.load_set(s).has_form(form) for s in (sets if set_id == ANY else [set_id])):
+            bad("form", "unknown form" + ("" if set_id == ANY else f" in {set_id}"), form,
+                "a slug from `ocop criteria list`, or * for every form")
+            continue
+        if absent:
+            continue
+        criterion = str(row["criterion"]).strip()
+        a, b = _whole(row["from_points"]), _whole(row["to_points"])
+        for fld, v in (("from_points", a), ("to_points", b)):
+            if v is None:
+                bad(fld, "points must be a whole number", row[fld], "a whole number of points, an option of the criterion")
         try:
-            form = str(row.get("form") or "*").strip()
-            crit = str(row["criterion"]).strip()
-            a, b = int(float(row["from_points"])), int(float(row["to_points"]))
-            cost = float(row["cost"])
-        except (KeyError, ValueError, TypeError) as exc:
-            issues.append(Issue(f"bad cost row ({exc.__class__.__name__}: {exc})", name, f"row {i}", dict(row),
-                                "form, criterion, from_points, to_points (whole numbers), cost (a number), label"))
+            cost = float(str(row["cost"]).strip()) if not isinstance(row["cost"], (int, float)) else float(row["cost"])
+        except ValueError:
+            cost = math.nan
+        if isinstance(row["cost"], bool) or not math.isfinite(cost) or cost < 0:
+            bad("cost", "the cost must be a finite amount ≥ 0", row["cost"], _ALLOWED["cost"])
             continue
-        if b <= a or cost < 0:
-            issues.append(Issue("an upgrade must raise the points and cost ≥ 0", name, f"row {i}", dict(row),
-                                "to_points > from_points, cost ≥ 0"))
+        if a is None or b is None:
             continue
-        label = (row.get("label") or "").strip() or None
-        table.setdefault((form, crit), {})[(a, b)] = Price(cost, label)
+        if b <= a:
+            bad("to_points", "an upgrade must raise the points", f"{a} → {b}", "to_points > from_points")
+            continue
+        contexts = _contexts(set_id, form, criterion)
+        if not contexts:
+            where_txt = (form if form != ANY else "any form") + ("" if set_id == ANY else f" of {set_id}")
+            bad("criterion", f"criterion {criterion} is not on {where_txt}", criterion,
+                "a criterion number printed on the form (`ocop criteria show SET FORM`)")
+            continue
+        if not any(a in f.leaf(criterion).points and b in f.leaf(criterion).points for _, f in contexts):
+            ladders = sorted({(s, f.leaf(criterion).points) for s, f in contexts})[:6]
+            bad("from_points/to_points", f"{a} → {b} are not both options of criterion {criterion}", f"{a} → {b}",
+                "; ".join(f"{s}: {', '.join(map(str, p))}" for s, p in ladders))
+            continue
+        key = (set_id, form, criterion)
+        if (key, a, b) in seen:
+            bad("from_points/to_points", f"duplicate row: the same upgrade is priced in {seen[(key, a, b)]}",
+                f"{form} {criterion} {a} → {b}", "each (criteria_set, form, criterion, from, to) once")
+            continue
+        seen[(key, a, b)] = where
+        label = str(row.get("label") or "").strip() or None
+        table.setdefault(key, {})[(a, b)] = Price(cost, label)
     if issues:
         raise ValidationFailed(issues, subject=name)
     return CostModel(table, default_step_cost, unit="VND")
+
+
+_ALLOWED = {
+    "criterion": "a criterion number printed on the form, e.g. 2.2",
+    "from_points": "a whole number of points, an option of the criterion",
+    "to_points": "a whole number of points, an option of the criterion",
+    "cost": "a finite amount ≥ 0 (VND)",
+}

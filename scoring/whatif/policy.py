@@ -12,12 +12,25 @@ import pandas as pd
 
 from ..batch import evaluate_batch
 
+OUTCOME = ["stars", "status", "escalate_to"]
+
+
+def _outcome(frame: pd.DataFrame) -> pd.DataFrame:
+    """Outcome columns as comparable text: a missing value (no escalation) is the same everywhere.
+
+    pandas 3 keeps a missing value missing through astype(str), and NaN != NaN, so comparing raw
+    columns would report every dossier that escalates nowhere as changed.
+    """
+    out = frame[OUTCOME].astype(object)
+    return out.where(out.notna(), "—").astype(str)
+
 
 def compare_policies(frame: pd.DataFrame, scenarios: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
     """Score `frame` under each scenario (name -> overrides; None = the decision's own thresholds).
 
     Returns per-scenario counts (stars, status, escalation) and, against the first scenario, the
-    dossiers whose stars, status or escalation change.
+    dossiers whose stars, status or escalation change (a dossier rejected under one scenario only
+    counts as a change too).
     """
     outcomes: dict[str, pd.DataFrame] = {}
     summary: dict[str, Any] = {}
@@ -35,13 +48,13 @@ def compare_policies(frame: pd.DataFrame, scenarios: Mapping[str, Mapping[str, A
     base = outcomes[names[0]]
     changes = {}
     for name in names[1:]:
-        other = outcomes[name].reindex(base.index)
-        cols = ["stars", "status", "escalate_to"]
-        a = base[cols].astype(str)
-        b = other[cols].astype(str)
+        other = outcomes[name]
+        index = base.index.union(other.index)
+        a = _outcome(base.reindex(index))
+        b = _outcome(other.reindex(index))
         changed = (a != b).any(axis=1)
-        before = base.loc[changed, cols].add_prefix(f"{names[0]}.")
-        after = other.loc[changed, cols].add_prefix(f"{name}.")
-        diff = pd.concat([before, after], axis=1).reset_index().astype(object)
+        before = base.reindex(index).loc[changed, OUTCOME].add_prefix(f"{names[0]}.")
+        after = other.reindex(index).loc[changed, OUTCOME].add_prefix(f"{name}.")
+        diff = pd.concat([before, after], axis=1).rename_axis("dossier_id").reset_index().astype(object)
         changes[name] = diff.where(diff.notna(), None).to_dict(orient="records")
     return {"scenarios": summary, "changes": changes}

@@ -5,6 +5,12 @@ its better options (cost from the CostModel, gain in council points), the total 
 target band, and every per-star minimum up to the target must hold. A dynamic programme over
 criteria with the council-point gain as state (integer: points summed over members) gives the
 optimum by construction; the plan is then re-scored through the rule engine to prove it.
+
+Applicability is not frozen: a product without a story (story criteria "not applicable") is
+planned twice, as it is and with a story created (the story criterion raised above its "Không có
+câu chuyện" option, the story-only criteria then scored from their lowest option), and the cheaper
+branch wins. Knock-outs are never bought with points: such a plan is infeasible until they are
+cleared, and lists them as prerequisites.
 """
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -23,8 +29,24 @@ from ..rules.params import rule_params
 from .costs import CostModel
 
 ASSUMPTIONS = {
-    "all_members": "an upgrade moves every member's sheet to the new option (a member who already gave more keeps it)",
+    "all_members": (
+        "an upgrade moves every member's sheet to the new option (a member who already gave more keeps it); "
+        "it is priced from the lowest option any member gave ('from'), i.e. what the most critical member saw, "
+        "so the budget never falls short"),
+    "mean": (
+        "an upgrade moves every member's sheet to the new option (a member who already gave more keeps it); "
+        "it is priced as the mean over members of the price from each member's own option (a member already at "
+        "or above it costs nothing), i.e. what the council found missing on average; 'from' is the lowest option"),
 }
+"""What an upgrade does to the council's sheets (`assume=`); both move the points the same way."""
+
+
+class Option(NamedTuple):
+    gain: int  # council points (summed over members) the option adds to the current total
+    cost: float
+    to: int
+    label: str | None
+    base: int  # 'from': the lowest option any member gave (the lowest option for a criterion not yet scored)
 
 
 @dataclass
@@ -37,11 +59,15 @@ class Upgrade:
     cost_label: str | None
     mean_before: float
     mean_after: float
+    from_by_member: dict[str, int] | None = None  # when members disagree: each member's option before
 
     def as_dict(self) -> dict[str, Any]:
-        return {"criterion": self.criterion, "criterion_label": self.label, "from_points": self.from_points,
-                "to_points": self.to_points, "cost": self.cost, "label": self.cost_label,
-                "mean_before": self.mean_before, "mean_after": self.mean_after}
+        out = {"criterion": self.criterion, "criterion_label": self.label, "from_points": self.from_points,
+               "to_points": self.to_points, "cost": self.cost, "label": self.cost_label,
+               "mean_before": self.mean_before, "mean_after": self.mean_after}
+        if self.from_by_member:
+            out["from_by_member"] = self.from_by_member
+        return out
 
 
 @dataclass
@@ -57,13 +83,23 @@ class Plan:
     result_after: Result | None = None
     assumption: str = ASSUMPTIONS["all_members"]
     cost_unit: str = "step"
+    assume: str = "all_members"
+    notes: list[str] = field(default_factory=list)
+    story_created: bool = False
+    if_cleared: "Plan | None" = None  # knocked out but fully scored: the plan once the knock-outs are cleared
+
+    @property
+    def blocked_by_knockouts(self) -> bool:
+        return any(p["kind"] == "knockout" for p in self.prerequisites)
 
     def as_dict(self, *, with_result: bool = True) -> dict[str, Any]:
         out = {
             "dossier_id": self.dossier_id, "target_stars": self.target_stars, "feasible": self.feasible,
             "cost": self.cost, "cost_unit": self.cost_unit, "stars_before": self.stars_before,
             "upgrades": [u.as_dict() for u in self.upgrades], "prerequisites": self.prerequisites,
-            "reason": self.reason, "assumption": self.assumption,
+            "reason": self.reason, "assume": self.assume, "assumption": self.assumption, "notes": self.notes,
+            "story_created": self.story_created,
+            "if_cleared": self.if_cleared.as_dict(with_result=with_result) if self.if_cleared else None,
         }
         if with_result:
             out["result_after"] = self.result_after.to_dict() if self.result_after else None
@@ -84,90 +120,244 @@ def dossier_from_result(result: Result) -> dict[str, Any]:
 
 
 def _ladder(leaf, current: np.ndarray) -> tuple[int, ...]:
-    """Points reachable on this criterion: within the alternative ladder (case) already in use."""
+    """Points a plan may use on this criterion: inside the alternative ladder (case) the product is on.
+
+    Points that fit one case only pick it. Points that fit several (QĐ 1048 3.2 = 1 is the top of
+    ladder b and the bottom of ladder a) do not tell which: the plan keeps to the options every such
+    case offers, so it never moves a product onto a ladder it may not be on. Members whose points
+    fit no common case disagree on the case itself: then every option of the criterion is used.
+    """
     if not leaf.cases:
         return leaf.points
     by_case: dict[str, set[int]] = {}
     for o in leaf.options:
         by_case.setdefault(o.case, set()).add(o.points)
-    used = [pts for pts in by_case.values() if set(int(c) for c in current) <= pts]
-    pool = set().union(*used) if used else {o.points for o in leaf.options}
-    return tuple(sorted(pool))
+    now = {int(c) for c in current}
+    fitting = [pts for pts in by_case.values() if now <= pts]
+    if not fitting:
+        return leaf.points
+    return tuple(sorted(set.intersection(*fitting)))
 
 
-def _to_dossier(source: Dossier | Result | Mapping[str, Any] | str | Path) -> tuple[Dossier, dict[str, Any]]:
-    if isinstance(source, Result):
-        raw = dossier_from_result(source)
-        return parse_dossier(raw), raw
+def _story(form) -> tuple[int, int] | None:
+    """The story criterion (its index and 'no story' points), read from the form's own text.
+
+    Every form with story-only criteria ("Chỉ áp dụng khi có câu chuyện") has, in the same group,
+    a criterion whose lowest option reads "Không có câu chuyện…" (no story): raising it above that
+    option is what creates a story. None when a form has no such criterion (then no story branch).
+    """
+    groups = {leaf.number.rsplit(".", 1)[0] for leaf in form.leaves if leaf.applies_when == "story_exists"}
+    for li, leaf in enumerate(form.leaves):
+        if leaf.applies_when or leaf.number.rsplit(".", 1)[0] not in groups or "." not in leaf.number:
+            continue
+        low = min(leaf.options, key=lambda o: o.points)
+        if low.text.strip().lower().startswith("không có câu chuyện"):
+            return li, low.points
+    return None
+
+
+def _to_dossier(source: Dossier | Result | Mapping[str, Any] | str | Path) -> Dossier:
     if isinstance(source, Dossier):
-        raise TypeError("pass the dossier dict, a path or a Result (a parsed Dossier has no JSON form)")
+        return source
+    if isinstance(source, Result):
+        return parse_dossier(dossier_from_result(source))
     if isinstance(source, (str, Path)):
-        from ..text import load_json
-
-        raw = load_json(source)
-        return parse_dossier(raw, file=str(source)), raw
-    raw = dict(source)
-    return parse_dossier(raw), raw
+        return parse_dossier(source)
+    return parse_dossier(dict(source))
 
 
-def upgrade_plan(dossier_or_result: Result | Mapping[str, Any] | str | Path, target_stars: int,
+def _cheapest(options: list[list[Option]], need_gain: int) -> tuple[float, list[int]] | None:
+    """Exact multiple-choice knapsack: the cheapest pick of one option per criterion gaining ≥ need_gain.
+
+    best[s] = least cost to gain at least s points over the criteria seen so far (s capped at
+    need_gain), so reaching more always also reaches less. None when no pick gains enough.
+    """
+    S = need_gain
+    best = np.full(S + 1, np.inf)
+    best[0] = 0.0
+    choice = np.zeros((len(options), S + 1), dtype=np.int16)
+    idx = np.arange(S + 1)
+    for li, row in enumerate(options):
+        new_best = np.full(S + 1, np.inf)
+        new_choice = np.zeros(S + 1, dtype=np.int16)
+        for oi, o in enumerate(row):
+            cand = best[np.maximum(0, idx - o.gain)] + o.cost
+            better = cand < new_best
+            new_best[better] = cand[better]
+            new_choice[better] = oi
+        best, choice[li] = new_best, new_choice
+    if not np.isfinite(best[S]):
+        return None
+    picks = [0] * len(options)
+    s = S
+    for li in range(len(options) - 1, -1, -1):
+        oi = int(choice[li, s])
+        picks[li] = oi
+        s = max(0, s - options[li][oi].gain)
+    return float(best[S]), picks
+
+
+def _recognition_note(cs, d: Dossier, target: int, after: Result | None, overrides) -> str | None:
+    if after is None or after.status == "recognised" or after.stars < target:
+        return None
+    who = next((lvl for lvl, stars in d.period.recognition.items() if target in stars), None)
+    if who is None or who == d.level:
+        return None
+    return (f"Công nhận {target}★ do Hội đồng cấp {who} quyết định: phương án chỉ đạt điểm và yêu cầu tối thiểu "
+            f"mà hội đồng cấp {d.level} chấm (trạng thái sau phương án: {after.status}) / recognition of {target}★ "
+            f"is decided by the {who} council: this plan reaches the points and minimums the {d.level} council "
+            f"scores (status after the plan: {after.status})")
+
+
+def upgrade_plan(dossier_or_result: Dossier | Result | Mapping[str, Any] | str | Path, target_stars: int,
                  costs: CostModel | None = None, *, assume: str = "all_members",
                  overrides: Mapping[str, Any] | None = None) -> Plan:
     """Cheapest set of upgrades (criterion → new option) for the rule engine to award `target_stars`.
 
-    Knock-outs and QĐ 781 requirements recorded as unmet are reported as prerequisites (never bought
-    with points); the plan is scored as if they were cleared. Infeasible targets say why.
+    Knock-outs are prerequisites, never bought with points: the plan is infeasible until they are
+    cleared (`if_cleared` holds the plan for afterwards when the council scored every criterion).
+    QĐ 781 requirements recorded as unmet are prerequisites too; the plan is priced as if they were
+    met. `assume` is a key of ASSUMPTIONS. Infeasible targets say why.
     """
     if assume not in ASSUMPTIONS:
-        raise ValueError(f"assume must be one of {', '.join(ASSUMPTIONS)}")
+        raise ValueError(f"assume must be one of {', '.join(ASSUMPTIONS)}, got {assume!r}")
     if not 1 <= int(target_stars) <= 5:
-        raise ValueError("target_stars must be 1..5")
+        raise ValueError(f"target_stars must be 1..5, got {target_stars!r}")
     costs = costs or CostModel()
-    d, raw = _to_dossier(dossier_or_result)
+    d = _to_dossier(dossier_or_result)
     given = isinstance(dossier_or_result, Result) and not overrides
     before = dossier_or_result if given else evaluate(d, overrides=overrides)
-    cs, form = d.criteria_set, d.form
-    target = int(target_stars)
+    cs, target = d.criteria_set, int(target_stars)
     plan = Plan(d.dossier_id, target, False, 0.0, stars_before=before.stars, assumption=ASSUMPTIONS[assume],
-                cost_unit=costs.unit)
+                cost_unit=costs.unit, assume=assume)
 
     reqs = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    knocked = [f for f in d.findings if f in cs.knockouts]
+    for fid in knocked:
+        k = cs.knockouts[fid]
+        plan.prerequisites.append({"id": fid, "kind": "knockout", "label": k.label, "label_en": k.label_en})
     for fid in d.findings:
-        if fid in cs.knockouts:
-            k = cs.knockouts[fid]
-            plan.prerequisites.append({"id": fid, "kind": "knockout", "label": k.label, "label_en": k.label_en})
-        elif reqs[fid]["stars"] <= target:
+        if fid not in cs.knockouts and reqs[fid]["stars"] <= target:
             plan.prerequisites.append({"id": fid, "kind": "minimum", "stars": reqs[fid]["stars"],
-                                       "label": reqs[fid]["text"]})
-    cleared = [f for f in d.findings if f not in {p["id"] for p in plan.prerequisites}]
-    raw_cleared = dict(raw, findings=cleared)
-    if plan.prerequisites:
-        d = parse_dossier(raw_cleared)
-        before_cleared = evaluate(d, overrides=overrides)
-    else:
-        before_cleared = before
-    if before_cleared.stars >= target:
-        plan.feasible, plan.result_after = True, before_cleared
+                                       "label": reqs[fid]["text"], "label_en": reqs[fid].get("text_en", reqs[fid]["text"])})
+    if knocked:
+        plan.reason = ("không khả thi cho đến khi khắc phục điều kiện loại / infeasible until the knock-outs are "
+                       f"cleared: {', '.join(knocked)} (a knock-out is never bought with points)")
+        unscored = [leaf.number for li, leaf in enumerate(d.form.leaves)
+                    if d.applicable[li] and (d.points[:, li] == MISSING).any()]
+        if unscored:
+            plan.notes.append(f"đánh giá đã dừng ở điều kiện loại: {len(unscored)} tiêu chí chưa chấm / the evaluation "
+                              f"stopped at the knock-out: criteria {', '.join(unscored)} were not scored, so no upgrade "
+                              "can be priced until the council scores them")
+        else:
+            cleared = replace(d, findings=tuple(f for f in d.findings if f not in cs.knockouts))
+            plan.if_cleared = upgrade_plan(cleared, target, costs, assume=assume, overrides=overrides)
+        return plan
+
+    cleared_ids = {p["id"] for p in plan.prerequisites}
+    if cleared_ids:
+        d = replace(d, findings=tuple(f for f in d.findings if f not in cleared_ids))
+        before = evaluate(d, overrides=overrides)
+    if before.stars >= target:
+        plan.feasible, plan.result_after = True, before
+        _finish(plan, d, target, overrides)
         return plan
 
     params = rule_params(cs, d.period, overrides)
     band_min = next(b["min"] for b in params["bands"] if b["stars"] == target)
     M = len(d.members)
     pts = np.where(d.points == MISSING, 0, d.points).astype(np.int64)
-    current_sum = int(pts.sum())
-    need_gain = max(0, math.ceil(Fraction(str(band_min)) * M - current_sum))
+    need_gain = max(0, math.ceil(Fraction(str(band_min)) * M - int(pts.sum())))
 
-    marks = form.arrays.star_min
-    options: list[list[tuple[int, float, int, str | None]]] = []  # per leaf: (gain, cost, to_points, label)
-    for li, leaf in enumerate(form.leaves):
-        cur = pts[:, li]
-        need = max([int(marks[li, k]) for k, s in enumerate((3, 4, 5)) if s <= target] + [0])
-        if cs.star_minimums.get("mechanism") != "option_marks":
-            need = 0
-        if not d.applicable[li]:
-            options.append([(0, 0.0, int(cur.min()), None)])  # not applicable: left as it is
+    story = _story(d.form) if not d.applicable.all() else None  # only a product without a story has two branches
+    branches = [False] if story is None else [False, True]  # as it is, and with a story created
+    best: tuple[float, bool, list[list[Option]], list[int]] | None = None
+    reasons = []
+    for with_story in branches:
+        options = _options(d, pts, target, costs, assume, with_story, story)
+        if isinstance(options, str):
+            reasons.append(options)
             continue
-        ladder = _ladder(leaf, cur)
+        found = _cheapest(options, need_gain)
+        if found is None:
+            reachable = int(pts.sum()) + sum(max(o.gain for o in row) for row in options)
+            reasons.append(f"the best reachable total is {reachable / M:.2f} < {band_min:g} needed for {target}★"
+                           if reachable < band_min * M else f"no priced upgrades reach {target}★")
+            continue
+        if best is None or found[0] < best[0]:
+            best = (found[0], with_story, options, found[1])
+    if best is None:
+        plan.reason = "; ".join(dict.fromkeys(reasons)) + (" (with or without a story created)" if len(branches) > 1 else "")
+        return plan
+
+    cost, with_story, options, picks = best
+    form = d.form
+    points = d.points.copy()
+    applicable = d.applicable.copy()
+    upgrades = []
+    for li, oi in enumerate(picks):
+        o = options[li][oi]
+        leaf = form.leaves[li]
+        newly = with_story and not d.applicable[li]
+        cur = np.full(M, o.base, dtype=np.int64) if newly else pts[:, li]
+        if newly:
+            applicable[li] = True
+            points[:, li] = np.maximum(cur, o.to)
+        if o.gain == 0 and o.to == o.base:
+            continue
+        differ = len(set(cur.tolist())) > 1
+        upgrades.append(Upgrade(leaf.number, leaf.label, o.base, o.to, o.cost, o.label, float(cur.mean()),
+                                float(np.maximum(cur, o.to).mean()),
+                                {m: int(p) for m, p in zip(d.members, cur)} if differ else None))
+        points[:, li] = np.maximum(cur, o.to)  # max of two options of the ladder: an option itself
+    if any(u.from_by_member for u in upgrades):
+        plan.notes.append("thành viên chấm khác nhau: 'from' là mức thấp nhất một thành viên đã chấm (xem from_by_member) / "
+                          "members disagree: 'from' is the lowest option any member gave (see from_by_member)")
+    if with_story:
+        plan.story_created = True
+        plan.notes.append("phương án tạo câu chuyện sản phẩm: các tiêu chí chỉ áp dụng khi có câu chuyện được chấm từ mức thấp nhất / "
+                          "the plan creates a product story: the story-only criteria are then scored, from their lowest option")
+    # the validated dossier with the plan applied: the rule engine decides
+    after = evaluate(replace(d, points=points, applicable=applicable,
+                             story_exists=True if with_story else d.story_exists), overrides=overrides)
+    plan.upgrades = upgrades
+    plan.cost = float(sum(u.cost for u in upgrades))
+    plan.result_after = after
+    plan.feasible = after.stars >= target
+    if not plan.feasible:  # the model above and the rule engine disagree: say so, never guess
+        plan.reason = f"the rule engine awards {after.stars}★ after the plan (see result_after.trace)"
+    _finish(plan, d, target, overrides)
+    return plan
+
+
+def _finish(plan: Plan, d: Dossier, target: int, overrides) -> None:
+    note = _recognition_note(d.criteria_set, d, target, plan.result_after, overrides)
+    if note:
+        plan.notes.append(note)
+    if any(p["kind"] == "minimum" for p in plan.prerequisites):
+        plan.notes.append("phương án giả định các yêu cầu tối thiểu QĐ 781 đã ghi nhận là chưa đạt sẽ được đáp ứng / "
+                          "the plan assumes the QĐ 781 requirements recorded as unmet (prerequisites) are met")
+
+
+def _options(d: Dossier, pts: np.ndarray, target: int, costs: CostModel, assume: str, with_story: bool,
+             story: tuple[int, int] | None) -> list[list[Option]] | str:
+    """Per criterion, the options a plan may pick (the first keeps it as it is, when allowed).
+
+    A string is returned instead when some criterion cannot meet a minimum up to the target.
+    """
+    cs, form = d.criteria_set, d.form
+    M = len(d.members)
+    marks = form.arrays.star_min
+    marked = cs.star_minimums.get("mechanism") == "option_marks"
+    options: list[list[Option]] = []
+    for li, leaf in enumerate(form.leaves):
+        need = max([int(marks[li, k]) for k, s in enumerate((3, 4, 5)) if s <= target] + [0]) if marked else 0
+        if not d.applicable[li] and not with_story:
+            options.append([Option(0, 0.0, 0, None, 0)])  # not applicable: scores 0, left as it is
+            continue
+        newly = not d.applicable[li]
+        ladder = leaf.points if newly else _ladder(leaf, pts[:, li])
+        cur = np.full(M, ladder[0], dtype=np.int64) if newly else pts[:, li]
         base = int(cur.min())
         if base not in ladder:
             ladder = tuple(sorted(set(ladder) | {base}))
@@ -175,69 +365,31 @@ def upgrade_plan(dossier_or_result: Result | Mapping[str, Any] | str | Path, tar
         for v in ladder:
             if v < base:
                 continue
+            if story is not None and li == story[0]:
+                if with_story and v <= story[1]:
+                    continue  # a story is created: the story criterion leaves "Không có câu chuyện"
+                if not with_story and v > max(story[1], base):
+                    continue  # without a story the story criterion cannot rise above "no story"
             new = np.maximum(cur, v)
             if need and new.sum() < need * M:
                 continue  # this option leaves a minimum up to the target unmet
-            price = costs.price(form.slug, leaf.number, ladder, base, v)
-            if price is None:
-                continue
-            row.append((int(new.sum() - cur.sum()), float(price.cost), v, price.label))
+            if assume == "mean":
+                prices = [costs.price(form.slug, leaf.number, ladder, int(p), v, criteria_set=cs.id) if p < v else None
+                          for p in cur]
+                if any(pr is None for p, pr in zip(cur, prices) if p < v):
+                    continue
+                paid = [pr for pr in prices if pr is not None]
+                cost = float(sum(pr.cost for pr in paid)) / M
+                label = next((pr.label for pr in paid if pr.label), None)
+            else:
+                price = costs.price(form.slug, leaf.number, ladder, base, v, criteria_set=cs.id)
+                if price is None:
+                    continue
+                cost, label = float(price.cost), price.label
+            gain = int(new.sum() - pts[:, li].sum())
+            row.append(Option(gain, cost, v, label, base))
         if not row:
-            plan.reason = (f"criterion {leaf.number} ({leaf.label}) cannot reach its {target}★ minimum "
-                           f"({need} points) with the upgrades available")
-            plan.result_after = None
-            return plan
+            return (f"criterion {leaf.number} ({leaf.label}) cannot reach its {target}★ minimum "
+                    f"({need} points) with the upgrades available")
         options.append(row)
-
-    # DP: best[s] = min cost to gain at least s council points (capped at need_gain)
-    S = need_gain
-    INF = float("inf")
-    best = np.full(S + 1, INF)
-    best[0] = 0.0
-    choice = np.zeros((len(options), S + 1), dtype=np.int16)
-    idx = np.arange(S + 1)
-    # a criterion whose no-change option is excluded (minimum unmet) must move: no "stay" baseline
-    for li, row in enumerate(options):
-        new_best = np.full(S + 1, INF)
-        new_choice = np.zeros(S + 1, dtype=np.int16)
-        for oi, (gain, cost, _, _) in enumerate(row):
-            cand = best[np.maximum(0, idx - gain)] + cost
-            better = cand < new_best
-            new_best[better] = cand[better]
-            new_choice[better] = oi
-        best, choice[li] = new_best, new_choice
-    # `best` is "at least s" only if monotone: reaching more also reaches less
-    if not np.isfinite(best[S]):
-        reachable = current_sum + sum(max(g for g, *_ in row) for row in options)
-        plan.reason = (f"the best reachable total is {reachable / M:.2f} < {band_min:g} needed for {target}★"
-                       if reachable < band_min * M else f"no priced upgrades reach {target}★")
-        return plan
-
-    # backtrack
-    s = S
-    picks: list[tuple[int, int]] = []
-    for li in range(len(options) - 1, -1, -1):
-        oi = int(choice[li, s])
-        picks.append((li, oi))
-        s = max(0, s - options[li][oi][0])
-    upgrades = []
-    points = d.points.copy()
-    for li, oi in sorted(picks):
-        gain, cost, to, label = options[li][oi]
-        leaf = form.leaves[li]
-        base = int(pts[:, li].min())
-        if to == base and gain == 0:
-            continue
-        cur = pts[:, li]
-        upgrades.append(Upgrade(leaf.number, leaf.label, base, to, cost, label, float(cur.mean()),
-                                float(np.maximum(cur, to).mean())))
-        points[:, li] = np.maximum(cur, to)  # max of two options of the ladder: an option itself
-    # the validated dossier with the plan applied: no JSON round trip, the rule engine decides
-    after = evaluate(replace(d, points=points), overrides=overrides)
-    plan.upgrades = upgrades
-    plan.cost = float(sum(u.cost for u in upgrades))
-    plan.result_after = after
-    plan.feasible = after.stars >= target
-    if not plan.feasible:  # the model above and the rule engine disagree: say so, never guess
-        plan.reason = f"the rule engine awards {after.stars}★ after the plan (see result_after.trace)"
-    return plan
+    return options

@@ -53,6 +53,9 @@ def test_100_000_evaluations_in_one_process_delete_every_session():
 
 
 def test_four_threads_evaluate_concurrently_with_correct_results():
+    """The full `evaluate` path from 4 threads gives correct results. It passes without the lock too
+    (the shared engine's ruleset is registered before the threads race): the lock itself is checked
+    by the fresh-engine test below."""
     errors: list[BaseException] = []
     results: list[tuple[int, float, int]] = []
     lock = threading.Lock()
@@ -76,6 +79,55 @@ def test_four_threads_evaluate_concurrently_with_correct_results():
     assert len(results) == 1200
     for p, total, band in results:
         assert (total, band) == EXPECTED[p]
+
+
+def _summary(decisions) -> tuple:
+    return (dict(decisions.values), decisions.cap, decisions.knocked_out,
+            tuple((f.rule.id, tuple(sorted(f.fact.items()))) for f in decisions.fired))
+
+
+def test_many_threads_on_fresh_engines_each_get_their_single_thread_result():
+    """Catches unsynchronised access: 8 threads released together by a barrier on a fresh engine
+    (so they race to register its ruleset and then interleave their sessions), with a 1 µs thread
+    switch interval; every result must equal the one computed alone. Checked: with the engine's lock
+    replaced by contextlib.nullcontext this fails in every run (tens of 'Ruleset … already registered'
+    errors over the 5 rounds). Honest limit: the interleaved sessions themselves never went wrong
+    without the lock in our runs — durable-rules' C calls hold the GIL and each session has its own
+    sid — so what this test can catch is the check-then-register race, not a corrupted session."""
+    import sys
+
+    prepared = {}
+    for p in EXPECTED:
+        d = parse_dossier(_dossier(p))
+        key, rules = compiled_rules(d.criteria_set, d.period)
+        prepared[p] = (key, rules, build_facts(d, aggregate(d)))
+    alone = {p: _summary(RuleEngine().evaluate(*args)) for p, args in prepared.items()}
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    failures: list[str] = []
+    try:
+        for _ in range(5):
+            engine = RuleEngine()
+            barrier = threading.Barrier(8)
+
+            def work(k: int) -> None:
+                try:
+                    barrier.wait()
+                    for i in range(20):
+                        p = (0, 10, 20, 35)[(i + k) % 4]
+                        if _summary(engine.evaluate(*prepared[p])) != alone[p]:
+                            failures.append(f"wrong result for {p}")
+                except Exception as exc:  # collected: an assert in a thread would be lost
+                    failures.append(repr(exc))
+
+            threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not failures, f"{len(failures)} failures, e.g. {failures[:3]}"
 
 
 def test_an_exception_inside_a_rule_action_surfaces_as_an_engine_error(monkeypatch):

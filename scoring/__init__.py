@@ -8,4 +8,16 @@ from .errors import (CriteriaInvalid, DossierInvalid, EngineError, FormUnavailab
 
 __version__ = "0.1.0"
 __all__ = ["criteria", "CriteriaInvalid", "DossierInvalid", "EngineError", "FormUnavailable", "Issue",
-           "OcopError", "ValidationFailed", "__version__"]
+           "OcopError", "ValidationFailed", "__version__", "evaluate_batch", "read_table", "write_table"]
+
+_BATCH = {"evaluate_batch", "read_table", "write_table"}
+
+
+def __getattr__(name: str):
+    """`scoring.evaluate_batch` and the table readers, imported on first use: the batch needs pandas,
+    which `import scoring` (and `ocop score`) should not pay for."""
+    if name in _BATCH:
+        from . import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module 'scoring' has no attribute {name!r}")

@@ -268,14 +268,18 @@ def _summary(results, rejects) -> dict[str, Any]:
             return {}
         return {str(k): int(v) for k, v in results[col].fillna("—").value_counts().sort_index().items()}
 
-    return {"dossiers": len(results) + len(rejects), "scored": len(results), "rejected": len(rejects),
+    idless = int(rejects["dossier_id"].isna().sum()) if len(rejects) else 0
+    blank_rows = list(rejects.attrs.get("blank_rows", []))
+    return {"dossiers": len(results) + len(rejects) - idless, "scored": len(results),
+            "rejected": len(rejects) - idless, "rows_without_dossier_id": idless,
+            "blank_rows_skipped": len(blank_rows), "blank_rows": blank_rows,
             "stars": counts("stars"), "status": counts("status"), "escalate_to": counts("escalate_to")}
 
 
 @cli.command("batch")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Results file: .csv, .xlsx or .parquet (written atomically).")
+              help="Results file: .csv, .xlsx, .parquet or .jsonl (written atomically).")
 @click.option("--rejects", "rejects_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Rejects file (default: OUTPUT with '.rejects' before the suffix).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -284,14 +288,44 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json
     """Score a whole table of member sheets (INPUT: .csv, .xlsx, .parquet or .jsonl; wide or long).
 
     Every dossier is either scored (OUTPUT, with ranks within criteria set × form, province and
-    district) or rejected with the reason (rejects file): scored + rejected = dossiers in INPUT.
+    district) or rejected with the reason and its rows (rejects file): scored + rejected = dossiers
+    in INPUT. Blank rows are skipped and counted. Full reference: docs/BATCH.md.
+
+    \b
+    Input columns (one row per dossier × member; Vietnamese headers accepted):
+      dossier_id    Mã hồ sơ, Hồ sơ           (required; merged Excel cells are filled down)
+      member        Thành viên, Thành viên hội đồng, Người đánh giá   (required)
+      form          Bộ sản phẩm, Biểu mẫu, Mã bộ sản phẩm   (required; slug: ocop criteria list)
+      level         Cấp, Cấp đánh giá          (required: district/province/central, as the period has)
+      evaluated_on  Ngày đánh giá, Ngày        (required; YYYY-MM-DD or an Excel date)
+      criteria_set  Bộ tiêu chí    (optional; empty = the set in force on evaluated_on)
+      findings      Điều kiện loại, Phát hiện  (optional; knock-out ids separated by ';')
+      story_exists  Có câu chuyện  (optional; có/không, true/false, 1/0)
+      product, producer, province, district, commune
+                    Sản phẩm/Tên sản phẩm, Chủ thể/Chủ thể OCOP, Tỉnh, Huyện, Xã
+      1.1, 1.2, …   one column per criterion number (wide), or
+      criterion, points   Tiêu chí, Điểm (long: one row per member × criterion)
+
+    \b
+    Result columns: dossier_id, criteria_set, form, level, evaluated_on, period,
+      product…commune, members, member_totals (members sorted by name),
+      part_A, part_B, part_C, total, max_total, band_stars, stars, status,
+      recognised_by, escalate_to, unmet_minimums, knockouts, warnings (';'-lists),
+      rank_form (within criteria set × form), rank_province (within province),
+      rank_district (within province × district).
+    Rank tie-break: total desc, then Part C desc, then Part A desc, then dossier_id asc.
+    Rejects columns: dossier_id, rows (CSV/XLSX: the sheet's own row numbers, header
+      and title rows counted; JSONL: line numbers; Parquet: 1-based records), reason.
     """
     from .batch import evaluate_batch, read_table, write_table
+    from .batch.tables import check_output
 
+    rejects_path = rejects_path or output.with_name(output.stem + ".rejects" + output.suffix)
+    check_output(output)  # before reading and scoring, not after
+    check_output(rejects_path)
     frame = read_table(input_path)
     show = sys.stderr.isatty() if progress is None else progress
     results, rejects = evaluate_batch(frame, progress=show, source=str(input_path))
-    rejects_path = rejects_path or output.with_name(output.stem + ".rejects" + output.suffix)
     write_table(results, output)
     write_table(rejects, rejects_path)
     summary = _summary(results, rejects)
@@ -301,6 +335,13 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json
         return
     out.print(f"[bold]{summary['dossiers']}[/] hồ sơ / dossiers: [green]{summary['scored']} scored[/], "
               f"[red]{summary['rejected']} rejected[/]")
+    if summary["rows_without_dossier_id"]:
+        out.print(f"  [red]{summary['rows_without_dossier_id']} dòng có dữ liệu nhưng thiếu mã hồ sơ / rows with "
+                  "data but no dossier_id[/] (listed in the rejects file)")
+    if summary["blank_rows_skipped"]:
+        rows = summary["blank_rows"]
+        shown = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
+        out.print(f"  {summary['blank_rows_skipped']} dòng trống đã bỏ qua / blank rows skipped (rows {shown})")
     out.print("  sao / stars: " + ", ".join(f"{k}★ {v}" for k, v in summary["stars"].items()))
     out.print("  trạng thái / status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
     out.print("  chuyển cấp / escalate to: " + ", ".join(f"{k} {v}" for k, v in summary["escalate_to"].items()))

@@ -12,6 +12,10 @@ def _none(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v
 
 
+def _mapping(text: str) -> dict[str, str]:
+    return dict(entry.rsplit("=", 1) for entry in text.split(";")) if text else {}
+
+
 def differences(r: Result, row: pd.Series) -> list[str]:
     out = []
     checks = {
@@ -25,7 +29,8 @@ def differences(r: Result, row: pd.Series) -> list[str]:
         "knockouts": (";".join(k["id"] for k in r.knockouts), row["knockouts"] or ""),
         "unmet_minimums": (";".join(u["requirement"] for u in r.unmet_minimums), row["unmet_minimums"] or ""),
         "warnings": (";".join(w["code"] for w in r.warnings), row["warnings"] or ""),
-        "member_totals": (";".join(f"{m}={t:g}" for m, t in r.member_totals.items()), row["member_totals"]),
+        # members are a set: compared as a mapping (the batch writes them in natural name order)
+        "member_totals": ({m: f"{t:g}" for m, t in r.member_totals.items()}, _mapping(row["member_totals"])),
     }
     for key, (a, b) in checks.items():
         if a != b:

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Issue, ValidationFailed
-from .tables import CRITERION_COLUMN, META, PRODUCT
+from ..text import nfc
+from .tables import CRITERION_COLUMN, META, PRODUCT, ROW
 
 REQUIRED = ["dossier_id", "form", "level", "evaluated_on", "member"]
 TRUE = {"true", "1", "yes", "có", "co", "x"}
@@ -24,37 +25,113 @@ def criterion_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if CRITERION_COLUMN.match(str(c))]
 
 
-def to_wide(frame: pd.DataFrame, source: str = "table") -> pd.DataFrame:
-    """The wide shape; a long table is pivoted (a criterion given twice for one member is kept as text
-    so that the dossier is rejected rather than one value silently dropped)."""
+def check_columns(frame: pd.DataFrame, source: str = "table") -> None:
     missing = [c for c in REQUIRED if c not in frame.columns]
     if "criterion" in frame.columns or "points" in frame.columns:
         missing += [c for c in ("criterion", "points") if c not in frame.columns]
     if missing:
         raise ValidationFailed([Issue("required column missing", source, f"column {c!r}", None,
                                       "columns: " + ", ".join(REQUIRED) + " (Vietnamese headers such as "
-                                      "'Mã hồ sơ', 'Thành viên' are accepted)") for c in missing], subject=source)
+                                      "'Mã hồ sơ', 'Thành viên' are accepted; the header row must be within "
+                                      "the first rows of the sheet)") for c in missing], subject=source)
+
+
+def blank(values: pd.Series) -> np.ndarray:
+    """Cells that hold nothing: empty, NaN, or only spaces (judged once per distinct value)."""
+    codes, uniques = factorize(values)
+    table = np.r_[np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool), True]
+    return table[codes]
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize that does not fail on list cells (an in-memory frame may hold them): lists count
+    as the ';'-joined text a sheet would show, other unhashable values as their text."""
+    try:
+        return pd.factorize(values, use_na_sentinel=True)
+    except TypeError:
+        fixed = [";".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else
+                 (str(v) if isinstance(v, (dict, set)) else v) for v in values]
+        return pd.factorize(pd.Series(fixed, dtype=object, index=values.index), use_na_sentinel=True)
+
+
+def user_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The row numbers the user knows: those `read_table` put in the index, else 1-based records."""
+    if frame.index.name == ROW and pd.api.types.is_integer_dtype(frame.index.dtype):
+        return frame.index.to_numpy(dtype=np.int64)
+    return np.arange(1, len(frame) + 1, dtype=np.int64)
+
+
+def _rows_text(rows: np.ndarray) -> str:
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(str(r) for r in rows)
+
+
+def to_wide(frame: pd.DataFrame, source: str = "table") -> pd.DataFrame:
+    """The wide shape (a long table pivoted; see `wide_and_reasons`)."""
+    return wide_and_reasons(frame, source)[0]
+
+
+def wide_and_reasons(frame: pd.DataFrame, source: str = "table", rows: np.ndarray | None = None
+                     ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The wide shape, and the reasons (by dossier id) that only the long table shows: a criterion
+    given twice for one member, a row without member or criterion. Such a dossier is rejected with
+    its rows named; its first value is kept in the wide frame only so that the dossier is counted."""
+    check_columns(frame, source)
     if "criterion" not in frame.columns:
-        return frame.reset_index(drop=True)
+        return frame.reset_index(drop=True), {}
+    rows = user_rows(frame) if rows is None else rows
     meta_cols = [c for c in frame.columns if c in META]
     keys = ["dossier_id", "member"]
-    crit = frame["criterion"].astype(str).str.strip()
-    long = frame.assign(criterion=crit)
-    dup = long.duplicated(keys + ["criterion"], keep=False)
-    if dup.any():  # keep the clash visible: join the values as text, which validation rejects
-        clashes = (long[dup].groupby(keys + ["criterion"], sort=False)["points"]
-                   .agg(lambda s: " / ".join(map(str, s))).reset_index())
-        long = pd.concat([long[~dup], clashes.merge(long[dup].drop(columns=["points"]).drop_duplicates(keys + ["criterion"]),
-                                                     on=keys + ["criterion"])], ignore_index=True)
+    ids, crit, member = (_distinct_map(frame[c], _id_text) for c in ("dossier_id", "criterion", "member"))
+    issues: dict[str, list[str]] = {}
+    for col, values in (("member", member), ("criterion", crit)):
+        for k in np.flatnonzero(values.isna().to_numpy()):
+            issues.setdefault(ids[k], []).append(str(Issue(
+                "required value is empty (bắt buộc)", source, f"row {rows[k]}, column {col!r}", None,
+                "the member's name or code on every row" if col == "member" else "a criterion number such as 1.1")))
+    member = member.where(member.notna(), pd.Series([f"<row {r}>" for r in rows], dtype=object))
+    crit = crit.where(crit.notna(), pd.Series([f"<row {r}>" for r in rows], dtype=object))
+    long = frame.reset_index(drop=True).assign(dossier_id=ids, member=member, criterion=crit)
+    dup = long.duplicated(keys + ["criterion"], keep=False).to_numpy()
+    if dup.any():
+        for (did, m, c), pos in long[dup].groupby(keys + ["criterion"], sort=False).indices.items():
+            at = np.flatnonzero(dup)[pos]
+            issues.setdefault(did, []).append(str(Issue(
+                f"criterion {c} of member {m} is given twice (bị nhập hai lần)", source, _rows_text(rows[at]),
+                " / ".join(str(points_value(v)) for v in long["points"].to_numpy()[at]),
+                "one row per member and criterion")))
+        long = long[~long.duplicated(keys + ["criterion"], keep="first")]
     wide = long.pivot(index=keys, columns="criterion", values="points")
     wide.columns = [str(c) for c in wide.columns]
+    wide = wide[[c for c in wide.columns if not c.startswith("<row ")]]
     meta = long[meta_cols].drop_duplicates(keys).set_index(keys)
-    return meta.join(wide).reset_index()
+    return meta.join(wide).reset_index(), {d: "; ".join(v) for d, v in issues.items()}
+
+
+def _distinct_map(values: pd.Series, fn: Any) -> pd.Series:
+    """fn per distinct value (a long table repeats each id and criterion many times)."""
+    codes, uniques = factorize(values)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        table[i] = fn(u)
+    table[-1] = None
+    return pd.Series(table[codes], dtype=object)
+
+
+def _id_text(value: Any) -> Any:
+    """A dossier id as text (Excel keeps 1024 as a number; a float column as 1024.0)."""
+    value = _scalar(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return None if value is None else str(value)
 
 
 def _scalar(value: Any) -> Any:
+    """A cell as the dossier JSON holds it: text NFC and trimmed, blank text = missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
+    if isinstance(value, str):
+        value = nfc(value).strip()
+        return value or None
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating,)):
@@ -94,6 +171,8 @@ def story_value(value: Any) -> Any:
 
 
 def findings_value(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        value = ";".join(map(str, value))
     value = _scalar(value)
     if value is None:
         return []
@@ -110,9 +189,10 @@ def date_value(value: Any) -> Any:
 def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """The dossiers of a wide frame, as design.md §3 JSON (rows in table order)."""
     crit_cols = criterion_columns(wide)
-    for dossier_id, rows in wide.groupby("dossier_id", sort=False):
+    ids = pd.Series([_id_text(v) for v in wide["dossier_id"]], index=wide.index, dtype=object)
+    for dossier_id, rows in wide.groupby(ids, sort=False):
         first = rows.iloc[0]
-        d: dict[str, Any] = {"dossier_id": str(dossier_id)}
+        d: dict[str, Any] = {"dossier_id": dossier_id}
         if "criteria_set" in rows and _scalar(first["criteria_set"]) is not None:
             d["criteria_set"] = str(first["criteria_set"])
         d["form"] = _scalar(first["form"])
@@ -128,7 +208,9 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
         sheets = []
         for _, row in rows.iterrows():
             scores = {c: points_value(row[c]) for c in crit_cols}
-            sheets.append({"member": str(_scalar(row["member"])),
-                           "scores": {k: v for k, v in scores.items() if v is not None}})
+            sheet: dict[str, Any] = {"scores": {k: v for k, v in scores.items() if v is not None}}
+            if _scalar(row["member"]) is not None:  # a blank member is missing, not the name "None"
+                sheet = {"member": str(_scalar(row["member"])), **sheet}
+            sheets.append(sheet)
         d["sheets"] = sheets
         yield d

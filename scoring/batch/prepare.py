@@ -17,8 +17,9 @@ import pandas as pd
 
 from .. import criteria as crit
 from ..criteria.model import CriteriaSet
+from ..errors import Issue
 from ..text import nfc
-from .frame import findings_value, story_value
+from .frame import _id_text, _scalar, factorize, findings_value, story_value
 from .tables import PRODUCT
 
 META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", *PRODUCT)
@@ -58,13 +59,15 @@ class Prepared:
         return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (-1 = empty) and distinct values, text in NFC as the single path reads it (`nfc_deep`):
-    values that differ only in Unicode normalisation share a code."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+def _codes(values: pd.Series, as_text: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = empty) and distinct values, text as the single path reads it (`_scalar`): NFC and
+    trimmed, so values that differ only in Unicode normalisation or surrounding spaces share a code,
+    and text of spaces only is empty. `as_text`: every value as text (dossier ids)."""
+    codes, uniques = factorize(values)
     uniques = np.asarray(uniques, dtype=object)
-    normal = [nfc(u) if isinstance(u, str) else u for u in uniques]
-    if any(isinstance(u, str) and n != u for n, u in zip(normal, uniques)):
+    normal = [_id_text(u) if as_text else (_scalar(u) if isinstance(u, str) else u) for u in uniques]
+    if any(n is None or (isinstance(u, str) and n != u) or (as_text and not isinstance(u, str))
+           for n, u in zip(normal, uniques)):
         remap, merged = pd.factorize(pd.Series(normal, dtype=object), use_na_sentinel=True)
         codes = np.where(codes >= 0, remap[codes], -1)
         uniques = np.asarray(merged, dtype=object)
@@ -97,7 +100,7 @@ def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndar
             num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
             present = ~np.isnan(num)
         else:  # text cells (CSV read as typed, Excel): converted once per distinct value
-            codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+            codes, uniques = factorize(raw)
             distinct = pd.Series(uniques, dtype=object)
             u_num = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             u_present = (distinct.astype(str).str.strip() != "").to_numpy(dtype=bool)
@@ -170,9 +173,12 @@ def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[Criter
     return table[set_idx, fcode], groups
 
 
-def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
+def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray, np.ndarray] | None = None,
+            row_numbers: np.ndarray | None = None, source: str = "table") -> Prepared:
+    """`dossiers`: the id codes when the caller has them already (every row must have an id);
+    `row_numbers`: the user's number of each row, for messages the single path cannot give."""
     n = len(wide)
-    dcode, ids = _codes(wide["dossier_id"].astype(str))
+    dcode, ids = dossiers if dossiers is not None else _codes(wide["dossier_id"], as_text=True)
     nd = len(ids)
     first_row = np.empty(nd, dtype=np.int64)
     first_row[dcode[::-1]] = np.arange(n - 1, -1, -1)  # the last write is each dossier's first row
@@ -187,6 +193,12 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str]) -> Prepared:
 
     member_code, member_names = _codes(wide["member"])
     member_names = np.array([nfc(str(m)) for m in member_names], dtype=object)
+    for r in np.flatnonzero(member_code < 0):  # a blank member is missing, never the name "None" or ""
+        d = int(dcode[r])
+        where = f"row {row_numbers[r] if row_numbers is not None else r + 1}, column 'member' (Thành viên)"
+        issue = str(Issue("required value is empty (bắt buộc)", source, where, None,
+                          "the member's name or code on every row"))
+        reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
     # a duplicate member is judged on the text the single path sees (str of the cell)
     text_code, _ = _codes(pd.Series(member_names, dtype=object))
     key = dcode.astype(np.int64) * (len(member_names) + 1) + np.where(member_code >= 0, text_code[member_code], -1) + 1

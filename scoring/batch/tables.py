@@ -6,10 +6,15 @@ never leaves a half-written file where a good one stood.
 """
 from __future__ import annotations
 
+import csv
+import itertools
+import json
 import os
 import re
 import tempfile
 import unicodedata
+import zipfile
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable
 
@@ -64,31 +69,169 @@ def normalise_columns(frame: pd.DataFrame, source: str = "table") -> pd.DataFram
     return frame.rename(columns=renamed)
 
 
+ROW = "row"  # index name of a table read from a file: the user's own row numbers
+HEADER_SCAN = 10  # rows searched for the header row (a title or two above it is common in Excel)
+OUTPUT_SUFFIXES = (".csv", ".xlsx", ".parquet", ".jsonl", ".ndjson")
+_KNOWN = set(HEADER_ALIASES.values())
+
+
+def _header_row(rows: list[list[object]]) -> int:
+    """Index of the header row among the first rows: the one naming most known columns (aliases or
+    criterion numbers); the first row when none names any, so the missing-column message follows."""
+    best, best_count = 0, 0
+    for i, row in enumerate(rows[:HEADER_SCAN]):
+        count = sum(1 for v in row if v is not None and str(v).strip()
+                    and (canonical_header(_header_text(v)) in _KNOWN
+                         or CRITERION_COLUMN.match(canonical_header(_header_text(v)))))
+        if count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def _header_text(value: object) -> str:
+    """A header cell as text; Excel keeps a criterion number typed as 7 or 1.2 as a number."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _cell(value: object) -> object:
+    """An Excel cell as the table holds it: dates as YYYY-MM-DD (the time when there is one)."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _frame(rows: list[list[object]], numbers: list[int], header: list[object]) -> pd.DataFrame:
+    names = [_header_text(h) if h is not None and str(h).strip() else f"Unnamed: {j}" for j, h in enumerate(header)]
+    width = len(names)
+    data = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
+    frame = pd.DataFrame(data, columns=names, index=pd.Index(numbers, name=ROW), dtype=object)
+    unnamed = [n for n, h in zip(names, header) if h is None or not str(h).strip()]
+    return frame.drop(columns=[n for n in unnamed if frame[n].isna().all()])
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    """The first sheet as typed: merged cells filled from their top-left cell (secretaries merge
+    "Mã hồ sơ" over a dossier's member rows), the header found below any title rows, and rows
+    numbered as Excel shows them."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True)  # not read-only: merged ranges are needed
+    ws = wb.worksheets[0]
+    rows = [[_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    for rng in ws.merged_cells.ranges:
+        value = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_col - 1 < len(rows[rng.min_row - 1]) else None
+        for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
+            for c in range(rng.min_col - 1, min(rng.max_col, len(rows[r]))):
+                rows[r][c] = value
+    if not rows:
+        return pd.DataFrame(index=pd.Index([], name=ROW))
+    h = _header_row(rows)
+    return _frame(rows[h + 1:], list(range(h + 2, len(rows) + 1)), rows[h])
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """CSV (BOM or not) with every cell as text; a title row above the header is skipped; blank
+    lines are kept (as empty rows, counted by the batch) so that row numbers stay the file's."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        head = list(itertools.islice(csv.reader(f), HEADER_SCAN))
+    h = _header_row([list(r) for r in head])
+    frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                        skiprows=h, skip_blank_lines=False)
+    frame.index = pd.Index(np.arange(len(frame)) + h + 2, name=ROW)
+    return frame
+
+
+def _joined(value: object) -> object:
+    """A list of findings (JSON array, Parquet list) as the ';'-separated text a sheet would hold."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ";".join(str(v).strip() for v in value)
+    return value
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    """One JSON object per line, numbered by line (a blank line is an empty row). `findings` may be
+    an array; any other nested value is refused, naming the line and the key."""
+    records, numbers, issues = [], [], []
+    with open(path, encoding="utf-8-sig") as f:
+        for lineno, line in enumerate(f, 1):
+            numbers.append(lineno)
+            if not line.strip():
+                records.append({})
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError as exc:
+                issues.append(Issue(f"not a JSON object: {exc}", str(path), f"line {lineno}", line.strip()[:60]))
+                records.append({})
+                continue
+            if not isinstance(rec, dict):
+                issues.append(Issue("not a JSON object", str(path), f"line {lineno}", rec, "one object per line"))
+                records.append({})
+                continue
+            for key, value in rec.items():
+                if canonical_header(key) == "findings":
+                    rec[key] = _joined(value)
+                elif isinstance(value, (list, dict)):
+                    issues.append(Issue("nested value in a column that holds one value", str(path),
+                                        f"line {lineno}, key {key!r}", value,
+                                        "a number or text (only 'findings' may be an array)"))
+            records.append(rec)
+    if issues:
+        raise ValidationFailed(issues, subject=str(path))
+    return pd.DataFrame.from_records(records, index=pd.Index(numbers, name=ROW))
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    frame = pd.read_parquet(path)
+    schema = pq.read_schema(path)
+    lists = [f.name for f in schema if str(f.type).startswith(("list", "large_list"))]
+    issues = [Issue("nested value in a column that holds one value", str(path), f"column {c!r}", str(schema.field(c).type),
+                    "a number or text (only 'findings' may be a list)") for c in lists if canonical_header(c) != "findings"]
+    if issues:
+        raise ValidationFailed(issues, subject=str(path))
+    for c in lists:
+        frame[c] = frame[c].map(_joined).astype(object)
+    frame.index = pd.Index(np.arange(1, len(frame) + 1), name=ROW)
+    return frame
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a council table; every non-score cell is kept as text, exactly as typed (NFC)."""
+    """Read a council table; every non-score cell is kept as text, exactly as typed (NFC, trimmed).
+    The index holds the user's row numbers (named "row"): spreadsheet rows (header included) for
+    CSV and XLSX, line numbers for JSONL, 1-based records for Parquet; rejects cite them."""
     path = Path(path)
     suffix = path.suffix.lower()
+    readers = {".csv": _read_csv, ".xlsx": _read_xlsx, ".xlsm": _read_xlsx, ".parquet": _read_parquet,
+               ".jsonl": _read_jsonl, ".ndjson": _read_jsonl}
+    if suffix not in readers:
+        raise ValidationFailed([Issue("unsupported input format", str(path), None, suffix,
+                                      ".csv, .xlsx, .parquet, .jsonl")], subject=str(path))
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
-        elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, sheet_name=0)
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(path, lines=True, dtype=False, encoding="utf-8-sig")
-        else:
-            raise ValidationFailed([Issue("unsupported input format", str(path), None, suffix,
-                                          ".csv, .xlsx, .parquet, .jsonl")], subject=str(path))
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
-        if isinstance(exc, ValidationFailed):
-            raise
+        frame = readers[suffix](path)
+    except ValidationFailed:
+        raise
+    except (ValueError, UnicodeDecodeError, OSError, KeyError, zipfile.BadZipFile) as exc:
         raise ValidationFailed([Issue(f"cannot read table: {exc}", str(path))], subject=str(path)) from None
     frame = normalise_columns(frame, str(path))
     for col in frame.columns:
         if pd.api.types.is_object_dtype(frame[col].dtype) or pd.api.types.is_string_dtype(frame[col].dtype):
             frame[col] = typed_text(frame[col])
     return frame
+
+
+def check_output(path: str | Path) -> Path:
+    """Refuse an output format before any work is done (not after scoring a million sheets)."""
+    path = Path(path)
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ValidationFailed([Issue("unsupported output format", str(path), None, path.suffix,
+                                      ", ".join(OUTPUT_SUFFIXES))], subject=str(path))
+    return path
 
 
 def typed_text(column: pd.Series) -> pd.Series:
@@ -108,12 +251,19 @@ def typed_text(column: pd.Series) -> pd.Series:
         pd.api.types.is_object_dtype(column.dtype) else out
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a results file is shared like any other
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -122,7 +272,7 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write CSV (UTF-8 with BOM, so Excel shows diacritics), XLSX or Parquet, atomically."""
-    path = Path(path)
+    path = check_output(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         _atomic(path, lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"))
@@ -130,9 +280,6 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         _atomic(path, lambda p: frame.to_excel(p, index=False, engine="openpyxl"))
     elif suffix == ".parquet":
         _atomic(path, lambda p: frame.to_parquet(p, index=False))
-    elif suffix in (".jsonl", ".ndjson"):
-        _atomic(path, lambda p: frame.to_json(p, orient="records", lines=True, force_ascii=False))
     else:
-        raise ValidationFailed([Issue("unsupported output format", str(path), None, suffix,
-                                      ".csv, .xlsx, .parquet, .jsonl")], subject=str(path))
+        _atomic(path, lambda p: frame.to_json(p, orient="records", lines=True, force_ascii=False))
     return path

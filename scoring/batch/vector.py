@@ -9,6 +9,7 @@ string ufuncs or only for the dossiers that have entries.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 import numpy as np
@@ -17,10 +18,11 @@ import pandas as pd
 from ..dossier import parse_dossier
 from ..errors import DossierInvalid
 from ..evaluate import compiled_rules
-from .frame import criterion_columns, dossier_dicts, to_wide
+from ..errors import Issue
+from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_rows, wide_and_reasons
 from .decide import DECISIONS, LISTS, decide
 from .group import PeriodFacts, score_group
-from .prepare import Prepared, prepare
+from .prepare import Prepared, _codes, prepare
 from .tables import PRODUCT, normalise_columns
 
 RESULT_COLUMNS = [
@@ -54,14 +56,28 @@ def _ranks(keys: dict[str, list[np.ndarray]], total: np.ndarray, part_c: np.ndar
     return out
 
 
+def _name_key(name: str) -> tuple:
+    """Natural order of member names: TV2 before TV10."""
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t)
+
+
 def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndarray, members: np.ndarray,
                    position: np.ndarray) -> np.ndarray:
-    """'TV1=72;TV2=70' per dossier, sheets in table order. Points are whole numbers, so totals are:
+    """'TV1=72;TV2=70' per dossier, members in natural name order: the members are a set, so the
+    text must not depend on the order of the table's rows. Points are whole numbers, so totals are:
     each distinct (member, total) text is formatted once, and one join per dossier remains."""
+    names = prep.member_names
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=lambda i: _name_key(names[i]))] = np.arange(len(names))
+    code = prep.member_code[sheet_rows].astype(np.int64)
+    key = np.repeat(np.arange(len(members), dtype=np.int64), members) * (len(names) + 1) + rank[code]
+    if len(key) > 1 and not (np.diff(key) > 0).all():  # tables are mostly typed in member order already
+        order = np.argsort(key, kind="stable")
+        code, sheet_totals = code[order], sheet_totals[order]
     totals = np.round(sheet_totals).astype(np.int64)
     base = int(totals.max()) + 1 if len(totals) else 1
-    codes, uniq = pd.factorize(prep.member_code[sheet_rows].astype(np.int64) * base + totals)
-    texts = np.array([f"{prep.member_names[u // base]}={u % base}" for u in uniq], dtype=object)[codes].tolist()
+    codes, uniq = pd.factorize(code * base + totals)
+    texts = np.array([f"{names[u // base]}={u % base}" for u in uniq], dtype=object)[codes].tolist()
     cuts = np.r_[0, np.cumsum(members)].tolist()
     out = np.empty(len(members), dtype=object)
     out[position] = [";".join(texts[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
@@ -75,10 +91,40 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     Every dossier ends up in exactly one of the two frames. `results` has one row per dossier
     (sorted by dossier_id) with the Result fields and three ranks (within criteria set × form,
     province, district; tie break: total desc, Part C desc, Part A desc, dossier_id asc).
-    `rejects` lists each rejected dossier with the message the single path (`evaluate`) gives.
+    `rejects` lists each rejected dossier with the message the single path (`evaluate`) gives and
+    the user's rows (`read_table`'s row numbers, else 1-based records); a row with data but no
+    dossier id is a reject of its own. Rows that are entirely blank are skipped: their numbers are in
+    `rejects.attrs["blank_rows"]`.
     """
-    wide = to_wide(normalise_columns(frame, source), source)
-    prep = prepare(wide, criterion_columns(wide))
+    frame = normalise_columns(frame, source)
+    check_columns(frame, source)
+    rownum = user_rows(frame)
+    idc, ids = _codes(frame["dossier_id"], as_text=True)
+    skipped, idless = np.empty(0, np.int64), []
+    if (idc < 0).any():  # rows without a dossier id: blank rows are skipped (and counted), others rejected
+        lost = np.flatnonzero(idc < 0)
+        empty = np.logical_and.reduce([blank(frame[c].iloc[lost]) for c in frame.columns])
+        skipped = rownum[lost[empty]]
+        idless = [{"dossier_id": None, "rows": str(r), "reason": str(Issue(
+            "required value is empty (bắt buộc): the row has data but no dossier id", source,
+            f"row {r}, column 'dossier_id' (Mã hồ sơ)", None,
+            "the dossier's code on every member's row (merged Excel cells are filled down)"))}
+            for r in rownum[lost[~empty]]]
+        keep = idc >= 0
+        frame, rownum, idc = frame[keep], rownum[keep], idc[keep]
+    wide, long_reasons = wide_and_reasons(frame, source, rownum)
+    if long_reasons or "criterion" in frame.columns:  # pivoted: the wide rows are not the user's rows
+        prep = prepare(wide, criterion_columns(wide), source=source)
+        src_code = pd.Index(prep.ids).get_indexer(ids)[idc]
+    else:
+        prep = prepare(wide, criterion_columns(wide), (idc, ids), rownum, source)
+        src_code = prep.dcode
+    if long_reasons:
+        code_of = {v: i for i, v in enumerate(prep.ids)}
+        for did, reason in long_reasons.items():
+            d = code_of[did]
+            prep.reasons[d] = reason + ("; " + prep.reasons[d] if d in prep.reasons else "")
+            prep.suspicious[d] = True
     messages: dict[int, str] = {}
 
     def accepts(d: int) -> bool:
@@ -117,15 +163,21 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     _decide_all(prep, parts, pending, overrides)
 
     rejects = []
-    for d in np.flatnonzero(~kept):
+    lost = np.flatnonzero(~kept)
+    if len(lost):
+        by_dossier = np.argsort(src_code, kind="stable")
+        starts = np.searchsorted(src_code[by_dossier], np.arange(len(prep.ids) + 1))
+    for d in lost:
         reason = prep.reasons.get(int(d)) or messages.get(int(d))
         if reason is None and not accepts(int(d)):
             reason = messages[int(d)]
         elif reason is None:
             reason = "internal: the batch checks rejected a dossier the single path accepts (please report)"
-        rows = np.sort(prep.rows_of(int(d)))
-        rejects.append({"dossier_id": str(prep.ids[d]), "rows": ",".join(str(r + 2) for r in rows), "reason": reason})
-    return _results(prep, parts), pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+        rows = np.sort(rownum[by_dossier[starts[d]:starts[d + 1]]])
+        rejects.append({"dossier_id": str(prep.ids[d]), "rows": ",".join(str(r) for r in rows), "reason": reason})
+    rejected = pd.DataFrame(rejects + idless, columns=REJECT_COLUMNS)
+    rejected.attrs["blank_rows"] = skipped.tolist()
+    return _results(prep, parts), rejected
 
 
 def _decide_all(prep: Prepared, parts: list[dict[str, Any]],

@@ -88,21 +88,32 @@ def criteria_list(set_id: str | None, as_json: bool) -> None:
         if set_id not in ids:
             raise ValidationFailed([_unknown_set(set_id, ids)], subject="--set")
         ids = [set_id]
+    from rich.markup import escape
+
     sets = [_set_summary(crit.load_set(i)) for i in ids]
     if as_json:
         _print_json({"sets": sets})
         return
     for s in sets:
         to = s["in_force"]["to"] or "…"
-        out.print(f"[bold]{s['id']}[/]  QĐ {s['decision']}  in force {s['in_force']['from']} → {to}"
+        out.print(f"[bold]{escape(s['id'])}[/]  QĐ {escape(s['decision'])}  in force {s['in_force']['from']} → {to}"
                   f"  (A {s['parts']['A']} / B {s['parts']['B']} / C {s['parts']['C']})")
+        # the slug is what users type: never cut it. Rich would shrink (and ellipsize) any column of a
+        # table wider than the console, so a table is used only where it fits with the slug whole;
+        # otherwise each form takes two lines (soft-wrapped, never truncated).
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for col in ("#", "slug", "name (tên bộ sản phẩm)", "code", "status", "max"):
-            table.add_column(col)
-        for f in s["forms"]:
-            status = f["status"] if f["status"] == "complete" else f"[yellow]{f['status']}[/]"
-            table.add_row(str(f["number"]), f["slug"], f["name"], f["code"] or "—", status, str(f["max"]))
-        out.print(table)
+            table.add_column(col, no_wrap=col != "name (tên bộ sản phẩm)", overflow="fold")
+        rows = [(str(f["number"]), escape(f["slug"]), escape(f["name"]), escape(f["code"] or "—"),
+                 escape(f["status"]) if f["status"] == "complete" else f"[yellow]{escape(f['status'])}[/]",
+                 str(f["max"])) for f in s["forms"]]
+        for row in rows:
+            table.add_row(*row)
+        if out.measure(table, options=out.options.update_width(10_000)).minimum <= out.width:
+            out.print(table)
+        else:
+            for number, slug, name, code, status, mx in rows:
+                out.print(f"{number:>2}  [bold]{slug}[/]\n    {name} · {code} · {status} · max {mx}")
         out.print()
 
 
@@ -122,7 +133,7 @@ def _load_form(set_id: str, slug: str) -> crit.Form:
     if not cs.has_form(slug):
         raise ValidationFailed([Issue("unknown form", location="form", value=slug,
                                       allowed="see `ocop criteria list --set " + set_id + "`")], subject="form")
-    return cs.form(slug)
+    return cs.form(slug, warn=False)  # displayed, not scored: `criteria show` prints the status itself
 
 
 def form_to_dict(form: crit.Form) -> dict[str, Any]:
@@ -130,6 +141,8 @@ def form_to_dict(form: crit.Form) -> dict[str, Any]:
 
     def node(n: crit.Node) -> dict[str, Any]:
         d: dict[str, Any] = {"number": n.number, "label": n.label, "gloss": n.gloss, "max": n.max}
+        if n.printed:
+            d["printed"] = n.printed
         if n.notes:
             d["notes"] = list(n.notes)
         if n.applies_when:
@@ -147,6 +160,7 @@ def form_to_dict(form: crit.Form) -> dict[str, Any]:
     return {
         "criteria_set": form.criteria_set, "slug": form.slug, "aliases": list(form.aliases), "number": form.number,
         "code": form.code, "name": form.name, "name_en": form.name_en, "status": form.status, "max": form.max,
+        "valid_from": form.valid_from.isoformat() if form.valid_from else None,
         "provenance": dict(form.provenance),
         "knockouts": [{"id": k.id, "text": k.text} for k in form.knockouts],
         "parts": [{"part": p.part, "label": p.label, "label_en": p.label_en, "max": p.max,
@@ -160,43 +174,55 @@ def form_to_dict(form: crit.Form) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the form's full structure as JSON.")
 def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
     """Show one form: every criterion with its gloss, options, points and star marks."""
+    from rich.markup import escape as e  # every piece of data is escaped: Rich would eat "[...]" as markup
+
     form = _load_form(set_id, slug)
     if as_json:
         _print_json(form_to_dict(form))
         return
-    out.print(f"[bold]{form.name}[/] — {form.name_en}")
-    out.print(f"{form.criteria_set} · form {form.number} · code {form.code or '—'} · slug {form.slug} · "
-              f"status {form.status} · max {form.max} · provenance {form.provenance.get('tag')}")
+    out.print(f"[bold]{e(form.name)}[/] — {e(form.name_en)}")
+    out.print(f"{e(form.criteria_set)} · form {form.number} · code {e(form.code or '—')} · slug {e(form.slug)} · "
+              f"status {e(form.status)} · max {form.max} · provenance {e(str(form.provenance.get('tag')))}")
+    if form.valid_from:
+        out.print(f"[yellow]Applies only to dossiers evaluated from {form.valid_from.isoformat()} "
+                  f"(chỉ áp dụng từ ngày {form.valid_from.strftime('%d/%m/%Y')}); see provenance.[/]")
     if form.status != "complete":
-        out.print(f"[yellow]This form is {form.status} in our sources; it scores on its real maximum {form.max}.[/]")
+        out.print(f"[yellow]This form is {e(form.status)} in our sources; it scores on its real maximum {form.max}.[/]")
     for k in form.knockouts:
-        out.print(f"[red]⛔ {k.id}[/]: {k.text or ''}")
+        out.print(f"[red]⛔ {e(k.id)}[/]: {e(k.text or '')}")
     marks = {3: "***", 4: "****", 5: "*****"}
+    has_printed = any(n.printed for n in form.nodes())
     for part in form.parts:
-        out.print(f"\n[bold]Phần {part.part} — {part.label}[/] ({part.label_en}) — max {part.max}")
+        out.print(f"\n[bold]Phần {e(part.part)} — {e(part.label)}[/] ({e(part.label_en)}) — max {part.max}")
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-        table.add_column("no.")
+        table.add_column("no.", no_wrap=True)
+        if has_printed:  # the number on the paper form, where our id differs (QĐ 148 letters, renumbered duplicates)
+            table.add_column("printed (số in)", no_wrap=True)
         table.add_column("criterion / option (tiêu chí / lựa chọn)", overflow="fold", max_width=90)
         table.add_column("pts", justify="right")
         table.add_column("min★")
+
+        def row(number: str, printed: str, text: str, points: str, stars: str) -> None:
+            table.add_row(*([number, printed] if has_printed else [number]), text, points, stars)
+
         for top in part.children:
             for n in top.walk():
-                head = f"[bold]{n.label}[/] — [italic]{n.gloss}[/]"
+                head = f"[bold]{e(n.label)}[/] — [italic]{e(n.gloss)}[/]"
                 if n.applies_when:
                     head += " [dim](only when a story exists)[/]"
-                table.add_row(n.number, head, f"[bold]{n.max}[/]", "")
+                row(e(n.number), e(n.printed or ""), head, f"[bold]{n.max}[/]", "")
                 for k in n.knockouts:
-                    table.add_row("", f"[red]⛔ {k.id}[/]: {k.text or ''}", "", "")
+                    row("", "", f"[red]⛔ {e(k.id)}[/]: {e(k.text or '')}", "", "")
                 for o in n.options:
-                    prefix = f"[{o.case}] " if o.case else ""
-                    table.add_row("", f"  {prefix}{o.text}", str(o.points), marks.get(o.stars, ""))
+                    prefix = e(f"[{o.case}] ") if o.case else ""
+                    row("", "", f"  {prefix}{e(o.text)}", str(o.points), marks.get(o.stars, ""))
         out.print(table)
     anomalies = form.anomalies
     if anomalies:
         out.print("\n[bold]Provenance anomalies[/]")
         for a in anomalies:
             where = f" {a.criterion}" if a.criterion else ""
-            out.print(f"  - {a.kind}{where}: {a.description}")
+            out.print(f"  - {e(a.kind + where)}: {e(a.description)}")
 
 
 @criteria_cmd.command("validate")
@@ -206,15 +232,17 @@ def criteria_validate(path: Path | None) -> None:
 
     Every problem is listed with its file, its location and what is wrong; exit 2 if any.
     """
+    from rich.markup import escape
+
     issues = crit.validate_path(path)
     errors = [i for i in issues if i.severity == "error"]
     where = str(path) if path else "shipped criteria packs"
     if errors:
         for issue in errors:
-            err.print(f"[red]✗[/] {issue}")
-        err.print(f"[bold red]{len(errors)} problem(s) in {where}[/]")
+            err.print(f"[red]✗[/] {escape(str(issue))}")  # messages quote data: "[a-z0-9]" must print as is
+        err.print(f"[bold red]{len(errors)} problem(s) in {escape(where)}[/]")
         sys.exit(EXIT_INVALID)
-    out.print(f"[green]✓[/] {where}: valid")
+    out.print(f"[green]✓[/] {escape(where)}: valid")
 
 
 # --------------------------------------------------------------------------- score
@@ -246,9 +274,9 @@ def score_cmd(dossiers: tuple[Path, ...], as_json: bool, brief: bool) -> None:
         if ns and ns.get("stars"):  # what blocks the next star: the cheapest plan to it
             ns["plan"] = upgrade_plan(result, ns["stars"]).as_dict(with_result=False)
         results.append(result)
-    if as_json:
+    if as_json and results:  # nothing on stdout when nothing was scored: the errors go to stderr
         data = [r.to_dict() for r in results]
-        _print_json(data[0] if len(dossiers) == 1 and data else data)
+        _print_json(data[0] if len(dossiers) == 1 else data)
     else:
         for r in results:
             render(r, out, detail=not brief)

@@ -67,6 +67,33 @@ def _choose_set(data: Mapping[str, Any], day: date | None, issues: list[Issue], 
         return None
 
 
+_SHAPES = ("sheets: [{\"member\": …, \"scores\": {…}}, …] (one sheet per council member), or, for a "
+           "single member, scores: {\"1.1\": 3, …} at top level")
+
+
+def _sheets_or_scores(data: Mapping[str, Any], file: str | None) -> list[Issue]:
+    """The schema's oneOf (sheets xor scores) reports its failure as the whole dossier, or as
+    "'sheets' is a required property" without a word about `scores`: say it plainly here."""
+    has_sheets, has_scores = "sheets" in data, "scores" in data
+    if has_sheets and has_scores:
+        return [Issue("có cả 'sheets' và 'scores': chỉ dùng một trong hai / both 'sheets' and 'scores' are given: "
+                      "use one of them", file, "scores", None, _SHAPES)]
+    if not has_sheets and not has_scores:
+        return [Issue("thiếu điểm: không có 'sheets' hoặc 'scores' / no points: neither 'sheets' nor 'scores' is given",
+                      file, "(top level)", None, _SHAPES)]
+    return []
+
+
+def _shape_checked(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The dossier as the schema should see it once `_sheets_or_scores` has reported the shape: the
+    other fields are still checked (every problem at once) without a duplicate oneOf error."""
+    if "sheets" in data and "scores" in data:
+        return {k: v for k, v in data.items() if k != "scores"}
+    if "sheets" not in data and "scores" not in data:
+        return dict(data, scores={})
+    return data
+
+
 def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = None) -> Dossier:
     """Validate a dossier (dict, or path to a JSON file) and return it ready for scoring."""
     if isinstance(data, (str, Path)):
@@ -77,7 +104,7 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
             raise DossierInvalid([Issue(f"cannot read dossier: {exc}", file)], subject=file) from None
     data = nfc_deep(dict(data))
     subject = file or f"dossier {data.get('dossier_id', '?')}"
-    issues = schema_issues(data, "dossier", file)
+    issues = _sheets_or_scores(data, file) + schema_issues(_shape_checked(data), "dossier", file)
     if issues:
         raise DossierInvalid(issues, subject=subject)
 
@@ -128,14 +155,20 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     knocked = any(f in cs.knockouts for f in findings)
 
     sheets = data.get("sheets") or [{"member": "M1", "scores": data.get("scores", {})}]
-    members = [s["member"] for s in sheets]
+    # names are compared and reported trimmed (NFC already), as the batch reader reads them: "TV1 " is TV1
+    members = [s["member"].strip() for s in sheets]
     for i, m in enumerate(members):
-        if members.index(m) != i:
-            issues.append(Issue("duplicate member", file, f"sheets[{i}].member", m, "each member once"))
+        if not m:
+            issues.append(Issue("member name is blank", file, f"sheets[{i}].member", sheets[i]["member"],
+                                "a non-blank name (surrounding spaces are trimmed)"))
+        elif members.index(m) != i:
+            issues.append(Issue("duplicate member (names compared trimmed and NFC-normalised)", file,
+                                f"sheets[{i}].member", sheets[i]["member"], "each member once"))
 
     leaves = form.leaves
     index = {leaf.number: i for i, leaf in enumerate(leaves)}
     points = np.full((len(sheets), len(leaves)), MISSING, dtype=np.int16)
+    reported = np.zeros_like(points, dtype=bool)  # cells already reported (not also "left out")
     story = data.get("story_exists")
     for si, sheet in enumerate(sheets):
         where = f"sheets[{si}].scores" if "sheets" in data else "scores"
@@ -150,10 +183,12 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
             if value not in leaf.points:
                 issues.append(Issue(f"{value} is not an option of criterion {number} ({leaf.label})", file,
                                     f"{where}.{number}", value, ", ".join(map(str, leaf.points))))
+                reported[si, index[number]] = True
                 continue
             if leaf.applies_when == "story_exists" and story is False:
                 issues.append(Issue(f"criterion {number} applies only when a story exists, and story_exists is false",
                                     file, f"{where}.{number}", value, "null"))
+                reported[si, index[number]] = True
                 continue
             points[si, index[number]] = value
 
@@ -167,7 +202,7 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
                 continue
         if knocked:
             continue  # the evaluation may have stopped: criteria left out score 0
-        for si in np.flatnonzero(~scored):
+        for si in np.flatnonzero(~scored & ~reported[:, li]):
             where = f"sheets[{si}].scores" if "sheets" in data else "scores"
             cond = " (it applies: story_exists is true or another member scored it)" if leaf.applies_when else ""
             issues.append(Issue(f"criterion {leaf.number} ({leaf.label}) is left out{cond}", file,

@@ -1,0 +1,99 @@
+"""Dossier validation on the real criteria: each problem reported once, plainly, at its field."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scoring import DossierInvalid
+from scoring.cli import cli
+from scoring.evaluate import evaluate
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "dossiers"
+
+
+def _fixture(name: str) -> dict:
+    return json.loads((FIX / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _issues(d: dict) -> list:
+    with pytest.raises(DossierInvalid) as exc:
+        evaluate(d)
+    return exc.value.issues
+
+
+def test_an_invalid_option_is_reported_once_not_also_as_left_out():
+    d = _fixture("qd26-2026-55-missing-3star-minimum")
+    d["sheets"][1]["scores"]["1.1"] = 4
+    (issue,) = _issues(d)
+    assert issue.location == "sheets[1].scores.1.1" and issue.value == 4 and issue.allowed == "1, 2, 3"
+
+
+def test_both_scores_and_sheets_is_one_plain_issue_not_the_whole_dossier():
+    d = _fixture("qd26-2026-55-missing-3star-minimum")
+    d["scores"] = d["sheets"][0]["scores"]
+    (issue,) = _issues(d)
+    assert issue.location == "scores" and "sheets" in issue.message and "scores" in issue.message
+    assert "dossier_id" not in str(issue) and "sheets" in issue.allowed and "scores" in issue.allowed
+
+
+def test_neither_scores_nor_sheets_names_both_shapes_and_other_fields_are_still_checked():
+    d = _fixture("qd26-2026-55-missing-3star-minimum")
+    del d["sheets"]
+    d["level"] = "huyen"
+    issues = _issues(d)
+    shape = next(i for i in issues if "neither" in i.message)
+    assert "sheets" in shape.allowed and "scores" in shape.allowed
+    assert any(i.location == "level" for i in issues)  # the rest of the dossier is checked too
+
+
+def test_member_names_are_trimmed_and_compared_trimmed():
+    d = _fixture("qd26-2026-55-missing-3star-minimum")
+    d["sheets"][2]["member"] = "TV1 "
+    (issue,) = _issues(d)
+    assert issue.location == "sheets[2].member" and issue.value == "TV1 " and "duplicate" in issue.message
+    d["sheets"][2]["member"] = "  TV3 "
+    assert evaluate(d).members == ["TV1", "TV2", "TV3"]
+    d["sheets"][2]["member"] = "   "
+    assert "blank" in _issues(d)[0].message
+
+
+def test_score_json_on_invalid_input_prints_nothing_on_stdout(tmp_path):
+    d = _fixture("qd26-2026-55-missing-3star-minimum")
+    d["sheets"][1]["scores"]["1.1"] = 4
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["score", str(path), "--json"])
+    assert out.exit_code == 2
+    assert out.stdout == "" and "sheets[1].scores.1.1" in out.stderr
+
+
+def test_after_a_stop_evaluation_knock_out_only_scored_criteria_have_minimums():
+    d = _fixture("qd26-2026-55-missing-3star-minimum")
+    d["findings"] = ["unacceptable-foreign-matter"]
+    kept = list(d["sheets"][0]["scores"])[:10]  # the council stopped after the first ten criteria
+    for s in d["sheets"]:
+        s["scores"] = {k: s["scores"][k] for k in kept}
+    r = evaluate(d)
+    assert r.status == "disqualified" and r.unmet_minimums
+    assert {u["criterion"] for u in r.unmet_minimums} <= set(kept)
+
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("slug, fragment", [
+    ("do-uong-khong-con-khac", "an option's points are missing at criterion 1.4; the maximum of 100 is intact"),
+    ("che-tuoi-che-che-bien", "real maximum 97 instead of 100"),
+])
+def test_partial_form_warning_says_what_is_missing(slug, fragment):
+    """QĐ 148 forms 17/18 lack one option's points but keep their maximum of 100 (criteria data):
+    "real maximum 100 instead of 100" said nothing; form 11 really lacks 3 points."""
+    from scoring import criteria
+
+    form = criteria.load_set("qd148-2023").form(slug)
+    d = {"dossier_id": "P", "criteria_set": "qd148-2023", "form": slug, "level": "province",
+         "evaluated_on": "2025-09-01", "scores": {leaf.number: leaf.points[-1] for leaf in form.leaves}}
+    (warning,) = [w for w in evaluate(d).warnings if w["code"] == "partial-form"]
+    assert fragment in warning["en"] and "instead of 100" not in warning["en"].replace(fragment, "")

@@ -85,6 +85,9 @@ FORMS = OrderedDict([
           ["Dịch vụ du lịch - truyền thống - lễ hội"])),
 ])
 
+# QĐ 781/QĐ-TTg signed 08/6/2020 (reference §0.1): the only tourism form our sources have is its replacement form
+TOURISM_781_FROM = "2020-06-08"
+
 SECTOR_EN = {
     "Thực phẩm": "Food",
     "Đồ uống": "Beverages",
@@ -388,7 +391,8 @@ def reorder(node: dict, notes: list, kos: list) -> dict:
 
 
 def reorder_existing(node: dict) -> dict:
-    order = ["number", "label", "gloss", "max", "applies_when", "notes", "knockouts", "cases", "options", "children"]
+    order = ["number", "printed", "label", "gloss", "max", "applies_when", "notes", "knockouts", "cases", "options",
+             "children"]
     return {k: node[k] for k in order if k in node}
 
 
@@ -853,6 +857,7 @@ def main() -> None:
     dup = [c for c in sub["children"] if c["number"] == "6.1.3"]
     assert len(dup) == 2 and dup[1]["label"] == "Mùi"
     dup[1]["number"] = "6.1.5"
+    dup[1]["printed"] = "6.1.3"
     dup[1]["notes"] = dup[1].get("notes", []) + [
         "In là '6.1.3' (trùng số với 'Màu sắc'); mã hóa là 6.1.5 để số tiêu chí là duy nhất — printed '6.1.3' "
         "(duplicate); renumbered 6.1.5 so that numbers stay unique"]
@@ -1004,6 +1009,15 @@ def main() -> None:
         "after 2020-06-08. The original QĐ 1048 tourism form was not found in §4 — GAP for evaluations between "
         "2019-08-21 and 2020-06-07.",
         "QĐ 781's minimum criteria per star (Mục 6, Phụ lục II) do not apply to this group.",
+        f"valid_from {TOURISM_781_FROM}: {MD_REF} §0.1 (table of instruments: QĐ 781/QĐ-TTg dated 08/6/2020 "
+        "renames the group; 'the only tourism form found is the 781-era one'), §4.0 (Bộ #26 'ORIGINAL 1048 FORM "
+        "MISSING — 781/2020 REPLACEMENT SHOWN') and §4.4 Bộ #26 ('The original 1048 form for \"Dịch vụ du lịch - "
+        "truyền thống - lễ hội\" was not found'). A dossier evaluated before that day is refused rather than "
+        "scored on a form that was not yet in force.",
+        "Alias 'dich-vu-du-lich-truyen-thong-le-hoi' is the group's name before QĐ 781 (2019-08-21 → 2020-06-07). "
+        "It is accepted so that a dossier using the old name finds this form, but it resolves to this QĐ 781 "
+        "form, not to the original 1048 form (which our sources lack): it is usable only from "
+        f"{TOURISM_781_FROM}, like the slug.",
         f"The second transcription's set 26 is a different form — a candidate for the original 1048 form 'Dịch vụ "
         f"du lịch - truyền thống - lễ hội' (not encoded): {len(cand)} criteria; Part A 1 'Tổ chức dịch vụ' (1.1 Bảo "
         f"vệ, bảo tồn các di sản…, 1.2 Bảo vệ môi trường…, 1.3 Sử dụng năng lượng…), 2.1–2.2, 3.1–3.5; Part B "
@@ -1020,7 +1034,12 @@ def main() -> None:
         "kind": "other",
         "description": "Original QĐ 1048 (2019) form for 'Dịch vụ du lịch - truyền thống - lễ hội' missing: this "
                        "file encodes the QĐ 781/2020 replacement. The second transcription has a candidate original "
-                       "form (summarised in notes), not encoded."})
+                       "form (summarised in notes), not encoded. GAP: no form for tourism dossiers evaluated from "
+                       f"2019-08-21 to 2020-06-07 (this form's valid_from is {TOURISM_781_FROM})."})
+    f26 = {**{k: v for k, v in f26.items() if k != "parts" and k != "provenance" and k != "knockouts"},
+           "valid_from": TOURISM_781_FROM, "provenance": f26["provenance"], "knockouts": f26["knockouts"],
+           "parts": f26["parts"]}
+    forms[26] = f26
 
     # ---- finalise forms, checks, write ---------------------------------------------------------------------
     OUT.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,9 @@ Sources (read-only, beside the project):
 
 Everything is taken as printed; nothing is invented:
   * groups "N. X" keep their number; criteria "a) b) …" are numbered N.1, N.2 … by position (VI_LETTERS
-    order), the printed letter kept in the node's notes ("Số in trên phiếu: a)"); a letter out of order is
-    an anomaly (kind numbering);
+    order), the printed letter kept in the node's `printed` ("N.a") and notes ("Số in trên phiếu: a)"); a
+    letter out of order is an anomaly (kind numbering); sub-items keep no `printed` of their own (they are
+    printed '- ' or repeat their criterion's letter, see their notes);
   * a group whose options sit directly under it — or whose only criterion row is a nameless "a)" or repeats
     the group's own title — is scored directly: it is a leaf;
   * sub-items ("- Tạp chất" under "a) Ngoại hình", or "a) Ngoại hình - Tạp chất lạ" rows) become N.k.j;
@@ -697,6 +698,14 @@ class FormBuilder:
         return node
 
     def build_item(self, g_num: int, pos: int, it: dict) -> dict | None:
+        """A lettered criterion; `printed` keeps its number as on the paper form ("1.a" for "a)" under "1.")."""
+        node = self._build_item(g_num, pos, it)
+        if node is None or not it["letter"]:
+            return node
+        return {"number": node["number"], "printed": f"{g_num}.{it['letter']}",
+                **{k: v for k, v in node.items() if k != "number"}}
+
+    def _build_item(self, g_num: int, pos: int, it: dict) -> dict | None:
         number = f"{g_num}.{pos + 1}"
         expected = VI_LETTERS[pos]
         label, texts = self.label_parts(it["title"], it["more"], it["desc"])

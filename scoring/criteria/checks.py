@@ -6,67 +6,114 @@ every check returns `Issue`s naming the file and the JSON path rather than raisi
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from ..errors import Issue
 
 
-def _walk(nodes: list[dict], path: str):
-    for i, node in enumerate(nodes):
+def _int(value: Any) -> int | None:
+    """The value if it is an integer (not a bool), else None: a check whose input is ill-typed is skipped."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _items(value: Any) -> list[tuple[int, dict]]:
+    """(index, item) of the dict items of a list, keeping the original index for the JSON path."""
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _sum_max(children: Any) -> int | None:
+    """Sum of the children's maxima, or None when one is unreadable (the schema reports it)."""
+    if not isinstance(children, list):
+        return None
+    values = [_int(c.get("max")) if isinstance(c, dict) else None for c in children]
+    return None if None in values else sum(values)
+
+
+def _walk(nodes: Any, path: str):
+    for i, node in _items(nodes):
         here = f"{path}[{i}]"
         yield node, here
-        yield from _walk(node.get("children", []), here + ".children")
+        yield from _walk(node.get("children"), here + ".children")
 
 
 def form_issues(form: dict[str, Any], file: str | None, set_meta: dict[str, Any] | None) -> list[Issue]:
-    """Checks of one form document (already schema-valid) against itself and its set."""
+    """Checks of one form document against itself and its set.
+
+    The form need not be schema-valid: `ocop criteria validate` reports the schema's problems and
+    these together, so every check runs on whatever part of the data is well-typed and skips what is
+    not (the schema has already named it) rather than reporting a consequence of it.
+    """
     issues: list[Issue] = []
 
     def err(message: str, location: str, value: Any = None, allowed: str | None = None) -> None:
         issues.append(Issue(message, file=file, location=location, value=value, allowed=allowed))
 
-    parts = form.get("parts", [])
+    if not isinstance(form, dict):
+        return issues
+    parts = form.get("parts") if isinstance(form.get("parts"), list) else []
     status = form.get("status")
     if status == "missing" and parts:
         err("a form with status 'missing' must have no parts", "parts")
-    if status != "missing" and not parts:
+    if status in ("complete", "partial") and not parts and isinstance(form.get("parts"), list):
         err("a form with no parts must have status 'missing'", "status", status, "'missing'")
 
+    valid_from = _date(form.get("valid_from"))
+    if isinstance(form.get("valid_from"), str) and valid_from is None:
+        err("valid_from is not a real date", "valid_from", form.get("valid_from"), "an ISO date YYYY-MM-DD")
+
     numbers: list[tuple[str, str]] = []
-    for pi, part in enumerate(parts):
+    for pi, part in _items(parts):
         ppath = f"parts[{pi}]"
-        child_sum = sum(c.get("max", 0) for c in part.get("children", []))
-        if part.get("max") != child_sum:
+        child_sum, part_max = _sum_max(part.get("children")), _int(part.get("max"))
+        if child_sum is not None and part_max is not None and part_max != child_sum:
             err(f"Part {part.get('part')} max must equal the sum of its groups ({child_sum})", f"{ppath}.max",
-                part.get("max"), str(child_sum))
-        for node, here in _walk(part.get("children", []), f"{ppath}.children"):
-            numbers.append((node["number"], here))
-            if node.get("children"):
-                s = sum(c.get("max", 0) for c in node["children"])
-                if node.get("max") != s:
-                    err(f"criterion {node['number']}: max must equal the sum of its sub-criteria ({s})",
-                        f"{here}.max", node.get("max"), str(s))
-                for child in node["children"]:
-                    if not child["number"].startswith(node["number"] + ".") and "." in child["number"]:
-                        err(f"criterion {child['number']} is not numbered under its heading {node['number']}",
-                            here, child["number"], f"{node['number']}.N")
-            else:
-                options = node.get("options", [])
-                best = max((o["points"] for o in options), default=None)
-                if node.get("max") != best:
-                    err(f"criterion {node['number']}: max must equal its best option ({best})", f"{here}.max",
-                        node.get("max"), str(best))
-                case_ids = [c["id"] for c in node.get("cases", [])]
-                if len(set(case_ids)) != len(case_ids):
-                    err(f"criterion {node['number']}: duplicate case ids", f"{here}.cases", case_ids)
-                for oi, opt in enumerate(options):
+                part_max, str(child_sum))
+        for node, here in _walk(part.get("children"), f"{ppath}.children"):
+            number = node.get("number") if isinstance(node.get("number"), str) else None
+            name = number or here
+            if number is not None:
+                numbers.append((number, here))
+            has_children, has_options = "children" in node, "options" in node
+            if has_children and has_options:
+                continue  # the schema reports it; neither reading of the node can be checked
+            node_max = _int(node.get("max"))
+            if has_children:
+                s = _sum_max(node.get("children"))
+                if s is not None and node_max is not None and node_max != s:
+                    err(f"criterion {name}: max must equal the sum of its sub-criteria ({s})", f"{here}.max",
+                        node_max, str(s))
+                for _, child in _items(node.get("children")):
+                    cnum = child.get("number")
+                    if (number is not None and isinstance(cnum, str) and "." in cnum
+                            and not cnum.startswith(number + ".")):
+                        err(f"criterion {cnum} is not numbered under its heading {number}", here, cnum, f"{number}.N")
+            elif has_options:
+                options = node.get("options")
+                points = [_int(o.get("points")) if isinstance(o, dict) else None
+                          for o in (options if isinstance(options, list) else [None])]
+                if points and None not in points and node_max is not None and node_max != max(points):
+                    err(f"criterion {name}: max must equal its best option ({max(points)})", f"{here}.max",
+                        node_max, str(max(points)))
+                cases = _items(node.get("cases"))
+                case_ids = [c.get("id") for _, c in cases]
+                if len(set(map(str, case_ids))) != len(case_ids):
+                    err(f"criterion {name}: duplicate case ids", f"{here}.cases", case_ids)
+                for oi, opt in _items(options):
                     if case_ids and opt.get("case") not in case_ids:
-                        err(f"criterion {node['number']}: option belongs to no declared case", f"{here}.options[{oi}].case",
-                            opt.get("case"), ", ".join(case_ids))
-                    if not case_ids and "case" in opt:
-                        err(f"criterion {node['number']}: option names case '{opt['case']}' but the criterion declares no cases",
+                        err(f"criterion {name}: option belongs to no declared case", f"{here}.options[{oi}].case",
+                            opt.get("case"), ", ".join(map(str, case_ids)))
+                    if not case_ids and "case" in opt and "cases" not in node:
+                        err(f"criterion {name}: option names case '{opt['case']}' but the criterion declares no cases",
                             f"{here}.options[{oi}].case", opt["case"], "declare 'cases' on the criterion")
-            for ki, ko in enumerate(node.get("knockouts", [])):
+            for ki, ko in _items(node.get("knockouts")):
                 _check_knockout(ko, f"{here}.knockouts[{ki}]", set_meta, err)
 
     counts = Counter(n for n, _ in numbers)
@@ -76,42 +123,51 @@ def form_issues(form: dict[str, Any], file: str | None, set_meta: dict[str, Any]
                 "numbers unique within a form")
 
     known = {n for n, _ in numbers}
-    for ai, anomaly in enumerate(form.get("provenance", {}).get("anomalies", [])):
+    provenance = form.get("provenance") if isinstance(form.get("provenance"), dict) else {}
+    for ai, anomaly in _items(provenance.get("anomalies")):
         crit = anomaly.get("criterion")
-        if crit is not None and crit not in known and anomaly.get("kind") not in ("points_missing", "numbering"):
+        if isinstance(crit, str) and crit not in known and anomaly.get("kind") not in ("points_missing", "numbering"):
             err(f"anomaly refers to criterion {crit}, which is not in this form", f"provenance.anomalies[{ai}].criterion",
                 crit, "a criterion number of this form")
-    for ki, ko in enumerate(form.get("knockouts", [])):
+    for ki, ko in _items(form.get("knockouts")):
         _check_knockout(ko, f"knockouts[{ki}]", set_meta, err)
 
     if set_meta is not None:
         if form.get("criteria_set") != set_meta.get("id"):
             err("form belongs to another criteria set than the folder's set.json", "criteria_set",
                 form.get("criteria_set"), repr(set_meta.get("id")))
+        start, last = (_date(set_meta.get("in_force", {}).get(k)) for k in ("from", "lapses"))
+        last = last or _date(set_meta.get("in_force", {}).get("to"))
+        if valid_from is not None and start is not None and not (start < valid_from and (last is None or valid_from <= last)):
+            err("valid_from must fall after the set's start and within its validity (else it says nothing or "
+                "the form can never be used)", "valid_from", form.get("valid_from"),
+                f"after {start.isoformat()}" + (f", until {last.isoformat()}" if last else ""))
         set_parts = {p["part"]: p["max"] for p in set_meta.get("parts", [])}
-        if status == "complete":
+        readable = all(isinstance(p, dict) and p.get("part") in set_parts and _int(p.get("max")) is not None
+                       for p in parts)
+        if status == "complete" and readable:
             form_parts = {p["part"]: p["max"] for p in parts}
             for letter, mx in set_parts.items():
                 if form_parts.get(letter) != mx:
                     err(f"complete form: Part {letter} max must equal the set's ({mx})", f"parts[{letter}]",
                         form_parts.get(letter), str(mx))
         marks = set_meta.get("star_minimums", {}).get("mechanism")
-        has_marks = any("stars" in o for p in parts for n, _ in _walk(p["children"], "") for o in n.get("options", []))
-        if has_marks and marks != "option_marks":
+        all_options = [(opt, f"{here}.options[{oi}]") for pi, p in _items(parts)
+                       for node, here in _walk(p.get("children"), f"parts[{pi}].children")
+                       for oi, opt in _items(node.get("options"))]
+        if any("stars" in o for o, _ in all_options) and marks != "option_marks":
             err("options carry star marks but the set's star_minimums mechanism is not 'option_marks'",
                 "parts", marks, "'option_marks'")
         levels = {b["stars"] for b in set_meta.get("bands", [])}
-        for pi, part in enumerate(parts):
-            for node, here in _walk(part["children"], f"parts[{pi}].children"):
-                for oi, opt in enumerate(node.get("options", [])):
-                    if "stars" in opt and opt["stars"] not in levels:
-                        err("star mark refers to a star level the set has no band for", f"{here}.options[{oi}].stars",
-                            opt["stars"], ", ".join(map(str, sorted(levels))))
+        for opt, where in all_options:
+            if "stars" in opt and opt["stars"] not in levels:
+                err("star mark refers to a star level the set has no band for", f"{where}.stars",
+                    opt["stars"], ", ".join(map(str, sorted(levels))))
     return issues
 
 
 def _check_knockout(ko: dict, where: str, set_meta: dict | None, err) -> None:
-    if set_meta is None:
+    if set_meta is None or not isinstance(ko.get("id"), str):
         return
     ids = {k["id"] for k in set_meta.get("knockouts", [])}
     if ko.get("id") not in ids:

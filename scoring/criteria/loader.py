@@ -6,6 +6,7 @@ scoring refuses invalid data outright.
 """
 from __future__ import annotations
 
+import re
 import threading
 import warnings
 from datetime import date
@@ -22,14 +23,12 @@ from ..text import load_json
 from .checks import form_issues, set_issues
 from .stamps import known_stamps, stamp
 from .model import (STAR_LEVELS, Anomaly, Band, CriteriaSet, Form, FormArrays, Gate, KnockoutDef, KnockoutRef, Node,
-                    Option, Part, Period)
-
-
-class PartialFormWarning(UserWarning):
-    """A form whose points are incomplete in our sources was loaded (it scores on its real maxima)."""
+                    Option, Part, PartialFormWarning, Period)
 
 
 _PART_INDEX = {"A": 0, "B": 1, "C": 2}
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # as in form.schema.json
+_FILE_SLUG = re.compile(r"[0-9]+-(" + _SLUG.pattern + r")\.json")
 _cache: dict[str, CriteriaSet] = {}
 _lock = threading.Lock()
 
@@ -41,7 +40,7 @@ def _day(text: str | None) -> date | None:
 def _node(doc: dict[str, Any], part: str) -> Node:
     return Node(
         number=doc["number"], label=doc["label"], gloss=doc["gloss"], max=doc["max"], part=part,
-        notes=tuple(doc.get("notes", ())),
+        notes=tuple(doc.get("notes", ())), printed=doc.get("printed"),
         knockouts=tuple(KnockoutRef(k["id"], k.get("text")) for k in doc.get("knockouts", ())),
         applies_when=doc.get("applies_when"),
         cases=tuple((c["id"], c["label"]) for c in doc.get("cases", ())),
@@ -94,7 +93,7 @@ def build_form(doc: dict[str, Any], file: str | None = None) -> Form:
         name=doc["name"], name_en=doc["name_en"], status=doc["status"], aliases=tuple(doc.get("aliases", ())),
         parts=parts, knockouts=tuple(KnockoutRef(k["id"], k.get("text")) for k in doc.get("knockouts", ())),
         provenance=MappingProxyType(prov), anomalies=anomalies, notes=tuple(doc.get("notes", ())),
-        source_file=file, leaves=leaves, arrays=_arrays(leaves, anomalies),
+        source_file=file, leaves=leaves, arrays=_arrays(leaves, anomalies), valid_from=_day(doc.get("valid_from")),
     )
 
 
@@ -154,6 +153,13 @@ def _schema_check(doc: Any, kind: str, path: Path, trust_stamps: bool) -> list[I
     return schema_issues(doc, kind, str(path))
 
 
+def _with_semantics(schema: list[Issue], doc: Any, path: Path, meta: dict[str, Any] | None) -> list[Issue]:
+    """A form's schema issues plus its semantic ones, which run even on a schema-invalid form so that
+    one run shows everything; a semantic issue at a location the schema already objects to adds nothing."""
+    flagged = {i.location for i in schema}
+    return schema + [i for i in form_issues(doc, str(path), meta) if i.location not in flagged]
+
+
 def check_set_folder(folder: Path, *, trust_stamps: bool = False
                      ) -> tuple[list[Issue], dict[str, Any] | None, dict[str, tuple[dict, Path]]]:
     """Validate one set folder completely; returns (issues, set metadata, {slug: (form doc, path)}).
@@ -169,23 +175,29 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
         if schema:
             meta = None
     docs: dict[str, tuple[dict, Path]] = {}
+    slugs: dict[str, Path] = {}  # every form's slug, valid or not, for the set's cross-references
     form_files = sorted((folder / "forms").glob("*.json"))
     if not form_files:
         issues.append(Issue("no form files found", file=str(folder / "forms"), allowed="forms/NN-<slug>.json"))
     for path in form_files:
         doc = _read(path, issues)
+        slug = doc.get("slug") if isinstance(doc, dict) else None
+        if not (isinstance(slug, str) and _SLUG.fullmatch(slug)):
+            # unreadable file or slug (reported as such): take the file name's, so that the set.json
+            # rows pointing to this form are not reported as dangling on top of the real problem
+            named = _FILE_SLUG.fullmatch(path.name)
+            slug = named.group(1) if named else None
+        if slug is not None and slug in slugs and doc is not None:
+            issues.append(Issue("two forms have the same slug", file=str(path), location="slug", value=slug,
+                                allowed=f"unique slugs (also used by {slugs[slug].name})"))
+        if slug is not None:
+            slugs.setdefault(slug, path)
         if doc is None:
             continue
         schema = _schema_check(doc, "form", path, trust_stamps)
-        issues += schema
-        if schema:
-            continue
-        issues += form_issues(doc, str(path), meta)
-        if doc["slug"] in docs:
-            issues.append(Issue("two forms have the same slug", file=str(path), location="slug", value=doc["slug"],
-                                allowed=f"unique slugs (also used by {docs[doc['slug']][1].name})"))
-        docs[doc["slug"]] = (doc, path)
-    slugs = set(docs)
+        issues += _with_semantics(schema, doc, path, meta)
+        if not schema:
+            docs.setdefault(doc["slug"], (doc, path))
     for doc, path in docs.values():
         for alias in doc.get("aliases", ()):
             if alias in slugs:
@@ -195,7 +207,7 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
         if meta["id"] != folder.name:
             issues.append(Issue("set id must match its folder name", file=str(set_file), location="id",
                                 value=meta["id"], allowed=repr(folder.name)))
-        issues += set_issues(meta, str(set_file), slugs)
+        issues += set_issues(meta, str(set_file), set(slugs))
     return issues, meta, docs
 
 
@@ -244,13 +256,12 @@ def get_form(cs: CriteriaSet, slug: str, *, for_scoring: bool = True) -> Form:
     """The form, warning if it is partial; refusing a missing form when it is wanted for scoring."""
     from ..errors import FormUnavailable
 
-    form = cs.form(slug)
+    form = cs.form(slug, warn=False)
     if for_scoring and form.status == "missing":
         raise FormUnavailable(f"{cs.id}/{form.slug}: this form is missing from our sources and cannot be used "
                               "for scoring (biểu mẫu chưa có trong nguồn)")
     if for_scoring and form.status == "partial":
-        warnings.warn(f"{cs.id}/{form.slug} is partial in our sources: it scores on its real maximum {form.max}",
-                      PartialFormWarning, stacklevel=2)
+        warnings.warn(form.partial_warning(), PartialFormWarning, stacklevel=2)
     return form
 
 
@@ -264,14 +275,11 @@ def validate_path(path: str | Path | None = None) -> list[Issue]:
         doc = _read(target, issues)
         if doc is None:
             return issues
-        schema = schema_issues(doc, "form", str(target))
-        if schema:
-            return schema
         set_file = target.parent.parent / "set.json"
-        meta = load_json(set_file) if set_file.exists() else None
+        meta = _read(set_file, []) if set_file.exists() else None  # the set's own problems are not this file's
         if meta is not None and schema_issues(meta, "set"):
             meta = None
-        return form_issues(doc, str(target), meta)
+        return _with_semantics(schema_issues(doc, "form", str(target)), doc, target, meta)
     if (target / "set.json").exists() or (target / "forms").is_dir():
         return check_set_folder(target)[0]
     folders = sorted(p for p in target.iterdir() if p.is_dir() and p.name != "schema")

@@ -5,6 +5,7 @@ model, so the numpy lookup arrays the batch path needs are built here, once per 
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -14,6 +15,15 @@ import numpy as np
 
 PARTS = ("A", "B", "C")
 STAR_LEVELS = (3, 4, 5)  # levels that can carry per-star minimum marks on options
+
+
+class PartialFormWarning(UserWarning):
+    """A form whose points are incomplete in our sources was looked up (it scores on its real maxima).
+
+    Raised by every lookup of a partial form (`CriteriaSet.form`, `get_form`), not only by the
+    scoring helpers, so that no caller can use one without being told; callers that report it in
+    their own way (results carry it in `warnings`) silence it with `warnings.catch_warnings`.
+    """
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Node:
     max: int
     part: str
     notes: tuple[str, ...] = ()
+    printed: str | None = None  # the number as printed on the paper form, where it differs from `number`
     knockouts: tuple[KnockoutRef, ...] = ()
     applies_when: str | None = None
     cases: tuple[tuple[str, str], ...] = ()
@@ -120,6 +131,7 @@ class Form:
     notes: tuple[str, ...] = ()
     source_file: str | None = None
     leaves: tuple[Node, ...] = field(default=())
+    valid_from: date | None = None  # a form that applies only from this day on (e.g. one added by an amendment)
     arrays: FormArrays | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -154,6 +166,14 @@ class Form:
     @property
     def scorable(self) -> bool:
         return self.status != "missing"
+
+    def applies_on(self, day: date) -> bool:
+        """False before `valid_from`: an earlier dossier needs a form our sources do not have."""
+        return self.valid_from is None or day >= self.valid_from
+
+    def partial_warning(self) -> str:
+        return (f"{self.criteria_set}/{self.slug} is partial in our sources: it scores on its real maximum "
+                f"{self.max} (biểu mẫu chưa đầy đủ trong nguồn)")
 
 
 @dataclass(frozen=True)
@@ -228,9 +248,16 @@ class CriteriaSet:
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source_dir: str | None = None
 
-    def form(self, slug: str) -> Form:
-        """The form for a slug or one of its aliases (KeyError if unknown)."""
-        return self.forms[self.aliases.get(slug, slug)]
+    def form(self, slug: str, *, warn: bool = True) -> Form:
+        """The form for a slug or one of its aliases (KeyError if unknown).
+
+        Warns (PartialFormWarning) when the form is partial, unless `warn=False`: a caller that only
+        displays or lists forms, or reports the status itself, opts out explicitly.
+        """
+        form = self.forms[self.aliases.get(slug, slug)]
+        if warn and form.status == "partial":
+            warnings.warn(form.partial_warning(), PartialFormWarning, stacklevel=2)
+        return form
 
     def has_form(self, slug: str) -> bool:
         return slug in self.forms or slug in self.aliases

@@ -78,6 +78,85 @@ def test_spot_checks_against_the_reference(set_id, slug, number, expected):
     assert _ladder(set_id, slug, number) == expected
 
 
+R26 = "ocop-148-2023.md"  # QĐ 26/2026 forms: Appendix A (line numbers of the criterion's heading)
+R148 = "qd148-2023-forms"  # QĐ 148/2023: one CSV per form (line of the criterion row)
+R1048 = "ocop-1048-2019.md"  # QĐ 1048/2019: §4.4 tables
+# (set, form, criterion, printed max, [(points, star mark, case)]) for each non-food family —
+# beverage, herbal/cosmetic, handicraft, textile, ornamental (flowers, plants, animals), tourism —
+# read off the reference by hand, not from our data
+SPOT_FAMILIES = [
+    # QĐ 26/2026 — beverage: form 14 Rượu trắng (R26 l.2577, 2689, 2706)
+    ("qd26-2026", "ruou-trang", "1.1", 4, [(1, 3, None), (2, None, None), (4, None, None)]),
+    ("qd26-2026", "ruou-trang", "6.3", 5, [(0, None, None), (1, None, None), (2, None, None), (3, None, None),
+                                           (5, None, None)]),
+    ("qd26-2026", "ruou-trang", "8", 5, [(2, 3, None), (4, None, None), (5, None, None)]),
+    # herbal/cosmetic: form 19 Mỹ phẩm có thành phần từ dược liệu (R26 l.3422, 3442)
+    ("qd26-2026", "my-pham-co-thanh-phan-tu-duoc-lieu", "6", 5, [(0, None, None), (1, None, None),
+                                                                 (3, None, None), (5, None, None)]),
+    ("qd26-2026", "my-pham-co-thanh-phan-tu-duoc-lieu", "10", 5, [(0, None, None), (1, None, None), (3, 4, None),
+                                                                  (5, 5, None)]),
+    # handicraft: form 21 Thủ công mỹ nghệ (R26 l.3717, 3736)
+    ("qd26-2026", "thu-cong-my-nghe", "6.1", 5, [(0, None, None), (1, None, None), (3, None, None), (5, 5, None)]),
+    ("qd26-2026", "thu-cong-my-nghe", "6.5", 5, [(0, None, None), (3, None, None), (5, None, None)]),
+    # textile: form 22 Vải, may mặc (R26 l.3872)
+    ("qd26-2026", "vai-may-mac", "6.4", 4, [(0, None, None), (1, None, None), (2, None, None), (4, None, None)]),
+    # ornamental: forms 23 Hoa (R26 l.3996, 4001: the 1/1/3/5 suspected typo), 24 Cây cảnh (l.4130),
+    # 25 Động vật cảnh (l.4277)
+    ("qd26-2026", "hoa", "6.1", 5, [(0, None, None), (1, None, None), (2, None, None), (5, 4, None)]),
+    ("qd26-2026", "hoa", "6.2", 5, [(1, None, None), (1, None, None), (3, 4, None), (5, 5, None)]),
+    ("qd26-2026", "cay-canh", "6.1", 5, [(1, None, None), (3, None, None), (5, 5, None)]),
+    ("qd26-2026", "dong-vat-canh", "7", 10, [(2, None, None), (5, None, None), (7, 4, None), (10, 5, None)]),
+    # tourism: form 26 (R26 l.4340 Sở hữu trí tuệ with two marks, l.4391 "Lựa chọn một trong hai trường hợp")
+    ("qd26-2026", "dich-vu-du-lich-cong-dong-du-lich-sinh-thai-va-diem-du-lich", "3.5", 3,
+     [(1, 3, None), (2, 4, None), (3, None, None)]),
+    ("qd26-2026", "dich-vu-du-lich-cong-dong-du-lich-sinh-thai-va-diem-du-lich", "8", 3,
+     [(1, None, "TH1"), (3, None, "TH1"), (1, None, "TH2"), (3, None, "TH2")]),
+    # QĐ 148/2023 — beverage: form 14 Rượu trắng (R148 14.csv l.106 'a) Tạp chất lạ' 0/1/3, unlike QĐ 26's
+    # 0/1/2; l.114 'c) Mùi')
+    ("qd148-2023", "ruou-trang", "6.1", 3, [(0, None, None), (1, None, None), (3, None, None)]),
+    ("qd148-2023", "ruou-trang", "6.3", 5, [(0, None, None), (1, None, None), (2, None, None), (3, None, None),
+                                            (5, None, None)]),
+    # herbal/cosmetic: form 19 (19.csv l.106 '6. CÔNG BỐ CHẤT LƯỢNG', l.127 '10. TÍNH ĐỘC ĐÁO')
+    ("qd148-2023", "my-pham-co-thanh-phan-tu-thao-duoc", "6", 5, [(0, None, None), (1, None, None),
+                                                                  (3, None, None), (5, None, None)]),
+    ("qd148-2023", "my-pham-co-thanh-phan-tu-thao-duoc", "10", 5, [(0, None, None), (1, None, None), (3, 4, None),
+                                                                   (5, 5, None)]),
+    # handicraft: form 21 (21.csv l.102 'a) Mức độ tinh xảo')
+    ("qd148-2023", "thu-cong-my-nghe-gia-dung-trang-tri", "6.1", 5, [(0, None, None), (1, None, None),
+                                                                     (3, None, None), (5, 5, None)]),
+    # textile: form 22 (22.csv l.113 'c) Các yếu tố tích hợp')
+    ("qd148-2023", "vai-may-mac", "6.3", 5, [(0, None, None), (1, None, None), (3, None, None), (5, None, None)]),
+    # ornamental: form 23 Hoa (23.csv l.107 'b) Màu sắc' 0/1/2/4 — not QĐ 26's 1/1/3/5), form 25 (25.csv l.110, 115)
+    ("qd148-2023", "hoa", "6.2", 4, [(0, None, None), (1, None, None), (2, 4, None), (4, 5, None)]),
+    ("qd148-2023", "dong-vat-canh", "6.3", 5, [(0, None, None), (1, None, None), (3, None, None), (5, 4, None)]),
+    ("qd148-2023", "dong-vat-canh", "7", 10, [(2, None, None), (5, None, None), (7, 4, None), (10, 5, None)]),
+    # tourism: form 26 (26.csv l.96 '8.' with 'a. Trường hợp 1' l.97 and 'b. Trường hợp 2' l.101)
+    ("qd148-2023", "dich-vu-du-lich-cong-dong-du-lich-sinh-thai-va-diem-du-lich", "8", 3,
+     [(1, None, "a"), (2, None, "a"), (3, None, "a"), (1, None, "b"), (2, None, "b"), (3, None, "b")]),
+    # QĐ 1048/2019 — form 20 Mỹ phẩm (R1048 l.1662 '7' 0/1/3, l.1672 '9.1' 1/2/4/6, l.1676 '9.2' 0/1/2/3)
+    ("qd1048-2019", "my-pham", "7", 3, [(0, None, None), (1, None, None), (3, None, None)]),
+    ("qd1048-2019", "my-pham", "9.1", 6, [(1, None, None), (2, None, None), (4, None, None), (6, None, None)]),
+    ("qd1048-2019", "my-pham", "9.2", 3, [(0, None, None), (1, None, None), (2, None, None), (3, None, None)]),
+    # form 23 Thủ công mỹ nghệ, trang trí (R1048 l.1846 '6.3' 0/2/5/10, l.1856 '6.5' 0/2/4)
+    ("qd1048-2019", "thu-cong-my-nghe-trang-tri", "6.3", 10, [(0, None, None), (2, None, None), (5, None, None),
+                                                              (10, None, None)]),
+    ("qd1048-2019", "thu-cong-my-nghe-trang-tri", "6.5", 4, [(0, None, None), (2, None, None), (4, None, None)]),
+    # form 26, the QĐ 781 tourism form (R1048 l.1993 '1.1' 1/3, l.2063 '9' thang 1 / thang 2, l.2059 '8' 1/2/4)
+    ("qd1048-2019", "dich-vu-du-lich-cong-dong-va-diem-du-lich", "1.1", 3, [(1, None, None), (3, None, None)]),
+    ("qd1048-2019", "dich-vu-du-lich-cong-dong-va-diem-du-lich", "8", 4, [(1, None, None), (2, None, None),
+                                                                          (4, None, None)]),
+    ("qd1048-2019", "dich-vu-du-lich-cong-dong-va-diem-du-lich", "9", 3,
+     [(1, None, "1"), (2, None, "1"), (3, None, "1"), (1, None, "2"), (2, None, "2"), (3, None, "2")]),
+]
+
+
+@pytest.mark.parametrize("set_id, slug, number, printed_max, expected", SPOT_FAMILIES)
+def test_spot_checks_of_every_form_family(set_id, slug, number, printed_max, expected):
+    leaf = criteria.load_set(set_id).form(slug, warn=False).leaf(number)
+    assert leaf.max == printed_max
+    assert [(o.points, o.stars, o.case) for o in leaf.options] == expected
+
+
 def test_alternative_ladders_and_applicability():
     leaf = criteria.load_set("qd1048-2019").form("rau-cu-qua-hat-tuoi").leaf("3.2")
     assert [(o.points, o.case) for o in leaf.options] == [(1, "a"), (2, "a"), (0, "b"), (1, "b")]
@@ -112,7 +191,8 @@ def test_partial_forms_are_the_known_ones():
     partial = {sid: sorted(f.number for f in criteria.load_set(sid).forms.values() if f.status == "partial")
                for sid in SETS}
     assert partial["qd1048-2019"] == [16, 19]
-    assert {7, 11, 12, 13} <= set(partial["qd148-2023"])
+    # 7, 11, 12, 13: points missing (INDEX.md); 17, 18: one option each whose score cell holds a letter
+    assert partial["qd148-2023"] == [7, 11, 12, 13, 17, 18]
     assert partial["qd26-2026"] == []
 
 
@@ -156,3 +236,43 @@ def test_cli_show_json_gives_numbers_and_option_points():
     assert "Nguồn gốc sản phẩm" in text and "*****" in text
     bad = CliRunner().invoke(cli, ["criteria", "show", "qd26-2026", "khong-co"])
     assert bad.exit_code == 2
+
+
+def test_the_1048_tourism_form_applies_only_from_qd781():
+    cs = criteria.load_set("qd1048-2019")
+    tourism = cs.form("dich-vu-du-lich-cong-dong-va-diem-du-lich")
+    # QĐ 781/QĐ-TTg of 08/6/2020 (ocop-1048-2019.md l.19); the original 1048 form is missing (l.246, 1984)
+    assert tourism.valid_from == date(2020, 6, 8)
+    assert cs.form("dich-vu-du-lich-truyen-thong-le-hoi") is tourism  # the pre-781 name finds the same form
+    assert not tourism.applies_on(date(2020, 6, 7)) and tourism.applies_on(date(2020, 6, 8))
+    assert any("dich-vu-du-lich-truyen-thong-le-hoi" in n and "not to the original 1048 form" in n
+               for n in tourism.provenance["notes"])
+    others = [f.slug for sid in SETS for f in criteria.load_set(sid).forms.values() if f.valid_from]
+    assert others == [tourism.slug]
+
+
+def test_printed_numbers_are_kept_beside_the_ids():
+    f3 = criteria.load_set("qd148-2023").form("gao-ngu-coc-hat-so-che-khac")
+    # 03.csv prints "1. TỔ CHỨC SẢN XUẤT" then "a) Nguồn gốc sản phẩm" … "đ) Bảo vệ môi trường …"
+    assert (f3.leaf("1.1").printed, f3.leaf("1.5").printed) == ("1.a", "1.đ")
+    assert next(n for n in f3.nodes() if n.number == "1").printed is None  # a group prints its own number
+    f18 = criteria.load_set("qd148-2023").form("thuc-pham-chuc-nang-thuoc-duoc-lieu-thuoc-y-hoc-co-truyen", warn=False)
+    assert f18.leaf("3.6").printed == "3.c"  # printed 'c)' out of order: kept as printed, the id by position
+    f14 = criteria.load_set("qd1048-2019").form("ca-phe-ca-cao")
+    assert f14.leaf("6.1.5").printed == "6.1.3" and f14.leaf("6.1.3").printed is None  # the duplicate's id
+    assert all(n.printed is None for n in criteria.load_set("qd26-2026").form("rau-cu-qua-hat-tuoi").nodes())
+
+
+def test_every_lookup_of_a_partial_form_warns():
+    import warnings
+
+    cs = criteria.load_set("qd148-2023")
+    with pytest.warns(criteria.PartialFormWarning, match="che-bien-tu-rau-cu-qua-hat"):
+        cs.form("che-bien-tu-rau-cu-qua-hat")
+    with pytest.warns(criteria.PartialFormWarning):
+        criteria.get_form(cs, "che-bien-tu-rau-cu-qua-hat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cs.form("che-bien-tu-rau-cu-qua-hat", warn=False)
+        criteria.get_form(cs, "che-bien-tu-rau-cu-qua-hat", for_scoring=False)
+        cs.form("gao-ngu-coc-hat-so-che-khac")  # complete: silent

@@ -125,6 +125,18 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     if form.status == "missing":
         raise DossierInvalid([Issue("this form is missing from our sources and cannot be scored", file, "form",
                                     form.slug, "a form whose status is complete or partial")], subject=subject)
+    valid_from = getattr(form, "valid_from", None)
+    if valid_from is not None and day < valid_from:
+        # e.g. the QĐ 1048 tourism form we have is QĐ 781's (from 2020-06-08); the original is missing,
+        # so an earlier dossier has no form to be scored on, exactly as for a missing form
+        raise DossierInvalid([Issue(
+            f"biểu mẫu {form.slug} của {cs.id} chỉ áp dụng từ ngày {valid_from.isoformat()} (xem provenance của biểu "
+            f"mẫu); nguồn dữ liệu không có biểu mẫu nào cho bộ sản phẩm này trước ngày đó, nên hồ sơ đánh giá ngày "
+            f"{day.isoformat()} không chấm được / form {form.slug} of {cs.id} applies only from "
+            f"{valid_from.isoformat()} (see the form's provenance); our sources have no form for this product set "
+            f"before that day, so a dossier evaluated on {day.isoformat()} cannot be scored",
+            file, "evaluated_on", day.isoformat(), f"an evaluation date from {valid_from.isoformat()}")],
+            subject=subject)
 
     period = cs.period_on(day)
     level = data["level"]

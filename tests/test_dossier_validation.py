@@ -97,3 +97,20 @@ def test_partial_form_warning_says_what_is_missing(slug, fragment):
          "evaluated_on": "2025-09-01", "scores": {leaf.number: leaf.points[-1] for leaf in form.leaves}}
     (warning,) = [w for w in evaluate(d).warnings if w["code"] == "partial-form"]
     assert fragment in warning["en"] and "instead of 100" not in warning["en"].replace(fragment, "")
+
+
+def test_a_form_is_refused_before_its_valid_from_like_a_missing_form():
+    """The only QĐ 1048 tourism form we have is QĐ 781's (valid_from 2020-06-08 in the criteria data)."""
+    from scoring import criteria
+
+    form = criteria.load_set("qd1048-2019").form("dich-vu-du-lich-cong-dong-va-diem-du-lich")
+    assert form.valid_from is not None
+    d = {"dossier_id": "DL", "criteria_set": "qd1048-2019", "form": form.slug, "level": "district",
+         "evaluated_on": (form.valid_from.fromordinal(form.valid_from.toordinal() - 1)).isoformat(),
+         "scores": {leaf.number: leaf.points[-1] for leaf in form.leaves}}
+    (issue,) = _issues(d)
+    assert issue.location == "evaluated_on" and issue.value == d["evaluated_on"]
+    assert form.slug in issue.message and form.valid_from.isoformat() in issue.message
+    assert "chỉ áp dụng từ ngày" in issue.message and "applies only from" in issue.message
+    d["evaluated_on"] = form.valid_from.isoformat()
+    assert evaluate(d).form == form.slug

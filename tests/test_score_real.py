@@ -15,25 +15,100 @@ from scoring.resources import schema_path
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "dossiers"
 RESULT = Draft202012Validator(json.loads(schema_path("result").read_text(encoding="utf-8")))
 
-# (fixture, total, band, stars, status, recognised_by, escalate_to) — from the decisions' thresholds:
-# 1048 district → province at 50, province recognises 3–4★, ≥ 90 → central; 148 (2023) district
-# recognises 3★ and sends ≥ 70 up; after 2025-07-06 the province recognises 3–4★; 26/2026 marks.
-CASES = [
-    ("qd1048-district-50-escalates", 50.0, 3, 3, "not_recognised", None, "province"),
-    ("qd1048-district-49-67-stays", 149 / 3, 2, 2, "not_recognised", None, None),
-    ("qd1048-province-90", 90.0, 5, 5, "not_recognised", None, "central"),
-    ("qd1048-province-89-67", 269 / 3, 4, 4, "recognised", "province", None),
-    ("qd1048-knockout-forged-origin", 80.0, 4, 0, "disqualified", None, None),
-    ("qd26-2026-55-missing-3star-minimum", 55.0, 3, 2, "not_recognised", None, None),
-]
+# The expectations below come from the reference texts, not from the criteria data or the engine:
+# bands "từ … đến dưới …" (ocop-148-2023.md §1.2; 1048 read the same, ocop-1048-2019.md §1.3);
+# who certifies what and the gates per period (ocop-1048-2019.md §3.1 table; ocop-148-2023.md §3.1,
+# §3.2, §3.3 Điều 4/7). A gate sends a dossier up only with stars the next level certifies (QĐ 1048
+# "đạt từ 50 đến 100 điểm (3–5 sao)"; for ≥ 90 our reading of "tiềm năng đạt 5 sao").
+BANDS = ((90, 5), (70, 4), (50, 3), (30, 2), (0, 1))
+PROCESS = {  # (set, period) -> ({level: stars it certifies}, {level: (gate points, next level)})
+    ("qd1048-2019", "all"): ({"district": (), "province": (3, 4), "central": (5,)},
+                             {"district": (50, "province"), "province": (90, "central")}),
+    ("qd148-2023", "2023"): ({"district": (3,), "province": (4,), "central": (5,)},
+                             {"district": (70, "province"), "province": (90, "central")}),
+    ("qd148-2023", "1489"): ({"province": (3, 4), "central": (5,)}, {"province": (90, "central")}),
+    ("qd26-2026", "all"): ({"province": (3, 4), "central": (5,)}, {"province": (90, "central")}),
+}
+
+# fixture: (member totals as designed, stars the design gives — None = the band; "ko" = knocked out,
+#           warnings that must be present)
+DESIGN = {
+    "qd1048-district-50-escalates": ([49, 50, 51], None, ()),
+    "qd1048-district-49-67-stays": ([50, 50, 49], None, ()),
+    "qd1048-district-49-99-illustrative-100-members": ([50] * 99 + [49], None, ()),
+    "qd1048-province-90": ([91, 90, 89], None, ()),
+    "qd1048-province-89-67": ([90, 90, 89], None, ()),
+    "qd1048-spread-11": ([60, 65, 71], None, ("council-spread",)),
+    "qd1048-knockout-food-safety-certificate": ([79, 80, 81], "ko", ()),
+    "qd1048-knockout-ip-infringement": ([74, 75, 76], "ko", ()),
+    "qd1048-district-55-missing-781-3star": ([54, 55, 56], 2, ("gate-held-by-stars",)),  # QĐ 781 3★ finding
+    "qd1048-province-69-67-household-handicraft": ([70, 70, 69], None, ()),
+    "qd1048-province-70-cosmetics": ([69, 70, 71], None, ()),
+    "qd1048-tourism-district-55": ([54, 55, 56], None, ()),
+    "qd148-district-70": ([69, 70, 71], None, ()),
+    "qd148-district-3star-2024": ([61, 62, 63], None, ()),
+    "qd148-district-69-67": ([70, 70, 69], None, ()),
+    "qd148-province-3star-2024": ([64, 65, 66], None, ()),
+    "qd148-province-69": ([68, 69, 70], None, ()),
+    "qd148-handicraft-province-80": ([79, 80, 81], None, ()),
+    "qd148-cosmetics-province-90": ([89, 90, 91], None, ()),
+    "qd148-tourism-province-75": ([74, 75, 76], None, ()),
+    "qd26-2026-55-missing-3star-minimum": ([55, 55, 55], 2, ()),  # 2.2 below its *** mark
+    "qd26-2026-90": ([89, 90, 91], None, ()),
+    "qd26-2026-90-capped-4star": ([89, 90, 91], 4, ("gate-held-by-stars",)),  # 4.1 below its ***** mark
+    "qd26-2026-89-67": ([90, 90, 89], None, ()),
+    "qd26-2026-70-4star": ([70, 70, 70], None, ()),
+    "qd26-2026-69-67": ([70, 70, 69], None, ()),
+    "qd26-2026-50-wine": ([49, 50, 51], None, ()),
+    "qd26-2026-49-67-wine": ([50, 50, 49], None, ()),
+    "qd26-2026-handicraft-78": ([76, 78, 80], None, ()),
+    "qd26-2026-knockout-forged-dossier": ([70, 72, 74], "ko", ()),
+    "qd26-2026-knockout-foreign-matter-stops": ([40, 41, 42], "ko", ()),
+    "qd26-2026-cosmetics-central-85": ([84, 85, 86], None, ()),
+    "qd26-2026-tourism-province-72": ([71, 72, 73], None, ()),
+}
 
 
-@pytest.mark.parametrize("name, total, band, stars, status, by, up", CASES)
-def test_fixture_outcomes(name, total, band, stars, status, by, up):
-    r = evaluate(FIX / f"{name}.json")
+def _expected(d: dict, totals: list[int], design) -> tuple:
+    total = sum(totals) / len(totals)
+    band = next(stars for edge, stars in BANDS if total >= edge)
+    period = "all" if d["criteria_set"] != "qd148-2023" else ("2023" if d["evaluated_on"] < "2025-07-06" else "1489")
+    certifies, gates = PROCESS[(d["criteria_set"], period)]
+    if design == "ko":
+        return total, band, 0, "disqualified", None, None
+    stars = band if design is None else design
+    by = d["level"] if stars in certifies[d["level"]] else None
+    gate = gates.get(d["level"])
+    up = gate[1] if gate and total >= gate[0] and stars >= min(certifies[gate[1]]) else None
+    return total, band, stars, "recognised" if by else "not_recognised", by, up
+
+
+def test_every_fixture_is_designed_and_asserted():
+    assert {p.stem for p in FIX.glob("*.json")} == set(DESIGN)
+
+
+@pytest.mark.parametrize("name", sorted(DESIGN))
+def test_fixture_outcomes(name):
+    totals, design, warnings = DESIGN[name]
+    d = json.loads((FIX / f"{name}.json").read_text(encoding="utf-8"))
+    r = evaluate(d)
+    assert sorted(r.member_totals.values()) == sorted(totals)
+    total, band, stars, status, by, up = _expected(d, totals, design)
     assert r.total == pytest.approx(total, abs=1e-12)
     assert (r.band_stars, r.stars, r.status, r.recognised_by, r.escalate_to) == (band, stars, status, by, up)
+    assert set(warnings) <= {w["code"] for w in r.warnings}
     RESULT.validate(json.loads(json.dumps(r.to_dict())))
+
+
+def test_fixtures_cover_three_forms_per_set_including_non_food():
+    forms: dict[str, set[str]] = {}
+    for p in FIX.glob("*.json"):
+        d = json.loads(p.read_text(encoding="utf-8"))
+        forms.setdefault(d["criteria_set"], set()).add(d["form"])
+    non_food = ("thu-cong", "my-pham", "du-lich")
+    for set_id, slugs in forms.items():
+        assert len(slugs) >= 3, set_id
+        assert any(any(k in s for k in non_food) for s in slugs), set_id
 
 
 def test_missed_3star_minimum_is_explained():

@@ -1,9 +1,14 @@
 """A seeded generator of realistic synthetic cohorts (member sheets), for tests and benchmarks.
 
 Each dossier gets a latent quality; each council member scores every criterion near the option
-that quality suggests, with personal leniency and noise (so members' totals spread as real
-councils' do, sometimes beyond 10 points). A share of dossiers is nudged to land just around the
-star thresholds (49–51, 69–71, 89–91), and a few carry knock-out findings. Same seed, same cohort.
+that quality suggests, with a small personal leniency and noise, so that most councils' totals stay
+within 10 points (a few spread more, as real councils do). A share of dossiers is nudged to land
+just around the star thresholds (49–51, 69–71, 89–91). Levels follow the process: district (and, in
+two-level periods, province) councils see every product, a province council in a three-level period
+mostly products past the 50-point gate, the central council those at about 90 and above. Small
+shares carry what real rounds hold: knock-out findings (with criteria left unscored after an
+evaluation stopped), QĐ 781 minimum findings, an explicit story_exists, an omitted criteria_set,
+single-member dossiers and dates on the boundaries of sets and periods. Same seed, same cohort.
 """
 from __future__ import annotations
 
@@ -28,18 +33,48 @@ PRODUCTS = ["Vải thiều", "Chè Shan tuyết", "Mật ong bạc hà", "Nướ
 THRESHOLDS = (50.0, 70.0, 90.0)
 
 
-def _date_in(rng: np.random.Generator, cs: crit.CriteriaSet, size: int) -> np.ndarray:
+def _date_in(rng: np.random.Generator, cs: crit.CriteriaSet, form: crit.Form, size: int, boundary: float
+             ) -> np.ndarray:
+    """Dates in the span the form can be scored in; a share `boundary` on the very days a set or
+    period starts or ends (or on the last day of its transition), where off-by-one errors live."""
+    first = max(cs.start, getattr(form, "valid_from", None) or cs.start)
     end = cs.end or max(date(2026, 11, 1), cs.start + timedelta(days=365))
-    span = (end - cs.start).days
+    span = (end - first).days
     offs = rng.integers(0, span + 1, size=size)
-    base = np.datetime64(cs.start)
-    return (base + offs.astype("timedelta64[D]")).astype("datetime64[D]")
+    base = np.datetime64(first)
+    days = (base + offs.astype("timedelta64[D]")).astype("datetime64[D]")
+    edges = sorted(d for d in {cs.start, *(d for d in (cs.end, cs.lapses) if d)}
+                   | {d for p in cs.periods for d in (p.start, p.end) if d} | {first} if d >= first)
+    on_edge = rng.random(size) < boundary
+    days[on_edge] = np.array(edges, dtype="datetime64[D]")[rng.integers(0, len(edges), size=int(on_edge.sum()))]
+    return days
+
+
+def _levels(rng: np.random.Generator, levels: tuple[str, ...], totals: np.ndarray) -> list[str]:
+    """The council that scored each dossier, given its total: the process sends a product up only
+    past a gate, so a central council sees ~90+ and a province council (below it) mostly 50+."""
+    u = rng.random(len(totals))
+    out = []
+    for t, x in zip(totals, u):
+        top = "central" if "central" in levels else levels[-1]
+        if t >= 90 or (t >= 88 and x < 0.3):  # sent up at 90; re-scored a little lower sometimes
+            out.append(top if x < 0.5 else levels[-2] if len(levels) > 1 else levels[0])
+        elif len(levels) >= 3 and t >= 50:
+            out.append(levels[1] if x < 0.55 else levels[0])
+        elif len(levels) >= 3:
+            out.append(levels[1] if x < 0.03 else levels[0])
+        else:
+            out.append(levels[0])
+    return out
 
 
 def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | None = None,
                     forms: Iterable[str] | None = None, members: tuple[int, int] = (3, 9),
-                    borderline: float = 0.15, knockout_rate: float = 0.02, include_partial: bool = True) -> pd.DataFrame:
-    """A wide table: one row per dossier × member, criterion columns named by criterion number."""
+                    borderline: float = 0.15, knockout_rate: float = 0.02, include_partial: bool = True,
+                    single_member: float = 0.01, story_given: float = 0.1, set_omitted: float = 0.03,
+                    minimum_findings: float = 0.03, boundary_dates: float = 0.02) -> pd.DataFrame:
+    """A wide table: one row per dossier × member, criterion columns named by criterion number.
+    The rates after `include_partial` are shares of dossiers (see the module docstring)."""
     rng = np.random.default_rng(seed)
     all_sets = crit.load_all()
     set_ids = list(sets) if sets else list(all_sets)
@@ -60,58 +95,84 @@ def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | Non
         idx = np.flatnonzero(pick == gi)
         nd = len(idx)
         nm = rng.integers(members[0], members[1] + 1, size=nd)
+        nm[rng.random(nd) < single_member] = 1
         owner = np.repeat(np.arange(nd), nm)
         nrows = len(owner)
         quality = rng.beta(2.2, 1.6, size=nd)
-        leniency = rng.normal(0, 0.08, size=nrows)
+        leniency = rng.normal(0, 0.01, size=nrows)
         leaves = form.leaves
         P = np.zeros((nrows, len(leaves)), dtype=np.int64)
         for li, leaf in enumerate(leaves):
             ladder = np.array(leaf.points)
-            pos = quality[owner] + leniency + rng.normal(0, 0.12, size=nrows)
+            pos = quality[owner] + leniency + rng.normal(0, 0.045, size=nrows)
             k = np.clip(np.rint(pos * (len(ladder) - 1)), 0, len(ladder) - 1).astype(np.int64)
             P[:, li] = ladder[k]
         # story criteria: no story for low-quality products (left empty = not applicable)
         story_cols = np.flatnonzero(form.arrays.story)
         no_story = quality < 0.25
-        # nudge a share of dossiers to land around a threshold
+        P[np.ix_(np.flatnonzero(no_story[owner]), story_cols)] = 0
+        # nudge a share of dossiers to land around a threshold (the sum of sheets kept as we go)
         nudge = rng.random(nd) < borderline
         starts = np.r_[0, np.cumsum(nm)[:-1]]
+        ladders = [leaf.points for leaf in leaves]
+        is_story = form.arrays.story
         for d in np.flatnonzero(nudge):
-            rows = slice(starts[d], starts[d] + nm[d])
+            a, k = int(starts[d]), int(nm[d])
             goal = rng.choice(THRESHOLDS) + rng.choice([-0.5, -0.01, 0.0, 0.01, 0.5, 1.0])
-            for _ in range(400):
-                total = P[rows].sum(axis=1).mean()
-                if abs(total - goal) < 1.0 / nm[d] + 1e-9:
+            cur = int(P[a:a + k].sum())
+            turn = (a + (rng.integers(0, k) + np.arange(400)) % k).tolist()  # members in turn: no one sheet drifts
+            for m, li in zip(turn, rng.integers(0, len(leaves), size=400).tolist()):
+                if abs(cur / k - goal) < 1.0 / k + 1e-9:
                     break
-                m = starts[d] + rng.integers(0, nm[d])
-                li = rng.integers(0, len(leaves))
-                ladder = leaves[li].points
+                if no_story[d] and is_story[li]:
+                    continue
+                ladder = ladders[li]
                 j = ladder.index(P[m, li])
-                if total < goal and j + 1 < len(ladder):
-                    P[m, li] = ladder[j + 1]
-                elif total > goal and j > 0:
-                    P[m, li] = ladder[j - 1]
+                step = 1 if cur / k < goal else -1
+                if 0 <= j + step < len(ladder):
+                    cur += ladder[j + step] - ladder[j]
+                    P[m, li] = ladder[j + step]
+        totals = np.add.reduceat(P.sum(axis=1), starts) / nm
         frame = pd.DataFrame(P.astype(float), columns=[leaf.number for leaf in leaves])
         for li in story_cols:
             frame.iloc[np.flatnonzero(no_story[owner]), li] = np.nan
-        days = _date_in(rng, cs, nd)
-        levels = []
-        for day in days.astype(object):
-            period = cs.period_on(day)
-            levels.append(period.levels[rng.integers(0, len(period.levels))])
-        ko_ids = sorted(cs.knockouts)
+        days = _date_in(rng, cs, form, nd, boundary_dates)
+        levels = np.full(nd, "", dtype=object)
+        for period in cs.periods:
+            sel = np.flatnonzero((days >= np.datetime64(period.start))
+                                 & ((days <= np.datetime64(period.end)) if period.end else True))
+            levels[sel] = _levels(rng, period.levels, totals[sel])
         findings = np.full(nd, "", dtype=object)
+        ko_ids = sorted(cs.knockouts)
         if ko_ids:
-            hit = rng.random(nd) < knockout_rate
-            findings[hit] = [ko_ids[i] for i in rng.integers(0, len(ko_ids), size=int(hit.sum()))]
+            hit = np.flatnonzero(rng.random(nd) < knockout_rate)
+            findings[hit] = [ko_ids[i] for i in rng.integers(0, len(ko_ids), size=len(hit))]
+            # an evaluation that stopped: the later criteria were never scored
+            stopped = [d for d in hit if cs.knockouts[findings[d]].effect == "stop_evaluation" and rng.random() < 0.5]
+            tail = list(range(len(leaves) * 2 // 3, len(leaves)))
+            for d in stopped:
+                frame.iloc[starts[d]:starts[d] + nm[d], tail] = np.nan
+        reqs = [r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")]
+        if reqs:
+            since = np.datetime64(cs.star_minimums.get("from") or cs.start)
+            hit = np.flatnonzero((rng.random(nd) < minimum_findings) & (days >= since))
+            for d in hit:
+                fid = reqs[rng.integers(0, len(reqs))]["finding"]
+                findings[d] = f"{findings[d]};{fid}" if findings[d] else fid
+        given_set = np.full(nd, sid, dtype=object)
+        in_force = (days >= np.datetime64(cs.start)) & ((days <= np.datetime64(cs.end)) if cs.end else True)
+        given_set[in_force & (rng.random(nd) < set_omitted)] = ""  # the date picks the set
+        story = np.full(nd, "", dtype=object)
+        if len(story_cols):
+            told = rng.random(nd) < story_given
+            story[told] = np.where(no_story[told], "không", "có")
         prov = rng.integers(0, len(provinces), size=nd)
         dist = [PLACES[provinces[p]][rng.integers(0, len(PLACES[provinces[p]]))] for p in prov]
         meta = pd.DataFrame({
             "dossier_id": [f"{sid.upper()}-{form.number:02d}-{seed}-{i:07d}" for i in idx],
-            "criteria_set": sid, "form": slug, "level": levels,
+            "criteria_set": given_set, "form": slug, "level": levels,
             "evaluated_on": pd.to_datetime(days).strftime("%Y-%m-%d"),
-            "findings": findings,
+            "findings": findings, "story_exists": story,
             "product": [f"{PRODUCTS[i % len(PRODUCTS)]} {provinces[p]}" for i, p in zip(idx, prov)],
             "producer": [f"HTX {PRODUCTS[i % len(PRODUCTS)].split()[0]} số {i % 97}" for i in idx],
             "province": [provinces[p] for p in prov], "district": dist, "commune": [f"Xã {i % 13 + 1}" for i in idx],
@@ -120,7 +181,7 @@ def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | Non
         sheet.insert(5, "member", [f"TV{k + 1}" for d in range(nd) for k in range(nm[d])])
         frames.append(pd.concat([sheet, frame], axis=1))
     out = pd.concat(frames, ignore_index=True, sort=False)
-    fixed = ["dossier_id", "criteria_set", "form", "level", "evaluated_on", "member", "findings", "product",
-             "producer", "province", "district", "commune"]
+    fixed = ["dossier_id", "criteria_set", "form", "level", "evaluated_on", "member", "findings", "story_exists",
+             "product", "producer", "province", "district", "commune"]
     crit_cols = sorted((c for c in out.columns if c not in fixed), key=lambda c: tuple(int(x) for x in c.split(".")))
     return out[fixed + crit_cols]

@@ -97,6 +97,9 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     for period in cs.periods:
         bad |= (period_ids == period.id) & ~np.isin(levels, list(period.levels))
     bad |= period_ids == None  # noqa: E711 (element-wise)
+    valid_from = getattr(form, "valid_from", None)  # a form we only have in a later version
+    if valid_from is not None:
+        bad |= gdays < np.datetime64(valid_from)
     bad |= prep.suspicious[gd]
 
     # flagged dossiers go to the single path; those it accepts are scored here after all
@@ -120,6 +123,14 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     crit_means = crit_sums / cnt[:, None]
     parts = {p: crit_sums[:, arrays.part_index == i].sum(axis=1) / cnt for i, p in enumerate("ABC")}
     app_k = applicable[kd]
+    # a criterion some member did not score (only after a knock-out stopped the evaluation) has no
+    # council mean to hold against its mark: no minimum fact for it, as in the rule engine
+    held = app_k
+    knocked_k = np.flatnonzero(knocked_given[kd])
+    if len(knocked_k):
+        held = app_k.copy()
+        for i in knocked_k:
+            held[i] &= present[:, bounds[kd[i]]:bounds[kd[i]] + counts[kd[i]]].all(axis=1)
 
     # a score that rests on a value flagged as a suspected typo (only forms that have one)
     doubtful_any = np.zeros(n, dtype=bool)
@@ -158,7 +169,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         }
         requirements = np.empty(0, dtype=object)
         if sm.get("mechanism") == "option_marks":
-            m_table, m_owner, requirements = _minimum_facts(form, app_k[sel], crit_means[sel])
+            m_table, m_owner, requirements = _minimum_facts(form, held[sel], crit_means[sel])
             tables["minimum"] = (m_table, m_owner)
         facts[period.id] = PeriodFacts(sel, tables, requirements)
 

@@ -36,6 +36,9 @@ class Dossier:
     applicable: np.ndarray  # bool [leaves]
     findings: tuple[str, ...] = ()
     story_exists: bool | None = None
+    # criterion -> the alternative ladder (TH a / TH b …) its points were given on: stated in the
+    # dossier's `cases`, or inferred when the points fit one ladder only; None when they fit several
+    cases: Mapping[str, str | None] = field(default_factory=dict)
     product: Mapping[str, Any] = field(default_factory=dict)
     transition: bool = False
     source: str | None = None
@@ -92,6 +95,53 @@ def _shape_checked(data: Mapping[str, Any]) -> Mapping[str, Any]:
     if "sheets" not in data and "scores" not in data:
         return dict(data, scores={})
     return data
+
+
+def _alternative_cases(form: Form, data: Mapping[str, Any], points: np.ndarray, issues: list[Issue],
+                       file: str | None) -> dict[str, str | None]:
+    """The ladder each criterion with alternative cases was scored on. A council scores one case
+    (the product is, say, run by a board or by one household head, TH a / TH b), so every member's
+    points must be options of that case: the dossier may state it in `cases`; otherwise it is
+    inferred from the points, and points that fit no single case for all members are a mix."""
+    stated = dict(data.get("cases") or {})
+    by_number = {leaf.number: (li, leaf) for li, leaf in enumerate(form.leaves)}
+    for number, case in stated.items():
+        leaf = by_number.get(number, (None, None))[1]
+        if leaf is None or not leaf.cases:
+            with_cases = [f"{lf.number}" for lf in form.leaves if lf.cases]
+            issues.append(Issue(f"criterion {number} of form {form.slug} has no alternative cases", file,
+                                f"cases.{number}", case, "criteria with cases: " + (", ".join(with_cases) or "none")))
+        elif case not in dict(leaf.cases):
+            issues.append(Issue(f"unknown case for criterion {number}", file, f"cases.{number}", case,
+                                ", ".join(f"{cid} ({label})" for cid, label in leaf.cases)))
+    out: dict[str, str | None] = {}
+    for number, (li, leaf) in by_number.items():
+        if not leaf.cases:
+            continue
+        ladders = {cid: {o.points for o in leaf.options if o.case == cid} for cid, _ in leaf.cases}
+        shown = "; ".join(f"{cid} ({label}): {', '.join(map(str, sorted(ladders[cid])))}" for cid, label in leaf.cases)
+        given = [(si, int(p)) for si, p in enumerate(points[:, li]) if p != MISSING]
+        where = (lambda si: f"sheets[{si}].scores.{number}") if "sheets" in data else (lambda si: f"scores.{number}")
+        case = stated.get(number)
+        if case in ladders:
+            for si, p in given:
+                if p not in ladders[case]:
+                    issues.append(Issue(f"{p} is not an option of case {case} of criterion {number}, the case the "
+                                        f"dossier states (cases.{number})", file, where(si), p,
+                                        ", ".join(map(str, sorted(ladders[case])))))
+            out[number] = case
+            continue
+        if case is not None:
+            continue  # an unknown case, reported above
+        fits = [cid for cid in ladders if all(p in ladders[cid] for _, p in given)]
+        if given and not fits:
+            issues.append(Issue(
+                f"các thành viên chấm tiêu chí {number} theo các trường hợp khác nhau / members scored criterion "
+                f"{number} on different alternative cases ({', '.join(f'{where(si)} = {p}' for si, p in given)}): a council "
+                f"scores one case", file, f"cases.{number}", None,
+                f"one case for every member, stated as cases.{number} — {shown}"))
+        out[number] = fits[0] if len(fits) == 1 else None
+    return out
 
 
 def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = None) -> Dossier:
@@ -223,10 +273,13 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
                                 + ("" if leaf.applies_when else "; only criteria that apply conditionally may be null")))
     if issues:
         raise DossierInvalid(issues, subject=subject)
+    cases = _alternative_cases(form, data, points, issues, file)
+    if issues:
+        raise DossierInvalid(issues, subject=subject)
     points.flags.writeable = False
     applicable.flags.writeable = False
     return Dossier(
         dossier_id=data["dossier_id"], criteria_set=cs, form=form, period=period, level=level, evaluated_on=day,
         members=tuple(members), points=points, applicable=applicable, findings=findings, story_exists=story,
-        product=dict(data.get("product", {})), transition=not cs.in_force_on(day), source=file,
+        product=dict(data.get("product", {})), transition=not cs.in_force_on(day), source=file, cases=cases,
     )

@@ -38,6 +38,9 @@ def _criteria_detail(d: Dossier, means) -> list[dict[str, Any]]:
             "points": {m: (None if p == MISSING else int(p)) for m, p in zip(d.members, col)},
             "mean": float(means[li]), "max": leaf.max, "applicable": bool(d.applicable[li]),
         }
+        if leaf.cases:  # the alternative ladder scored (None: the points fit every case alike)
+            entry["case"] = d.cases.get(leaf.number)
+            entry["case_label"] = dict(leaf.cases).get(entry["case"])
         if not d.applicable[li]:
             entry["note"] = "không áp dụng (chỉ khi có câu chuyện) / not applicable (only when a story exists): 0"
         elif (col == MISSING).any():

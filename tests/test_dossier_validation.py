@@ -51,11 +51,12 @@ def test_neither_scores_nor_sheets_names_both_shapes_and_other_fields_are_still_
 
 def test_member_names_are_trimmed_and_compared_trimmed():
     d = _fixture("qd26-2026-55-missing-3star-minimum")
-    d["sheets"][2]["member"] = "TV1 "
+    first, second = d["sheets"][0]["member"], d["sheets"][1]["member"]
+    d["sheets"][2]["member"] = first + " "
     (issue,) = _issues(d)
-    assert issue.location == "sheets[2].member" and issue.value == "TV1 " and "duplicate" in issue.message
+    assert issue.location == "sheets[2].member" and issue.value == first + " " and "duplicate" in issue.message
     d["sheets"][2]["member"] = "  TV3 "
-    assert evaluate(d).members == ["TV1", "TV2", "TV3"]
+    assert evaluate(d).members == [first, second, "TV3"]
     d["sheets"][2]["member"] = "   "
     assert "blank" in _issues(d)[0].message
 
@@ -114,3 +115,28 @@ def test_a_form_is_refused_before_its_valid_from_like_a_missing_form():
     assert "chỉ áp dụng từ ngày" in issue.message and "applies only from" in issue.message
     d["evaluated_on"] = form.valid_from.isoformat()
     assert evaluate(d).form == form.slug
+
+
+def _with_32(points: list[int], cases: dict | None = None) -> dict:
+    d = _fixture("qd1048-province-89-67")  # QĐ 1048 3.2: case a (board) 1/2, case b (household head) 0/1
+    for sheet, p in zip(d["sheets"], points):
+        sheet["scores"]["3.2"] = p
+    if cases is not None:
+        d["cases"] = cases
+    return d
+
+
+def test_alternative_cases_inferred_stated_and_a_mix_refused():
+    r = evaluate(_with_32([2, 2, 1]))
+    assert next(c for c in r.criteria if c["id"] == "3.2")["case"] == "a"  # 2 only exists in case a
+    assert next(c for c in evaluate(_with_32([1, 1, 1])).criteria if c["id"] == "3.2")["case"] is None  # fits both
+    assert next(c for c in evaluate(_with_32([1, 1, 1], {"3.2": "b"})).criteria if c["id"] == "3.2")["case"] == "b"
+    (mix,) = _issues(_with_32([0, 2, 2]))  # 0 only in case b, 2 only in case a
+    assert mix.location == "cases.3.2" and "a (Trường hợp a): 1, 2" in mix.allowed and "sheets[0]" in mix.message
+    issues = _issues(_with_32([2, 2, 1], {"3.2": "b"}))
+    assert [(i.location, i.value, i.allowed) for i in issues] == [("sheets[0].scores.3.2", 2, "0, 1"),
+                                                                  ("sheets[1].scores.3.2", 2, "0, 1")]
+    (unknown,) = _issues(_with_32([2, 2, 2], {"3.2": "c"}))
+    assert unknown.location == "cases.3.2" and "a (Trường hợp a)" in unknown.allowed
+    (no_cases,) = _issues(_with_32([2, 2, 2], {"1.1": "a"}))
+    assert no_cases.location == "cases.1.1" and "3.2" in no_cases.allowed

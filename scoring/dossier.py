@@ -39,6 +39,7 @@ class Dossier:
     # criterion -> the alternative ladder (TH a / TH b …) its points were given on: stated in the
     # dossier's `cases`, or inferred when the points fit one ladder only; None when they fit several
     cases: Mapping[str, str | None] = field(default_factory=dict)
+    cases_stated: tuple[str, ...] = ()  # the criteria whose case the dossier itself states
     product: Mapping[str, Any] = field(default_factory=dict)
     transition: bool = False
     source: str | None = None
@@ -282,4 +283,5 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
         dossier_id=data["dossier_id"], criteria_set=cs, form=form, period=period, level=level, evaluated_on=day,
         members=tuple(members), points=points, applicable=applicable, findings=findings, story_exists=story,
         product=dict(data.get("product", {})), transition=not cs.in_force_on(day), source=file, cases=cases,
+        cases_stated=tuple(n for n in (data.get("cases") or {}) if n in cases),
     )

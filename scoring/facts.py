@@ -87,6 +87,10 @@ def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
         "criterion": [
             {"criterion": leaf.number, "applies_when": leaf.applies_when, "applicable": False}
             for li, leaf in enumerate(form.leaves) if not d.applicable[li]
+        ] + [
+            {"criterion": number, "kind": "case", "case": case or "", "case_label": dict(form.leaf(number).cases).get(case, ""),
+             "how": "stated" if number in d.cases_stated else "inferred" if case else "either"}
+            for number, case in d.cases.items()
         ],
         "score": [{"total": agg.total, "spread": agg.spread, "level": d.level, "members": len(d.members)}],
         "minimum": [],

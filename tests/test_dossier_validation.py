@@ -140,3 +140,10 @@ def test_alternative_cases_inferred_stated_and_a_mix_refused():
     assert unknown.location == "cases.3.2" and "a (Trường hợp a)" in unknown.allowed
     (no_cases,) = _issues(_with_32([2, 2, 2], {"1.1": "a"}))
     assert no_cases.location == "cases.1.1" and "3.2" in no_cases.allowed
+
+
+def test_the_case_decision_is_in_the_trace():
+    rules = lambda d: [t["rule"] for t in evaluate(d).trace if t["rule"].startswith("applicability.case")]  # noqa: E731
+    assert rules(_with_32([2, 2, 1])) == ["applicability.case.inferred"]
+    assert rules(_with_32([1, 1, 1])) == ["applicability.case.either"]
+    assert rules(_with_32([1, 1, 1], {"3.2": "b"})) == ["applicability.case.stated"]

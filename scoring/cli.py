@@ -17,6 +17,7 @@ from rich.table import Table
 
 from . import criteria as crit
 from .errors import FormUnavailable, ValidationFailed
+from .whatif.cli_support import ASSUME_HELP, RewardsType, TargetsType
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
@@ -383,6 +384,9 @@ def _costs(path: Path | None, default_step_cost: float | None):
     from .whatif import CostModel, load_costs
 
     if path is None:
+        if default_step_cost is not None:
+            raise click.BadParameter("only applies with --costs (without a table every step costs 1)",
+                                     param_hint="--default-step-cost")
         return CostModel()
     return load_costs(path, default_step_cost=default_step_cost)
 
@@ -391,93 +395,146 @@ def _costs(path: Path | None, default_step_cost: float | None):
 @click.argument("dossier", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--target-stars", required=True, type=click.IntRange(1, 5), help="Stars to reach (1-5).")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Cost table (CSV/JSON: form, criterion, from_points, to_points, cost, label).")
-@click.option("--default-step-cost", type=float, help="With --costs: price of a step the table does not price.")
+              help="Cost table (CSV/JSON: [criteria_set,] form, criterion, from_points, to_points, cost, label).")
+@click.option("--default-step-cost", type=click.FloatRange(min=0), help="With --costs: price of a step the table does not price.")
+@click.option("--assume", type=click.Choice(["all_members", "mean"]), default="all_members", show_default=True,
+              help=ASSUME_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (with the Result after it) as JSON.")
 def whatif_cmd(dossier: Path, target_stars: int, costs_path: Path | None, default_step_cost: float | None,
-               as_json: bool) -> None:
-    """The cheapest criterion upgrades for DOSSIER to reach --target-stars (exact, not greedy)."""
+               assume: str, as_json: bool) -> None:
+    """The cheapest criterion upgrades for DOSSIER to reach --target-stars (exact, not greedy).
+
+    A knocked-out dossier is infeasible until the knock-outs are cleared (they are never bought
+    with points); when every criterion was scored, the plan for afterwards is shown too.
+    """
     from .whatif import upgrade_plan
 
-    p = upgrade_plan(dossier, target_stars, _costs(costs_path, default_step_cost))
+    from .whatif.cli_support import print_plan
+
+    p = upgrade_plan(dossier, target_stars, _costs(costs_path, default_step_cost), assume=assume)
     if as_json:
         _print_json(p.as_dict())
         return
     out.print(f"[bold]{p.dossier_id}[/]: {p.stars_before}★ → mục tiêu / target {p.target_stars}★")
-    for pre in p.prerequisites:
-        out.print(f"  [red]điều kiện tiên quyết / prerequisite[/]: {pre['id']} — {pre['label']}")
-    if not p.feasible:
-        out.print(f"  [red]không khả thi / infeasible[/]: {p.reason}")
-        return
-    if not p.upgrades:
-        out.print("  đã đạt / already reached (no upgrade needed)")
-    for u in p.upgrades:
-        out.print(f"  · {u.criterion} {u.label}: {u.from_points} → {u.to_points}"
-                  + (f" ({u.cost_label})" if u.cost_label else "") + f" — {u.cost:g} {p.cost_unit}")
-    out.print(f"  tổng chi phí / total cost: [bold]{p.cost:g}[/] {p.cost_unit}; sau phương án / after: "
-              f"{p.result_after.total:.2f} points, {p.result_after.stars}★ ({p.result_after.status})")
-    out.print(f"  [dim]giả định / assumption: {p.assumption}[/]")
+    print_plan(p, out)
+    out.print(f"  [dim]giả định / assumption ({p.assume}): {p.assumption}[/]")
 
 
 def _load_results(path: Path):
     """Results to plan on: a JSON/JSONL of Results (`ocop score --json`), or a table of member sheets."""
+    from dataclasses import fields
+
     from .batch import dossier_dicts, read_table, to_wide
     from .batch.tables import normalise_columns
+    from .errors import Issue
     from .evaluate import evaluate
     from .result import Result
     from .text import read_text
+    from .whatif.cli_support import PLAN_INPUT
 
-    if path.suffix.lower() == ".json":
-        data = json.loads(read_text(path))
-        items = data if isinstance(data, list) else [data]
-    elif path.suffix.lower() in (".jsonl", ".ndjson") and '"member_totals"' in read_text(path)[:20000]:
-        items = [json.loads(line) for line in read_text(path).splitlines() if line.strip()]
-    else:
-        wide = to_wide(normalise_columns(read_table(path), str(path)), str(path))
-        results, bad = [], []
-        for d in dossier_dicts(wide):
-            try:
-                results.append(evaluate(d))
-            except ValidationFailed as exc:
-                bad.append(f"{d['dossier_id']}: {exc}")
-        for b in bad:
-            err.print(f"[yellow]skipped (invalid)[/] {b}")
-        return results
-    return [Result(**{k: v for k, v in item.items()}) for item in items]
+    suffix = path.suffix.lower()
+    text = read_text(path) if suffix in (".json", ".jsonl", ".ndjson") else ""
+    if suffix == ".json" or (suffix in (".jsonl", ".ndjson") and '"member_totals"' in text[:20000]):
+        try:
+            if suffix == ".json":
+                data = json.loads(text)
+                items = data if isinstance(data, list) else [data]
+                where = [f"[{i}]" if isinstance(data, list) else "" for i in range(len(items))]
+            else:
+                lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+                items = [json.loads(line) for _, line in lines]
+                where = [f"line {n}" for n, _ in lines]
+        except ValueError as exc:
+            raise ValidationFailed([Issue(f"not valid JSON: {exc}", str(path), None, None, PLAN_INPUT)],
+                                   subject=str(path)) from None
+        names = {f.name for f in fields(Result)}
+        required = {f.name for f in fields(Result) if f.name != "next_star"}
+        issues = [Issue("not a Result of `ocop score --json` (the value lists fields it lacks)", str(path), w or None,
+                        sorted(required - set(item))[:6] if isinstance(item, dict) else type(item).__name__,
+                        PLAN_INPUT)
+                  for item, w in zip(items, where) if not isinstance(item, dict) or not required <= set(item)]
+        if issues:
+            raise ValidationFailed(issues, subject=str(path))
+        return [Result(**{k: v for k, v in item.items() if k in names}) for item in items]
+    frame = read_table(path)
+    # `ocop batch` results: their own columns (band_stars, member_totals) in the header, or in the first
+    # rows when a header search took a data row for the header
+    head = [str(c) for c in frame.columns] + [str(v) for v in frame.head(3).to_numpy().ravel()]
+    if suffix in (".csv", ".tsv", ".txt"):
+        head += read_text(path)[:4000].splitlines()[0].lstrip("\ufeff").split(",")
+    if {"band_stars", "member_totals"} <= {h.strip() for h in head}:
+        raise ValidationFailed([Issue("this looks like `ocop batch` results (band_stars, member_totals, …), which a "
+                                      "plan cannot use", str(path), "columns", None, PLAN_INPUT)], subject=str(path))
+    wide = to_wide(normalise_columns(frame, str(path)), str(path))
+    results, bad = [], []
+    for d in dossier_dicts(wide):
+        try:
+            results.append(evaluate(d))
+        except ValidationFailed as exc:
+            bad.append(f"{d['dossier_id']}: {exc}")
+    for b in bad:
+        err.print(f"[yellow]skipped (invalid)[/] {b}")
+    return results
 
 
 @cli.command("plan")
 @click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--targets", required=True, help='Cumulative star targets, e.g. "4:2,3:3".')
-@click.option("--budget", type=float, help="Support budget (same unit as the costs; VND with a cost table).")
+@click.option("--targets", required=True, type=TargetsType(),
+              help='Cumulative star targets, e.g. "4:2,3:3" (≥ 2 products at 4★+, ≥ 3 more at 3★+).')
+@click.option("--budget", type=click.FloatRange(min=0), help="Support budget ≥ 0 (VND with a cost table, steps without).")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Cost table (CSV/JSON). Without it: one unit per option step.")
-@click.option("--default-step-cost", type=float, help="With --costs: price of a step the table does not price.")
-@click.option("--rewards", help='Reward per star, e.g. "5:30000000,4:20000000,3:10000000".')
+@click.option("--default-step-cost", type=click.FloatRange(min=0), help="With --costs: price of a step the table does not price.")
+@click.option("--rewards", type=RewardsType(), help='Reward per star, e.g. "5:30000000,4:20000000,3:10000000".')
+@click.option("--count", type=click.Choice(["stars", "recognised"]), default="stars", show_default=True,
+              help="What counts toward a target: stars (the council's stars, recognised or awaiting the next level: "
+                   "what a district plans for when it sends products up) or recognised (certificates only).")
+@click.option("--assume", type=click.Choice(["all_members", "mean"]), default="all_members", show_default=True,
+              help=ASSUME_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan_cmd(results_path: Path, targets: str, budget: float | None, costs_path: Path | None,
-             default_step_cost: float | None, rewards: str | None, as_json: bool) -> None:
+def plan_cmd(results_path: Path, targets: dict[int, int], budget: float | None, costs_path: Path | None,
+             default_step_cost: float | None, rewards: dict[int, float] | None, count: str, assume: str,
+             as_json: bool) -> None:
     """Choose which products to support, with which upgrades, to meet --targets within --budget.
 
-    RESULTS is a JSON/JSONL file of Results (`ocop score --json`) or a table of member sheets.
+    RESULTS is a cohort table of member sheets (.csv/.xlsx/.parquet/.jsonl, as `ocop batch` reads)
+    or the Results of `ocop score --json` (.json or .jsonl). `ocop batch` output cannot be used: it
+    carries totals and stars, not the per-criterion points a plan needs (exit 2). Knocked-out
+    products are left as they are and listed with the reason.
     """
     from .whatif import plan
+    from .whatif.cli_support import format_amount
 
-    cp = plan(_load_results(results_path), targets, budget, _costs(costs_path, default_step_cost), rewards)
+    cm = _costs(costs_path, default_step_cost)
+    cp = plan(_load_results(results_path), targets, budget, cm, rewards, count=count, assume=assume)
     if as_json:
         _print_json(cp.as_dict())
         return
-    ok = "[green]khả thi / feasible[/]" if cp.feasible else "[red]không đạt trong ngân sách / not within budget[/]"
-    out.print(f"Mục tiêu / targets {cp.targets} (cumulative) — {ok}")
+    unit = cp.cost_unit
+    if cp.feasible:
+        ok = "[green]khả thi / feasible[/]"
+    elif cp.shortfall is None:
+        ok = "[red]không đạt được / cannot be met[/]"
+    else:
+        ok = "[red]không đạt trong ngân sách / not within budget[/]"
+    out.print(f"Mục tiêu / targets {cp.targets} (cumulative, counting {cp.count}) — {ok}")
     out.print(f"  trước / before: {cp.counts_before}   sau / after: {cp.counts_after}")
-    out.print(f"  chi phí / cost: [bold]{cp.cost:g}[/]" + (f" / ngân sách budget {cp.budget:g}" if cp.budget is not None else ""))
+    out.print(f"  chi phí / cost: [bold]{format_amount(cp.cost, unit)}[/]"
+              + (f" / ngân sách budget {format_amount(cp.budget, unit)}" if cp.budget is not None else ""))
     if not cp.feasible:
-        out.print(f"  thiếu / shortfall: {cp.shortfall:g}; chưa đạt / unmet: {cp.unmet_targets} (best partial plan below)")
+        short = f"thiếu / shortfall: {format_amount(cp.shortfall, unit)}; " if cp.shortfall is not None else ""
+        out.print(f"  {short}chưa đạt / unmet: {cp.unmet_targets} — {cp.shortfall_reason} (best partial plan below)")
     for c in cp.supported:
-        out.print(f"  · {c.dossier_id}: {c.stars_before}★ → {c.stars_after}★, {c.cost:g}: "
-                  + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" for u in c.plan.upgrades))
-    out.print(f"  thưởng / rewards: before {cp.reward_before:,.0f}, after {cp.reward_after:,.0f} "
-              f"(+{cp.reward_after - cp.reward_before:,.0f}) VND")
+        out.print(f"  · {c.dossier_id}: {c.stars_before}★ → {c.stars_after}★, {format_amount(c.cost, unit)}: "
+                  + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" + (f" ({u.cost_label})" if u.cost_label else "")
+                              for u in c.plan.upgrades))
+    for s in cp.skipped:
+        out.print(f"  [yellow]bỏ qua / skipped[/] {s['dossier_id']}: {s['reason']}")
+    for w in cp.warnings:
+        out.print(f"  [yellow]![/] {w}")
+    if rewards:
+        out.print(f"  thưởng / rewards: before {format_amount(cp.reward_before, 'VND')}, after "
+                  f"{format_amount(cp.reward_after, 'VND')} (+{format_amount(cp.reward_after - cp.reward_before, 'VND')})")
 
 
 @cli.command("policy")

@@ -287,7 +287,8 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
         reason = (f"{missing} target place(s) cannot be filled at any cost: no product reaches them with the upgrades "
                   "available" + ("" if priced else " (no upgrade is priced for any product in this cohort: check the "
                                  "cost table's forms and criteria against the cohort)")
-                  + (f"; {len(skipped)} product option(s) skipped (knock-outs or QĐ 781 prerequisites)" if skipped else ""))
+                  + (f"; {len({s['dossier_id'] for s in skipped})} product(s) skipped (knock-outs or QĐ 781 prerequisites)"
+                     if skipped else ""))
     elif budget is not None and full_cost > limit:
         shortfall = full_cost - limit
         reason = f"the cheapest plan meeting every target costs {full_cost:,.0f} {costs.unit}, over the budget"

@@ -225,3 +225,25 @@ def test_qd781_findings_before_qd781_was_in_force_are_refused():
     assert "2020-06-08" in issue.message and "2019-10-01" in issue.message and issue.allowed
     d["findings"] = ["raw-material-imported-or-unknown"]  # a knock-out applies before QĐ 781 too
     assert evaluate(d).status == "disqualified"
+
+
+def test_a_level_that_does_not_certify_the_stars_names_the_level_that_does():
+    """QĐ 148 as issued: the district certifies 3★ (ocop-148-2023.md §3.1) — a province council that
+    scores 3★ in 2024 is not waiting for a *higher* level; QĐ 26/2026 Điều 7.4: a product the central
+    council scores below 90 may be recognised 3★/4★ by the province."""
+    r = evaluate(FIX / "qd148-province-3star-2024.json")
+    (t,) = [t for t in r.trace if t["rule"] == "outcome.other-level.province-3"]
+    assert "district level (a lower level)" in t["en"] and "cấp huyện (cấp dưới)" in t["vi"]
+    r = evaluate(FIX / "qd26-2026-cosmetics-central-85.json")
+    (t,) = [t for t in r.trace if t["rule"] == "outcome.other-level.central-4"]
+    assert "province level (a lower level)" in t["en"]
+    r = evaluate(FIX / "qd1048-district-50-escalates.json")
+    (t,) = [t for t in r.trace if t["rule"] == "outcome.other-level.district-3"]
+    assert "province level (a higher level)" in t["en"]
+
+
+def test_a_capped_product_at_the_gate_stays_with_a_warning_that_says_it_is_our_reading():
+    r = evaluate(FIX / "qd26-2026-90-capped-4star.json")
+    (w,) = [w for w in r.warnings if w["code"] == "gate-held-by-stars"]
+    assert "our reading" in w["en"] and "Hội đồng cần xác nhận" in w["vi"]
+    assert (r.recognised_by, r.escalate_to) == ("province", None)

@@ -51,18 +51,22 @@ def _criteria_detail(d: Dossier, means) -> list[dict[str, Any]]:
 
 def _next_star(d: Dossier, result_total: float, stars: int, knocked: bool, params: Mapping[str, Any],
                means) -> dict[str, Any] | None:
-    """What blocks the next star: the points to the next band and the minimums not yet met."""
+    """What blocks the next star: the points to the next band, the marked minimums not yet met, and
+    the QĐ 781 requirements the council recorded as unmet at or below that star (a finding caps the
+    stars whatever the points, so a plan of points alone would be misleading without it)."""
+    cs = d.criteria_set
     if knocked:
-        return {"stars": None, "blocked_by": "knockouts",
-                "vi": "Hồ sơ bị loại: cần khắc phục điều kiện loại trước.",
-                "en": "The dossier is knocked out: clear the knock-outs first."}
+        ids = [f for f in d.findings if f in cs.knockouts]
+        return {"stars": None, "blocked_by": "knockouts", "knockouts": ids,
+                "vi": f"Hồ sơ bị loại ({', '.join(ids)}): cần khắc phục điều kiện loại trước.",
+                "en": f"The dossier is knocked out ({', '.join(ids)}): clear the knock-outs first."}
     if stars >= 5:
         return None
     target = stars + 1
     band = next(b for b in params["bands"] if b["stars"] == target)
     gap = max(0.0, band["min"] - result_total)
     lacking = []
-    if d.criteria_set.star_minimums.get("mechanism") == "option_marks":
+    if cs.star_minimums.get("mechanism") == "option_marks":
         star_min = d.form.arrays.star_min
         for li, leaf in enumerate(d.form.leaves):
             for k, level in enumerate((3, 4, 5)):
@@ -70,7 +74,11 @@ def _next_star(d: Dossier, result_total: float, stars: int, knocked: bool, param
                 if level <= target and need and d.applicable[li] and means[li] < need:
                     lacking.append({"criterion": leaf.number, "label": leaf.label, "stars": level, "need": need,
                                     "mean": float(means[li])})
-    return {"stars": target, "points_needed": gap, "band_min": band["min"], "minimums": lacking}
+    requirements = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    findings = [{"id": f, "stars": requirements[f]["stars"], "label": requirements[f]["text"],
+                 "label_en": requirements[f].get("text_en", requirements[f]["text"])}
+                for f in d.findings if f in requirements and requirements[f]["stars"] <= target]
+    return {"stars": target, "points_needed": gap, "band_min": band["min"], "minimums": lacking, "findings": findings}
 
 
 def evaluate(dossier: Dossier | Mapping[str, Any] | str | Path, *, overrides: Mapping[str, Any] | None = None

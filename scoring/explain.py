@@ -79,6 +79,10 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
 
 
 def _render_next(ns: dict[str, Any] | None, console: Console) -> None:
+    """What blocks the next star: points, marked minimums, QĐ 781 findings, then the cheapest plan with
+    its prerequisites (a plan that costs nothing but needs a requirement met must say so)."""
+    from .whatif.cli_support import format_amount
+
     if not ns:
         return
     if ns.get("blocked_by") == "knockouts":
@@ -91,15 +95,28 @@ def _render_next(ns: dict[str, Any] | None, console: Console) -> None:
     for m in ns.get("minimums", []):
         lines.append(f"  - tiêu chí {m['criterion']} {m['label']}: TB/mean {m['mean']:.2f} < {m['need']} "
                      f"(tối thiểu {m['stars']}★ / {m['stars']}★ minimum)")
+    for f in ns.get("findings", []):
+        lines.append(f"  - yêu cầu {f['stars']}★ chưa đạt (QĐ 781) / {f['stars']}★ requirement not met: {f['label']}"
+                     + (f" / {f['label_en']}" if f.get("label_en") and f["label_en"] != f["label"] else ""))
     plan = ns.get("plan")
     if plan:
+        unit = plan.get("cost_unit", "step")
+        for pre in plan.get("prerequisites", []):
+            lines.append(f"  Điều kiện tiên quyết / prerequisite ({pre['kind']}): {pre['id']} — {pre['label']}")
         if plan.get("feasible"):
-            lines.append(f"  Phương án rẻ nhất / cheapest plan (cost {plan['cost']:g}):")
+            if plan["upgrades"]:
+                lines.append(f"  Phương án rẻ nhất / cheapest plan ({format_amount(plan['cost'], unit)}):")
+            else:
+                lines.append("  Không cần nâng điểm tiêu chí nào / no criterion upgrade needed"
+                             + (" — chỉ cần đáp ứng điều kiện tiên quyết / only the prerequisites"
+                                if plan.get("prerequisites") else ""))
             for u in plan["upgrades"]:
                 lines.append(f"    · {u['criterion']}: {u['from_points']} → {u['to_points']}"
-                             + (f" ({u['label']})" if u.get("label") else "") + f" — {u['cost']:g}")
+                             + (f" ({u['label']})" if u.get("label") else "") + f" — {format_amount(u['cost'], unit)}")
         else:
             lines.append(f"  Không khả thi / infeasible: {plan.get('reason')}")
+        for note in plan.get("notes", []):
+            lines.append(f"  [dim]! {note}[/]")
     if len(lines) == 1:
         lines.append("  (không có / nothing)")
     console.print("\n".join(lines))

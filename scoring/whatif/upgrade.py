@@ -197,14 +197,19 @@ def _cheapest(options: list[list[Option]], need_gain: int) -> tuple[float, list[
     return float(best[S]), picks
 
 
-def _recognition_note(cs, d: Dossier, target: int, after: Result | None, overrides) -> str | None:
+def _recognition_note(d: Dossier, target: int, after: Result | None) -> str | None:
+    """Who recognises the target stars when this council does not (a district plans; the province or the
+    central council certifies)."""
     if after is None or after.status == "recognised" or after.stars < target:
         return None
     who = next((lvl for lvl, stars in d.period.recognition.items() if target in stars), None)
     if who is None or who == d.level:
         return None
-    return (f"Công nhận {target}★ do Hội đồng cấp {who} quyết định: phương án chỉ đạt điểm và yêu cầu tối thiểu "
-            f"mà hội đồng cấp {d.level} chấm (trạng thái sau phương án: {after.status}) / recognition of {target}★ "
+    from ..result import LEVELS_VI
+
+    return (f"Công nhận {target}★ do Hội đồng cấp {LEVELS_VI.get(who, who)} quyết định: phương án chỉ đạt điểm và "
+            f"yêu cầu tối thiểu mà hội đồng cấp {LEVELS_VI.get(d.level, d.level)} chấm (trạng thái sau phương án: "
+            f"{after.status}) / recognition of {target}★ "
             f"is decided by the {who} council: this plan reaches the points and minimums the {d.level} council "
             f"scores (status after the plan: {after.status})")
 
@@ -331,7 +336,7 @@ def upgrade_plan(dossier_or_result: Dossier | Result | Mapping[str, Any] | str |
 
 
 def _finish(plan: Plan, d: Dossier, target: int, overrides) -> None:
-    note = _recognition_note(d.criteria_set, d, target, plan.result_after, overrides)
+    note = _recognition_note(d, target, plan.result_after)
     if note:
         plan.notes.append(note)
     if any(p["kind"] == "minimum" for p in plan.prerequisites):

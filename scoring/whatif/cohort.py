@@ -27,7 +27,7 @@ import numpy as np
 
 from ..result import Result
 from .costs import CostModel
-from .upgrade import Plan, upgrade_plan
+from .upgrade import Plan, _to_dossier, plan_for
 
 COUNTS = {
     "stars": "the stars the council awarded, recognised or not yet (a district's products sent up to the province "
@@ -231,8 +231,9 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     for i, r in enumerate(results):
         now = counted(r, count)
         opts: list[tuple[int, float, Plan | None]] = [(now, 0.0, None)]
+        d = _to_dossier(r) if r.stars < top else None  # validated once for all its target levels
         for t in range(r.stars + 1, top + 1):
-            p = upgrade_plan(r, t, costs, assume=assume)
+            p = plan_for(d, r, t, costs, assume=assume)
             if p.blocked_by_knockouts:
                 skipped.append({"dossier_id": r.dossier_id, "reason": p.reason,
                                 "prerequisites": [x["id"] for x in p.prerequisites]})

@@ -224,14 +224,21 @@ def upgrade_plan(dossier_or_result: Dossier | Result | Mapping[str, Any] | str |
     QĐ 781 requirements recorded as unmet are prerequisites too; the plan is priced as if they were
     met. `assume` is a key of ASSUMPTIONS. Infeasible targets say why.
     """
+    d = _to_dossier(dossier_or_result)
+    given = isinstance(dossier_or_result, Result) and not overrides
+    return plan_for(d, dossier_or_result if given else None, target_stars, costs, assume=assume, overrides=overrides)
+
+
+def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostModel | None = None, *,
+             assume: str = "all_members", overrides: Mapping[str, Any] | None = None) -> Plan:
+    """`upgrade_plan` on an already validated dossier (and its Result, if known): a cohort plan parses
+    each product once for all its target levels instead of once per level."""
     if assume not in ASSUMPTIONS:
         raise ValueError(f"assume must be one of {', '.join(ASSUMPTIONS)}, got {assume!r}")
     if not 1 <= int(target_stars) <= 5:
         raise ValueError(f"target_stars must be 1..5, got {target_stars!r}")
     costs = costs or CostModel()
-    d = _to_dossier(dossier_or_result)
-    given = isinstance(dossier_or_result, Result) and not overrides
-    before = dossier_or_result if given else evaluate(d, overrides=overrides)
+    before = before if before is not None and not overrides else evaluate(d, overrides=overrides)
     cs, target = d.criteria_set, int(target_stars)
     plan = Plan(d.dossier_id, target, False, 0.0, stars_before=before.stars, assumption=ASSUMPTIONS[assume],
                 cost_unit=costs.unit, assume=assume)
@@ -256,7 +263,7 @@ def upgrade_plan(dossier_or_result: Dossier | Result | Mapping[str, Any] | str |
                               "can be priced until the council scores them")
         else:
             cleared = replace(d, findings=tuple(f for f in d.findings if f not in cs.knockouts))
-            plan.if_cleared = upgrade_plan(cleared, target, costs, assume=assume, overrides=overrides)
+            plan.if_cleared = plan_for(cleared, None, target, costs, assume=assume, overrides=overrides)
         return plan
 
     cleared_ids = {p["id"] for p in plan.prerequisites}

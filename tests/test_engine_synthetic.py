@@ -238,3 +238,18 @@ def test_overrides_change_thresholds_without_editing_rules():
     assert r.band_stars == 4
     r = evaluate(dossier([s]), overrides={"bands": {4: 60}, "gates": {"district-to-province": 60}})
     assert (r.stars, r.escalate_to) == (4, "province")
+
+
+def test_a_set_whose_max_spread_is_null_has_no_spread_check(tmp_path):
+    """set.json may say `max_spread: null` (no spread rule in that set): no warning on any spread."""
+    import json as _json
+
+    folder = synthetic.write_set(tmp_path)
+    doc = _json.loads((folder / "set.json").read_text(encoding="utf-8"))
+    doc["council"]["max_spread"] = None
+    (folder / "set.json").write_text(_json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    low = {"1.1": 5, "1.2": 10, "2.1": 5, "2.2": 5, "3": 10}
+    high = {"1.1": 20, "1.2": 20, "2.1": 15, "2.2": 10, "3": 35}
+    with criteria_root(tmp_path):
+        r = evaluate(dossier([low, high]))
+    assert r.total == 67.5 and "council-spread" not in [w["code"] for w in r.warnings]

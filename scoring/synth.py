@@ -103,10 +103,19 @@ def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | Non
         leaves = form.leaves
         P = np.zeros((nrows, len(leaves)), dtype=np.int64)
         for li, leaf in enumerate(leaves):
-            ladder = np.array(leaf.points)
             pos = quality[owner] + leniency + rng.normal(0, 0.045, size=nrows)
-            k = np.clip(np.rint(pos * (len(ladder) - 1)), 0, len(ladder) - 1).astype(np.int64)
-            P[:, li] = ladder[k]
+            cases = getattr(leaf, "cases", ())
+            if not cases:
+                ladder = np.array(leaf.points)
+                k = np.clip(np.rint(pos * (len(ladder) - 1)), 0, len(ladder) - 1).astype(np.int64)
+                P[:, li] = ladder[k]
+                continue
+            # alternative ladders (TH a / TH b): the council scores the one case the product is in
+            case = rng.integers(0, len(cases), size=nd)[owner]
+            for c, (cid, _) in enumerate(cases):
+                ladder = np.array(sorted({o.points for o in leaf.options if o.case == cid}))
+                k = np.clip(np.rint(pos * (len(ladder) - 1)), 0, len(ladder) - 1).astype(np.int64)
+                P[case == c, li] = ladder[k][case == c]
         # story criteria: no story for low-quality products (left empty = not applicable)
         story_cols = np.flatnonzero(form.arrays.story)
         no_story = quality < 0.25
@@ -116,6 +125,7 @@ def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | Non
         starts = np.r_[0, np.cumsum(nm)[:-1]]
         ladders = [leaf.points for leaf in leaves]
         is_story = form.arrays.story
+        has_cases = [bool(getattr(leaf, "cases", ())) for leaf in leaves]
         for d in np.flatnonzero(nudge):
             a, k = int(starts[d]), int(nm[d])
             goal = rng.choice(THRESHOLDS) + rng.choice([-0.5, -0.01, 0.0, 0.01, 0.5, 1.0])
@@ -124,7 +134,7 @@ def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | Non
             for m, li in zip(turn, rng.integers(0, len(leaves), size=400).tolist()):
                 if abs(cur / k - goal) < 1.0 / k + 1e-9:
                     break
-                if no_story[d] and is_story[li]:
+                if (no_story[d] and is_story[li]) or has_cases[li]:  # a case leaf keeps its case's ladder
                     continue
                 ladder = ladders[li]
                 j = ladder.index(P[m, li])

@@ -40,3 +40,130 @@ def differences(r: Result, row: pd.Series) -> list[str]:
         if abs(a - float(b)) > 1e-9:
             out.append(f"{key}: engine {a!r} batch {b!r}")
     return out
+
+
+# ----------------------------------------------------------------------------- edge-case cohorts
+
+from datetime import date, timedelta  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from scoring import criteria as crit  # noqa: E402
+from scoring.synth import generate_cohort  # noqa: E402
+
+
+def exact_sheet(form, total: int, rotate: int = 0) -> dict[str, float] | None:
+    """Points per criterion summing exactly to `total` (story criteria included), or None when no
+    combination of options does; a different `rotate` gives another sheet of the same total."""
+    leaves = form.leaves[rotate % len(form.leaves):] + form.leaves[:rotate % len(form.leaves)]
+    reach = [np.zeros(total + 1, dtype=bool)]  # per prefix of leaves: the sums it can make
+    reach[0][0] = True
+    for leaf in leaves:
+        nxt = np.zeros(total + 1, dtype=bool)
+        for p in leaf.points:
+            if p <= total:
+                nxt[p:] |= reach[-1][:total + 1 - p]
+        reach.append(nxt)
+    if not reach[-1][total]:
+        return None
+    out, s = {}, total
+    for i in range(len(leaves), 0, -1):  # the highest option that still leaves a reachable rest
+        p = next(p for p in sorted(leaves[i - 1].points, reverse=True) if p <= s and reach[i - 1][s - p])
+        out[leaves[i - 1].number] = float(p)
+        s -= p
+    return out
+
+
+def _with_sheets(base: pd.DataFrame, did: str, sheets: list[dict[str, float]]) -> pd.DataFrame:
+    """A dossier like `base`'s first one, with these member sheets."""
+    first = base.iloc[0]
+    crit_cols = [c for c in base.columns if c[0].isdigit()]
+    rows = []
+    for k, sheet in enumerate(sheets):
+        row = first.copy()
+        row["dossier_id"], row["member"] = did, f"TV{k + 1}"
+        row[crit_cols] = np.nan
+        for c, v in sheet.items():
+            row[c] = v
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def edge_cohort(set_id: str, slug: str) -> pd.DataFrame:
+    """Dossiers of one form that hit the edges: generated ones (borderline totals), an omitted
+    criteria_set, story not applicable, one member, knock-outs of both effects (one with criteria
+    left unscored), exact band totals, QĐ 781 findings (one before QĐ 781), the first and last
+    days of sets and periods, and an invalid option."""
+    cs = crit.load_set(set_id)
+    form = cs.forms[slug]
+    seed = form.number * 7 + len(set_id)
+    gen = generate_cohort(2, seed=seed, sets=[set_id], forms=[slug], borderline=0.6, knockout_rate=0.0,
+                          members=(2, 5), single_member=0.0, story_given=0.0, set_omitted=0.0,
+                          minimum_findings=0.0, boundary_dates=0.0)
+    ids = list(dict.fromkeys(gen["dossier_id"]))
+    one = gen[gen["dossier_id"] == ids[0]].reset_index(drop=True)
+    tag = f"E-{set_id}-{form.number:02d}"
+    crit_cols = [c for c in gen.columns if c[0].isdigit()]
+    leaves = [leaf.number for leaf in form.leaves]
+    story = [leaf.number for leaf in form.leaves if leaf.applies_when == "story_exists"]
+    parts = [gen]
+
+    def variant(name: str, frame: pd.DataFrame, **values) -> None:
+        frame = frame.copy()
+        frame["dossier_id"] = f"{tag}-{name}"
+        for k, v in values.items():
+            frame[k] = v
+        parts.append(frame)
+
+    first_day = max(cs.start, getattr(form, "valid_from", None) or cs.start)
+    in_force = (cs.end or date(2026, 12, 1)) - timedelta(days=1)
+    level_on = lambda day: cs.period_on(day).levels[-1] if cs.period_on(day) else "province"  # noqa: E731
+    variant("set-omitted", one, criteria_set="", evaluated_on=in_force.isoformat(), level=level_on(in_force))
+    variant("single", one.iloc[:1])
+    if story:
+        no_story = one.copy()
+        no_story[story] = np.nan
+        variant("story-na", no_story, story_exists="không")
+        variant("story-na-implicit", no_story, story_exists="")
+        variant("story-yes", one, story_exists="có")
+        variant("story-false-but-scored", one.assign(**{story[0]: one[story[0]].fillna(0.0)}), story_exists="không")
+    effects = {}
+    for kid, k in sorted(cs.knockouts.items()):
+        effects.setdefault(k.effect, kid)
+    for effect, kid in effects.items():  # a disqualification on full sheets, a stop with criteria unscored
+        if effect == "stop_evaluation":
+            one_ko = one.copy()
+            one_ko[leaves[len(leaves) // 2:]] = np.nan
+        else:
+            one_ko = one
+        variant(f"ko-{effect}", one_ko, findings=kid)
+    variant("unscored-no-ko", one.assign(**{leaves[-1]: np.nan}))
+    for target in (30, 50, 70, 90):
+        a, b = exact_sheet(form, target), exact_sheet(form, target - 1, rotate=3)
+        c = exact_sheet(form, target + 1, rotate=5)
+        if a and b and c:
+            variant(f"exact-{target}", _with_sheets(one, "x", [a, a]))
+            if target > 30:
+                variant(f"mean-{target}", _with_sheets(one, "x", [b, c]))  # (t-1 + t+1) / 2 = t
+                variant(f"below-{target}", _with_sheets(one, "x", [b, a, b]))  # t - 2/3
+    reqs = [r["finding"] for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")]
+    if reqs:
+        since = date.fromisoformat(cs.star_minimums["from"])
+        variant("qd781", one, findings=";".join(reqs[:2]), evaluated_on=max(since, first_day).isoformat(),
+                level=level_on(max(since, first_day)))
+        variant("qd781-before", one, findings=reqs[0], evaluated_on=(since - timedelta(days=1)).isoformat(),
+                level=level_on(since - timedelta(days=1)))
+    days = {cs.start, first_day, *(d for d in (cs.end, cs.lapses) if d)}
+    days |= {d for p in cs.periods for d in (p.start, p.end) if d}
+    days |= {d + timedelta(days=1) for d in (cs.lapses or cs.end,) if d}
+    days |= {first_day - timedelta(days=1)}
+    for day in sorted(days):
+        variant(f"day-{day.isoformat()}", one, evaluated_on=day.isoformat(), level=level_on(day))
+    bad = one.copy()
+    bad.loc[0, crit_cols[0]] = 97.0
+    variant("not-an-option", bad)
+    return pd.concat(parts, ignore_index=True)
+
+
+def all_forms() -> list[tuple[str, str]]:
+    return [(sid, slug) for sid, cs in crit.load_all().items() for slug in cs.forms]

@@ -245,3 +245,36 @@ def test_csv_typed_in_nfd_with_spaces_is_normalised_on_reading(tmp_path):
     a, _ = evaluate_batch(frame)
     b, _ = evaluate_batch(back)
     assert list(a["province"]) == list(b["province"]) and list(a["stars"]) == list(b["stars"])
+
+
+# ----------------------------------------------------------------------------- every form, edge cases
+
+from conformance import all_forms, edge_cohort  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def every_form():
+    """One batch over the edge cases of all 78 forms (one fixed cost), checked form by form."""
+    frame = pd.concat([edge_cohort(sid, slug) for sid, slug in all_forms()], ignore_index=True)
+    results, rejects = evaluate_batch(frame)
+    assert len(results) + len(rejects) == frame["dossier_id"].nunique()
+    return frame, results.set_index("dossier_id"), rejects.set_index("dossier_id")["reason"]
+
+
+@pytest.mark.parametrize("set_id,slug", all_forms())
+def test_every_form_agrees_with_the_engine_on_edge_cases(every_form, set_id, slug):
+    frame, by_id, reasons = every_form
+    mine = frame[(frame["form"] == slug) & (frame["dossier_id"].str.contains(set_id.upper() + "|" + f"E-{set_id}-"))]
+    seen = {"scored": 0, "rejected": 0}
+    for d in dossier_dicts(to_wide(mine)):
+        try:
+            r = evaluate(d)
+        except DossierInvalid as exc:
+            assert reasons[d["dossier_id"]] == "; ".join(str(i) for i in exc.issues), d["dossier_id"]
+            seen["rejected"] += 1
+            continue
+        row = by_id.loc[d["dossier_id"]]
+        assert differences(r, row) == [], d["dossier_id"]
+        assert {k: row[k] for k in r.product} == r.product
+        seen["scored"] += 1
+    assert seen["scored"] >= 10 and seen["rejected"] >= 2, seen

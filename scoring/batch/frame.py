@@ -187,30 +187,42 @@ def date_value(value: Any) -> Any:
 
 
 def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
-    """The dossiers of a wide frame, as design.md §3 JSON (rows in table order)."""
+    """The dossiers of a wide frame, as design.md §3 JSON (dossiers in order of first appearance,
+    rows in table order). Columns are read once as numpy arrays: slicing a frame per dossier would
+    take every (Arrow) column again for each one."""
     crit_cols = criterion_columns(wide)
-    ids = pd.Series([_id_text(v) for v in wide["dossier_id"]], index=wide.index, dtype=object)
-    for dossier_id, rows in wide.groupby(ids, sort=False):
-        first = rows.iloc[0]
-        d: dict[str, Any] = {"dossier_id": dossier_id}
-        if "criteria_set" in rows and _scalar(first["criteria_set"]) is not None:
-            d["criteria_set"] = str(first["criteria_set"])
-        d["form"] = _scalar(first["form"])
-        d["level"] = _scalar(first["level"])
-        d["evaluated_on"] = date_value(first["evaluated_on"])
-        product = {c: str(_scalar(first[c])) for c in PRODUCT if c in rows and _scalar(first[c]) is not None}
+    codes, _ = pd.factorize(_distinct_map(wide["dossier_id"], _id_text), use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(codes.max(initial=-1) + 2))
+    cols = {c: wide[c].to_numpy(dtype=object) for c in wide.columns}
+    ids = cols["dossier_id"]
+    for k in range(len(bounds) - 1):
+        rows = order[bounds[k]:bounds[k + 1]]
+        first = rows[0]
+
+        def get(c: str) -> Any:
+            return _scalar(cols[c][first]) if c in cols else None
+
+        d: dict[str, Any] = {"dossier_id": _id_text(ids[first])}
+        if get("criteria_set") is not None:
+            d["criteria_set"] = str(get("criteria_set"))
+        d["form"] = get("form")
+        d["level"] = get("level")
+        d["evaluated_on"] = date_value(cols["evaluated_on"][first])
+        product = {c: str(get(c)) for c in PRODUCT if get(c) is not None}
         if product:
             d["product"] = product
-        if "story_exists" in rows and _scalar(first["story_exists"]) is not None:
-            d["story_exists"] = story_value(first["story_exists"])
-        if "findings" in rows:
-            d["findings"] = findings_value(first["findings"])
+        if get("story_exists") is not None:
+            d["story_exists"] = story_value(cols["story_exists"][first])
+        if "findings" in cols:
+            d["findings"] = findings_value(cols["findings"][first])
         sheets = []
-        for _, row in rows.iterrows():
-            scores = {c: points_value(row[c]) for c in crit_cols}
+        for r in rows:
+            scores = {c: points_value(cols[c][r]) for c in crit_cols}
             sheet: dict[str, Any] = {"scores": {k: v for k, v in scores.items() if v is not None}}
-            if _scalar(row["member"]) is not None:  # a blank member is missing, not the name "None"
-                sheet = {"member": str(_scalar(row["member"])), **sheet}
+            member = _scalar(cols["member"][r])
+            if member is not None:  # a blank member is missing, not the name "None"
+                sheet = {"member": str(member), **sheet}
             sheets.append(sheet)
         d["sheets"] = sheets
         yield d

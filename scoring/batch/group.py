@@ -61,15 +61,22 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # cells outside this form's criteria: any non-empty cell the leaves do not account for
     foreign = prep.given[rows] != present.sum(axis=0)
     bad = np.bincount(local, weights=foreign | cell_bad.any(axis=0), minlength=ng) > 0
+    # alternative cases (TH a / TH b): every member's points must fit one case of the criterion
+    for li, fits in _case_ladders(form):
+        ok = fits[:, pint[li] + 1] | ~present[li]
+        bad |= ~np.logical_and.reduceat(ok, bounds, axis=1).any(axis=0)
 
     # findings (few dossiers have any): knock-outs given, unknown ids
     fl = prep.findings[gd]
     with_findings = np.flatnonzero(prep.has_findings[gd])
     known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
     knocked_given = np.zeros(ng, dtype=bool)
+    since = cs.star_minimums.get("from")  # per-star requirements (QĐ 781) apply only from this day
     for i in with_findings:
         knocked_given[i] = any(f in cs.knockouts for f in fl[i])
         bad[i] |= any(f not in known for f in fl[i])
+        if since and prep.days[gd[i]] < np.datetime64(since):
+            bad[i] |= any(f not in cs.knockouts for f in fl[i])
 
     # applicability (story) and completeness: only story criteria can be not applicable, so the
     # other criteria need just "is any cell of the dossier empty" (one pass, no per-leaf reduction)
@@ -221,6 +228,26 @@ def _tables(form: Form) -> _FormTables:
             framed, np.flatnonzero(~form.arrays.story), np.array([leaf.number for leaf in leaves], dtype=object),
             np.array([leaf.applies_when for leaf in leaves], dtype=object)))
     return _TABLES[key][1]
+
+
+_CASES: dict[tuple[str, str, int], tuple[Form, list[tuple[int, np.ndarray]]]] = {}
+
+
+def _case_ladders(form: Form) -> list[tuple[int, np.ndarray]]:
+    """Per criterion with alternative cases: fits[case, p + 1] = p is an option of that case, for
+    p from -1 to the form's top points + 1 (the range of the clipped cells)."""
+    key = (form.criteria_set, form.slug, id(form))
+    if key not in _CASES:
+        top = form.arrays.valid.shape[1] - 1
+        out = []
+        for li, leaf in enumerate(form.leaves):
+            if getattr(leaf, "cases", ()):
+                fits = np.zeros((len(leaf.cases), top + 3), dtype=bool)
+                for k, (cid, _) in enumerate(leaf.cases):
+                    fits[k, [o.points + 1 for o in leaf.options if o.case == cid]] = True
+                out.append((li, fits))
+        _CASES[key] = (form, out)
+    return _CASES[key][1]
 
 
 def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tuple[LazyTable, np.ndarray, np.ndarray]:

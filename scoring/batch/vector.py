@@ -84,6 +84,32 @@ def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndar
     return out
 
 
+def _row_picker(wide: pd.DataFrame):
+    """A few rows of the wide table as a small frame, for the single path's re-check of a flagged
+    dossier. `wide.iloc` would take every column (each Arrow column in many chunks, ~1 ms a take);
+    this takes numpy views, converted once per column and only when needed, and leaves out the
+    criterion columns these rows do not fill (which the dossier would drop anyway)."""
+    arrays: dict[str, np.ndarray] = {}
+    crit = set(criterion_columns(wide))
+
+    def column(c: str) -> np.ndarray:
+        if c not in arrays:
+            col = wide[c]
+            numeric = pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+            arrays[c] = col.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else col.to_numpy(dtype=object)
+        return arrays[c]
+
+    def pick(rows: np.ndarray) -> pd.DataFrame:
+        data = {}
+        for c in wide.columns:
+            v = column(c)[rows]
+            if c not in crit or not pd.isna(v).all():
+                data[c] = v
+        return pd.DataFrame(data)
+
+    return pick
+
+
 def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None = None, progress: bool = False,
                    source: str = "table") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every dossier of a wide or long table; return (results, rejects).
@@ -127,9 +153,11 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
             prep.suspicious[d] = True
     messages: dict[int, str] = {}
 
+    rows_frame = _row_picker(wide)
+
     def accepts(d: int) -> bool:
         """The single path's verdict on a dossier the vectorized checks flagged."""
-        dossier = next(dossier_dicts(wide.iloc[np.sort(prep.rows_of(d))]))
+        dossier = next(dossier_dicts(rows_frame(np.sort(prep.rows_of(d)))))
         try:
             parse_dossier(dossier)
             return True

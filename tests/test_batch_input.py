@@ -240,3 +240,17 @@ def test_evaluate_batch_is_exported_at_the_top_without_slowing_import_scoring():
     code = "import sys, scoring; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # pandas is loaded only when the batch is used
+
+
+def test_bundled_secretary_workbook_scores_like_the_cohort_it_was_typed_from():
+    """fixtures/cohort/hoi-dong-tinh-2026.xlsx: a title row, Vietnamese headers, "Mã hồ sơ" merged
+    over each dossier's rows, Excel dates; typed from generate_cohort(12, seed=2026, qd26-2026)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "cohort" / "hoi-dong-tinh-2026.xlsx"
+    ws = openpyxl.load_workbook(path).active
+    assert ws.merged_cells.ranges and ws.cell(1, 1).value.startswith("BẢNG")  # still typed as a secretary would
+    results, rejects = evaluate_batch(read_table(path), source=str(path))
+    expected, _ = evaluate_batch(generate_cohort(12, seed=2026, sets=["qd26-2026"], members=(3, 5)))
+    assert len(rejects) == 0
+    _same_scores(results, expected)

@@ -78,11 +78,12 @@ def _scaled(form):
        assume=st.sampled_from(["all_members", "mean"]))
 def test_plan_is_optimal_against_brute_force_on_truncated_real_forms(truncated, data, set_id, target, assume):
     form = truncated[set_id]
-    sheets, story = data.draw(oracle_mod.cases_st(form))
+    sheets, story, stated = data.draw(oracle_mod.cases_st(form))
     # bands scaled by policy override to the truncated maximum, so that targets are reachable
     bands = _scaled(form)
-    p = upgrade_plan(_dossier(form, sheets, story), target, assume=assume, overrides={"bands": bands})
-    expected = oracle_mod.oracle(form, sheets, story, target, bands, assume)
+    d = dict(_dossier(form, sheets, story), **({"cases": stated} if stated else {}))
+    p = upgrade_plan(d, target, assume=assume, overrides={"bands": bands})
+    expected = oracle_mod.oracle(form, sheets, story, target, bands, assume, cases=stated)
     if expected is None:
         assert not p.feasible and p.reason
         return

@@ -113,9 +113,11 @@ def _cases_of(leaf) -> dict[str, list[int]]:
     return {c: sorted(v) for c, v in out.items()}
 
 
-def allowed_ladder(leaf, member_points) -> list[int]:
+def allowed_ladder(leaf, member_points, stated=None) -> list[int]:
     if not leaf.cases:
         return sorted({o.points for o in leaf.options})
+    if stated:
+        return _cases_of(leaf)[stated]
     fit = [set(ladder) for ladder in _cases_of(leaf).values() if set(member_points) <= set(ladder)]
     return sorted(set.intersection(*fit)) if fit else sorted({o.points for o in leaf.options})
 
@@ -132,13 +134,14 @@ def cheapest_chain(edges: dict[tuple[int, int], float], ladder: list[int], a: in
     return best.get(b)
 
 
-def oracle(form, sheets, story_exists, target, bands, assume="all_members", edges=None):
+def oracle(form, sheets, story_exists, target, bands, assume="all_members", edges=None, cases=None):
     """The least cost over every combination of final options, or None if none reaches `target`."""
     leaves = form.leaves
     M = len(sheets)
     story_li = next((i for i, leaf in enumerate(leaves) if is_story_criterion(leaf)), None)
     dependent = [i for i, leaf in enumerate(leaves) if leaf.applies_when == "story_exists"]
     cur = {i: [s.get(leaf.number) for s in sheets] for i, leaf in enumerate(leaves)}
+    cases = cases or {}
 
     def price(leaf, ladder, a, b):
         if a == b:
@@ -153,7 +156,7 @@ def oracle(form, sheets, story_exists, target, bands, assume="all_members", edge
             ladder = sorted({o.points for o in leaf.options})  # scored from its lowest option if a story is created
             choices.append(ladder)
             continue
-        ladder = allowed_ladder(leaf, cur[i])
+        ladder = allowed_ladder(leaf, cur[i], cases.get(leaf.number))
         choices.append([v for v in ladder if v >= min(cur[i])])
     ordered = sorted(bands.items(), reverse=True)
     best = None
@@ -172,7 +175,7 @@ def oracle(form, sheets, story_exists, target, bands, assume="all_members", edge
                 ladder = choices[i]
             else:
                 start = cur[i]
-                ladder = allowed_ladder(leaf, cur[i])
+                ladder = allowed_ladder(leaf, cur[i], cases.get(leaf.number))
             final = [max(p, v) for p in start]
             totals += final
             means[i] = Fraction(sum(final), M)
@@ -212,6 +215,7 @@ def cases_st(draw, form):
     M = draw(st.integers(1, 3))
     sheets = []
     case_pick = {leaf.number: draw(st.sampled_from(sorted(_cases_of(leaf)))) for leaf in leaves if leaf.cases}
+    stated = {n: c for n, c in case_pick.items() if draw(st.booleans())}  # a council may state the case
     for _ in range(M):
         s = {}
         for i, leaf in enumerate(leaves):
@@ -219,28 +223,31 @@ def cases_st(draw, form):
                 s[leaf.number] = None
             elif i == story_li:
                 s[leaf.number] = draw(st.sampled_from([p for p in leaf.points if (p > 0) == story]))
-            elif leaf.cases and draw(st.integers(0, 4)):  # mostly one case per dossier, sometimes members disagree
+            elif leaf.cases:  # a council scores one case (members on different ladders are refused)
                 s[leaf.number] = draw(st.sampled_from(_cases_of(leaf)[case_pick[leaf.number]]))
             else:
                 s[leaf.number] = draw(st.sampled_from(list(leaf.points)))
         sheets.append(s)
-    return sheets, story
+    return sheets, story, stated
 
 
-def dossier(form, sheets, story):
-    return {"dossier_id": "SYN", "criteria_set": "qd26-2026", "form": form.slug, "level": "province",
-            "evaluated_on": "2026-08-01", "story_exists": story,
-            "sheets": [{"member": f"M{i}", "scores": s} for i, s in enumerate(sheets)]}
+def dossier(form, sheets, story, cases=None):
+    d = {"dossier_id": "SYN", "criteria_set": "qd26-2026", "form": form.slug, "level": "province",
+         "evaluated_on": "2026-08-01", "story_exists": story,
+         "sheets": [{"member": f"M{i}", "scores": s} for i, s in enumerate(sheets)]}
+    if cases:
+        d["cases"] = cases
+    return d
 
 
-def check(form, sheets, story, target, assume="all_members", edges=None, bands=None):
+def check(form, sheets, story, target, assume="all_members", edges=None, bands=None, cases=None):
     bands = bands or bands_for(form)
     model = None
     if edges is not None:
         model = load_costs([{"form": form.slug, "criterion": n, "from_points": a, "to_points": b, "cost": c}
                             for n, e in edges.items() for (a, b), c in e.items()])
-    p = upgrade_plan(dossier(form, sheets, story), target, model, assume=assume, overrides={"bands": bands})
-    expected = oracle(form, sheets, story, target, bands, assume, edges)
+    p = upgrade_plan(dossier(form, sheets, story, cases), target, model, assume=assume, overrides={"bands": bands})
+    expected = oracle(form, sheets, story, target, bands, assume, edges, cases)
     if expected is None:
         assert not p.feasible and p.reason, p.as_dict(with_result=False)
         return None
@@ -267,7 +274,7 @@ def check(form, sheets, story, target, assume="all_members", edges=None, bands=N
             if leaf.applies_when:
                 for s in raised:
                     s[leaf.number] = s[leaf.number] if s[leaf.number] is not None else min(leaf.points)
-    again = evaluate(dossier(form, raised, story or p.story_created), overrides={"bands": bands})
+    again = evaluate(dossier(form, raised, story or p.story_created, cases), overrides={"bands": bands})
     assert again.stars == after.stars and again.total == pytest.approx(after.total)
     return expected
 
@@ -281,7 +288,7 @@ EDGES = st.dictionaries(st.tuples(st.integers(0, 5), st.integers(0, 5)).filter(l
        assume=st.sampled_from(["all_members", "mean"]), priced=st.booleans())
 def test_plan_is_optimal_against_brute_force_on_synthetic_forms(synthetic, data, name, target, assume, priced):
     form = synthetic[name]
-    sheets, story = data.draw(cases_st(form))
+    sheets, story, stated = data.draw(cases_st(form))
     edges = None
     if priced:  # a cost table: every adjacent step priced (so most targets stay reachable) plus some jumps
         edges = {}
@@ -290,7 +297,7 @@ def test_plan_is_optimal_against_brute_force_on_synthetic_forms(synthetic, data,
             e = {(a, b): data.draw(st.integers(1, 20)) for a, b in zip(pts, pts[1:])}
             e.update({k: v for k, v in data.draw(EDGES).items() if k[0] in pts and k[1] in pts})
             edges[leaf.number] = e
-    check(form, sheets, story, target, assume, edges)
+    check(form, sheets, story, target, assume, edges, cases=stated)
 
 
 def test_pinned_boundary_cases(synthetic):
@@ -309,6 +316,8 @@ def test_pinned_boundary_cases(synthetic):
     assert check(cases, [{"1.1": 5, "2.2": 1, "2.3": 3, "3.1": 3}], True, 5, bands=high) is None
     assert check(cases, [{"1.1": 5, "2.2": 2, "2.3": 3, "3.1": 3}], True, 5, bands=high) == 0
     assert check(cases, [{"1.1": 5, "2.2": 0, "2.3": 3, "3.1": 3}], True, 5) == 1
+    # the council states ladder a: then 1 → 2 is its one step, and the same 12.5 band is reached
+    assert check(cases, [{"1.1": 5, "2.2": 1, "2.3": 3, "3.1": 3}], True, 5, bands=high, cases={"2.2": "a"}) == 1
     # "five" (max 16, 3★ from 8, 1.1 ≥ 1 for 3★): +7 points with 1.1 raised costs 4 steps at least
     assert check(five, [{"1.1": 0, "1.2": 1, "5.1": 0, "5.2": None, "3.1": 0}], False, 3) == 4
 

@@ -113,25 +113,31 @@ def dossier_from_result(result: Result) -> dict[str, Any]:
     d = {"dossier_id": result.dossier_id, "criteria_set": result.criteria_set, "form": result.form,
          "level": result.level, "evaluated_on": result.evaluated_on, "product": result.product,
          "findings": findings, "sheets": sheets}
+    cases = {c["id"]: c["case"] for c in result.criteria if c.get("case")}
+    if cases:  # the ladder each criterion with alternative cases was scored on
+        d["cases"] = cases
     story = [c for c in result.criteria if not c.get("applicable", True)]
     if story:
         d["story_exists"] = False
     return d
 
 
-def _ladder(leaf, current: np.ndarray) -> tuple[int, ...]:
+def _ladder(leaf, current: np.ndarray, case: str | None = None) -> tuple[int, ...]:
     """Points a plan may use on this criterion: inside the alternative ladder (case) the product is on.
 
-    Points that fit one case only pick it. Points that fit several (QĐ 1048 3.2 = 1 is the top of
-    ladder b and the bottom of ladder a) do not tell which: the plan keeps to the options every such
-    case offers, so it never moves a product onto a ladder it may not be on. Members whose points
-    fit no common case disagree on the case itself: then every option of the criterion is used.
+    The case the dossier states (or the one its points alone fit) decides. Points that fit several
+    cases (QĐ 1048 3.2 = 1 is the top of ladder b and the bottom of ladder a) with no case stated do
+    not tell which: the plan keeps to the options every such case offers, so it never moves a product
+    onto a ladder it may not be on (state `cases` in the dossier to plan on ladder a). Steps are
+    counted on that ladder, not on the merged one.
     """
     if not leaf.cases:
         return leaf.points
     by_case: dict[str, set[int]] = {}
     for o in leaf.options:
         by_case.setdefault(o.case, set()).add(o.points)
+    if case in by_case:
+        return tuple(sorted(by_case[case]))
     now = {int(c) for c in current}
     fitting = [pts for pts in by_case.values() if now <= pts]
     if not fitting:
@@ -368,7 +374,7 @@ def _options(d: Dossier, pts: np.ndarray, target: int, costs: CostModel, assume:
             options.append([Option(0, 0.0, 0, None, 0)])  # not applicable: scores 0, left as it is
             continue
         newly = not d.applicable[li]
-        ladder = leaf.points if newly else _ladder(leaf, pts[:, li])
+        ladder = leaf.points if newly else _ladder(leaf, pts[:, li], d.cases.get(leaf.number))
         cur = np.full(M, ladder[0], dtype=np.int64) if newly else pts[:, li]
         base = int(cur.min())
         if base not in ladder:

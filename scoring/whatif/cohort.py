@@ -132,7 +132,7 @@ class CohortPlan:
             "products": [c.as_dict() for c in self.supported],
             "skipped": self.skipped, "warnings": self.warnings,
             "rewards": {"before": self.reward_before, "after": self.reward_after,
-                        "increase": self.reward_after - self.reward_before},
+                        "increase": self.reward_after - self.reward_before, "counted_as": self.count},
             "note": self.note,
         }
 
@@ -289,7 +289,9 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
                   "available" + ("" if priced else " (no upgrade is priced for any product in this cohort: check the "
                                  "cost table's forms and criteria against the cohort)")
                   + (f"; {len({s['dossier_id'] for s in skipped})} product(s) skipped (knock-outs or QĐ 781 prerequisites)"
-                     if skipped else ""))
+                     if skipped else "")
+                  + (f"; filling the {len(history) - 1} places that can be filled costs {history[-1]:,.0f} {costs.unit}, "
+                     "over the budget" if history[-1] > limit + 1e-9 else ""))
     elif budget is not None and full_cost > limit:
         shortfall = full_cost - limit
         reason = f"the cheapest plan meeting every target costs {full_cost:,.0f} {costs.unit}, over the budget"

@@ -19,6 +19,7 @@ import heapq
 import io
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -164,7 +165,9 @@ def _contexts(set_id: str, form: str, criterion: str):
     out = []
     for s in sets:
         cs = crit.load_set(s)
-        forms = cs.forms.values() if form == ANY else ([cs.form(form)] if cs.has_form(form) else [])
+        with warnings.catch_warnings():  # pricing a partial form is fine: its dossiers carry the warning
+            warnings.simplefilter("ignore", crit.PartialFormWarning)
+            forms = cs.forms.values() if form == ANY else ([cs.form(form)] if cs.has_form(form) else [])
         for f in forms:
             if criterion in f.leaf_numbers:
                 out.append((s, f))

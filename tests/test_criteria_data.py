@@ -276,3 +276,17 @@ def test_every_lookup_of_a_partial_form_warns():
         cs.form("che-bien-tu-rau-cu-qua-hat", warn=False)
         criteria.get_form(cs, "che-bien-tu-rau-cu-qua-hat", for_scoring=False)
         cs.form("gao-ngu-coc-hat-so-che-khac")  # complete: silent
+
+
+def test_partial_warning_says_what_is_missing():
+    """Forms 11 (points missing, max 97: 32 points in Part C) and 17 (one option missing, maximum intact,
+    INDEX.md) must not read alike: a 'real maximum 100' would announce a loss that does not exist."""
+    cs = criteria.load_set("qd148-2023")
+    lacking_points = cs.form("che-tuoi-che-che-bien", warn=False)
+    lacking_option = cs.form("do-uong-khong-con-khac", warn=False)
+    assert lacking_points.max < 100 and f"real maximum {lacking_points.max}" in lacking_points.partial_warning()
+    assert lacking_option.max == 100
+    assert "real maximum" not in lacking_option.partial_warning()
+    assert "option is missing" in lacking_option.partial_warning()
+    with pytest.warns(criteria.PartialFormWarning, match="option is missing"):
+        cs.form("do-uong-khong-con-khac")

@@ -172,8 +172,12 @@ class Form:
         return self.valid_from is None or day >= self.valid_from
 
     def partial_warning(self) -> str:
-        return (f"{self.criteria_set}/{self.slug} is partial in our sources: it scores on its real maximum "
-                f"{self.max} (biểu mẫu chưa đầy đủ trong nguồn)")
+        # QĐ 148 forms 17 and 18 lack an option, not points: their maximum is intact, so "real
+        # maximum 100" would suggest a loss that does not exist.
+        what = (f"it scores on its real maximum {self.max}" if self.max < 100
+                else "an option is missing from our source (its maximum, 100, is intact; that option cannot be scored)")
+        return (f"{self.criteria_set}/{self.slug} is partial in our sources: {what} "
+                "(biểu mẫu chưa đầy đủ trong nguồn)")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import criteria as crit
 from ..criteria.model import CriteriaSet
@@ -64,6 +68,8 @@ def _codes(values: pd.Series, as_text: bool = False) -> tuple[np.ndarray, np.nda
     trimmed, so values that differ only in Unicode normalisation or surrounding spaces share a code,
     and text of spaces only is empty. `as_text`: every value as text (dossier ids)."""
     codes, uniques = factorize(values)
+    if _already_normal(uniques):
+        return codes, np.asarray(uniques, dtype=object)
     uniques = np.asarray(uniques, dtype=object)
     normal = [_id_text(u) if as_text else (_scalar(u) if isinstance(u, str) else u) for u in uniques]
     if any(n is None or (isinstance(u, str) and n != u) or (as_text and not isinstance(u, str))
@@ -72,6 +78,24 @@ def _codes(values: pd.Series, as_text: bool = False) -> tuple[np.ndarray, np.nda
         codes = np.where(codes >= 0, remap[codes], -1)
         uniques = np.asarray(merged, dtype=object)
     return codes, uniques
+
+
+def _already_normal(uniques: Any) -> bool:
+    """Whether every distinct value is text already as the single path reads it (non-empty, trimmed,
+    NFC), judged by Arrow kernels: a round has as many dossier ids as dossiers, and a Python call
+    per id was a fifth of a batch."""
+    if len(uniques) == 0:
+        return True
+    try:
+        arr = pa.array(uniques, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or arr.null_count:
+        return False
+    if not pc.all(pc.equal(pc.utf8_trim_whitespace(arr), arr)).as_py() or pc.min(pc.utf8_length(arr)).as_py() == 0:
+        return False
+    other = pc.filter(arr, pc.invert(pc.string_is_ascii(arr))).to_pylist()  # ASCII text is NFC
+    return all(unicodedata.is_normalized("NFC", u) for u in other)
 
 
 def _decode(codes: np.ndarray, uniques: np.ndarray, fn: Callable[[Any], Any], dtype: Any = object,

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape  # data printed with markup: Rich would eat "[...]" in it
 from rich.table import Table
 
 from . import criteria as crit
@@ -38,10 +39,10 @@ class _Group(click.Group):
                 warnings.simplefilter("ignore", crit.PartialFormWarning)  # results carry it as a warning
                 return super().invoke(ctx)
         except ValidationFailed as exc:
-            err.print(f"[bold red]invalid input[/] — {exc}")
+            err.print(f"[bold red]invalid input[/] — {escape(str(exc))}")
             sys.exit(EXIT_INVALID)
         except FormUnavailable as exc:
-            err.print(f"[bold red]invalid input[/] — {exc}")
+            err.print(f"[bold red]invalid input[/] — {escape(str(exc))}")
             sys.exit(EXIT_INVALID)
 
 
@@ -89,7 +90,6 @@ def criteria_list(set_id: str | None, as_json: bool) -> None:
         if set_id not in ids:
             raise ValidationFailed([_unknown_set(set_id, ids)], subject="--set")
         ids = [set_id]
-    from rich.markup import escape
 
     sets = [_set_summary(crit.load_set(i)) for i in ids]
     if as_json:
@@ -233,7 +233,6 @@ def criteria_validate(path: Path | None) -> None:
 
     Every problem is listed with its file, its location and what is wrong; exit 2 if any.
     """
-    from rich.markup import escape
 
     issues = crit.validate_path(path)
     errors = [i for i in issues if i.severity == "error"]
@@ -283,7 +282,7 @@ def score_cmd(dossiers: tuple[Path, ...], as_json: bool, brief: bool) -> None:
             render(r, out, detail=not brief)
             out.print()
     for exc in failures:
-        err.print(f"[bold red]invalid input[/] — {exc}")
+        err.print(f"[bold red]invalid input[/] — {escape(str(exc))}")
     if failures:
         sys.exit(EXIT_INVALID)
 
@@ -415,9 +414,9 @@ def whatif_cmd(dossier: Path, target_stars: int, costs_path: Path | None, defaul
     if as_json:
         _print_json(p.as_dict())
         return
-    out.print(f"[bold]{p.dossier_id}[/]: {p.stars_before}★ → mục tiêu / target {p.target_stars}★")
+    out.print(f"[bold]{escape(p.dossier_id)}[/]: {p.stars_before}★ → mục tiêu / target {p.target_stars}★")
     print_plan(p, out)
-    out.print(f"  [dim]giả định / assumption ({p.assume}): {p.assumption}[/]")
+    out.print(f"  [dim]giả định / assumption ({p.assume}): {escape(p.assumption)}[/]")
 
 
 def _load_results(path: Path):
@@ -473,7 +472,7 @@ def _load_results(path: Path):
         except ValidationFailed as exc:
             bad.append(f"{d['dossier_id']}: {exc}")
     for b in bad:
-        err.print(f"[yellow]skipped (invalid)[/] {b}")
+        err.print(f"[yellow]skipped (invalid)[/] {escape(b)}")
     return results
 
 
@@ -523,15 +522,15 @@ def plan_cmd(results_path: Path, targets: dict[int, int], budget: float | None, 
               + (f" / ngân sách budget {format_amount(cp.budget, unit)}" if cp.budget is not None else ""))
     if not cp.feasible:
         short = f"thiếu / shortfall: {format_amount(cp.shortfall, unit)}; " if cp.shortfall is not None else ""
-        out.print(f"  {short}chưa đạt / unmet: {cp.unmet_targets} — {cp.shortfall_reason} (best partial plan below)")
+        out.print(f"  {short}chưa đạt / unmet: {cp.unmet_targets} — {escape(str(cp.shortfall_reason))} (best partial plan below)")
     for c in cp.supported:
-        out.print(f"  · {c.dossier_id}: {c.stars_before}★ → {c.stars_after}★, {format_amount(c.cost, unit)}: "
-                  + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" + (f" ({u.cost_label})" if u.cost_label else "")
+        out.print(f"  · {escape(c.dossier_id)}: {c.stars_before}★ → {c.stars_after}★, {format_amount(c.cost, unit)}: "
+                  + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" + (f" ({escape(u.cost_label)})" if u.cost_label else "")
                               for u in c.plan.upgrades))
     for s in cp.skipped:
-        out.print(f"  [yellow]bỏ qua / skipped[/] {s['dossier_id']}: {s['reason']}")
+        out.print(f"  [yellow]bỏ qua / skipped[/] {escape(s['dossier_id'])}: {escape(s['reason'])}")
     for w in cp.warnings:
-        out.print(f"  [yellow]![/] {w}")
+        out.print(f"  [yellow]![/] {escape(w)}")
     if rewards:
         out.print(f"  thưởng / rewards: before {format_amount(cp.reward_before, 'VND')}, after "
                   f"{format_amount(cp.reward_after, 'VND')} (+{format_amount(cp.reward_after - cp.reward_before, 'VND')})")
@@ -588,7 +587,7 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # internal error: exit 1 with a one-line message, traceback on request
-        err.print(f"[bold red]internal error[/] — {type(exc).__name__}: {exc}")
+        err.print(f"[bold red]internal error[/] — {type(exc).__name__}: {escape(str(exc))}")
         if "--debug" in sys.argv:
             raise
         sys.exit(EXIT_INTERNAL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape as e
 from rich.panel import Panel
 from rich.table import Table
 
@@ -23,8 +24,8 @@ def _stars(n: int) -> str:
 def render(result: Result, console: Console, *, lang: str = "both", detail: bool = True) -> None:
     r = result
     product = r.product.get("name") or ""
-    head = (f"[bold]{r.dossier_id}[/] {product}\n"
-            f"{r.criteria_set} · {r.form_name} ({r.form}) · cấp/level {r.level} · {r.evaluated_on} · "
+    head = (f"[bold]{e(r.dossier_id)}[/] {e(product)}\n"
+            f"{r.criteria_set} · {e(r.form_name)} ({r.form}) · cấp/level {r.level} · {r.evaluated_on} · "
             f"kỳ/period {r.period} · {len(r.members)} thành viên/members")
     console.print(Panel(head, expand=False))
 
@@ -36,20 +37,20 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
     parts.add_row("[bold]Tổng/Total[/]", f"[bold]{r.total:.2f}[/]", str(r.max_total))
     console.print(parts)
     console.print("Tổng điểm của từng thành viên / member totals: "
-                  + ", ".join(f"{m} {t:g}" for m, t in r.member_totals.items()))
+                  + ", ".join(f"{e(m)} {t:g}" for m, t in r.member_totals.items()))
 
     if detail:
         crit = Table(title="Tiêu chí / Criteria", box=None, header_style="bold")
         crit.add_column("no.")
         crit.add_column("tiêu chí / criterion", overflow="fold", max_width=60)
         for m in r.members:
-            crit.add_column(m, justify="right")
+            crit.add_column(e(m), justify="right")
         crit.add_column("TB/mean", justify="right")
         crit.add_column("max", justify="right")
         for c in r.criteria:
-            label = f"{c['label']} — [italic]{c['gloss']}[/]"
+            label = f"{e(c['label'])} — [italic]{e(c['gloss'])}[/]"
             if c.get("note"):
-                label += f" [dim]({c['note']})[/]"
+                label += f" [dim]({e(c['note'])})[/]"
             cells = ["–" if c["points"][m] is None else str(c["points"][m]) for m in r.members]
             crit.add_row(c["id"], label, *cells, f"{c['mean']:.2f}", str(c["max"]))
         console.print(crit)
@@ -66,15 +67,15 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
     for t in r.trace:
         if t["rule"].startswith("minimum.met") and not detail:
             continue
-        console.print(f"  [cyan]{t['rule']}[/]: {t['vi']}" + (f"\n      [dim]{t['en']}[/]" if lang == "both" else ""))
+        console.print(f"  [cyan]{t['rule']}[/]: {e(t['vi'])}" + (f"\n      [dim]{e(t['en'])}[/]" if lang == "both" else ""))
     if r.unmet_minimums:
         console.print("[bold]Yêu cầu tối thiểu chưa đạt / unmet minimums:[/]")
         for u in r.unmet_minimums:
-            console.print(f"  - {u['stars']}★: {u['requirement']}" + (f" (TB/mean {u['mean']:.2f})" if u.get("mean") is not None else ""))
+            console.print(f"  - {u['stars']}★: {e(u['requirement'])}" + (f" (TB/mean {u['mean']:.2f})" if u.get("mean") is not None else ""))
     if r.warnings:
         console.print("[bold yellow]Cảnh báo / Warnings:[/]")
         for w in r.warnings:
-            console.print(f"  [yellow]![/] {w['vi']}\n      [dim]{w['en']}[/]")
+            console.print(f"  [yellow]![/] {e(w['vi'])}\n      [dim]{e(w['en'])}[/]")
     _render_next(r.next_star, console)
 
 
@@ -86,23 +87,23 @@ def _render_next(ns: dict[str, Any] | None, console: Console) -> None:
     if not ns:
         return
     if ns.get("blocked_by") == "knockouts":
-        console.print(f"[bold]Điều gì chặn hạng sao tiếp theo / What blocks the next star:[/] {ns['vi']} / {ns['en']}")
+        console.print(f"[bold]Điều gì chặn hạng sao tiếp theo / What blocks the next star:[/] {e(ns['vi'])} / {e(ns['en'])}")
         return
     lines = [f"[bold]Để đạt {ns['stars']} sao / To reach {ns['stars']} stars:[/]"]
     if ns["points_needed"] > 0:
         lines.append(f"  - cần thêm {ns['points_needed']:.2f} điểm (ngưỡng {ns['band_min']:g}) / "
                      f"{ns['points_needed']:.2f} more points needed (band starts at {ns['band_min']:g})")
     for m in ns.get("minimums", []):
-        lines.append(f"  - tiêu chí {m['criterion']} {m['label']}: TB/mean {m['mean']:.2f} < {m['need']} "
+        lines.append(f"  - tiêu chí {m['criterion']} {e(m['label'])}: TB/mean {m['mean']:.2f} < {m['need']} "
                      f"(tối thiểu {m['stars']}★ / {m['stars']}★ minimum)")
     for f in ns.get("findings", []):
-        lines.append(f"  - yêu cầu {f['stars']}★ chưa đạt (QĐ 781) / {f['stars']}★ requirement not met: {f['label']}"
-                     + (f" / {f['label_en']}" if f.get("label_en") and f["label_en"] != f["label"] else ""))
+        lines.append(f"  - yêu cầu {f['stars']}★ chưa đạt (QĐ 781) / {f['stars']}★ requirement not met: {e(f['label'])}"
+                     + (f" / {e(f['label_en'])}" if f.get("label_en") and f["label_en"] != f["label"] else ""))
     plan = ns.get("plan")
     if plan:
         unit = plan.get("cost_unit", "step")
         for pre in plan.get("prerequisites", []):
-            lines.append(f"  Điều kiện tiên quyết / prerequisite ({pre['kind']}): {pre['id']} — {pre['label']}")
+            lines.append(f"  Điều kiện tiên quyết / prerequisite ({pre['kind']}): {e(pre['id'])} — {e(pre['label'])}")
         if plan.get("feasible"):
             if plan["upgrades"]:
                 lines.append(f"  Phương án rẻ nhất / cheapest plan ({format_amount(plan['cost'], unit)}):")
@@ -112,11 +113,11 @@ def _render_next(ns: dict[str, Any] | None, console: Console) -> None:
                                 if plan.get("prerequisites") else ""))
             for u in plan["upgrades"]:
                 lines.append(f"    · {u['criterion']}: {u['from_points']} → {u['to_points']}"
-                             + (f" ({u['label']})" if u.get("label") else "") + f" — {format_amount(u['cost'], unit)}")
+                             + (f" ({e(u['label'])})" if u.get("label") else "") + f" — {format_amount(u['cost'], unit)}")
         else:
-            lines.append(f"  Không khả thi / infeasible: {plan.get('reason')}")
+            lines.append(f"  Không khả thi / infeasible: {e(str(plan.get('reason')))}")
         for note in plan.get("notes", []):
-            lines.append(f"  [dim]! {note}[/]")
+            lines.append(f"  [dim]! {e(note)}[/]")
     if len(lines) == 1:
         lines.append("  (không có / nothing)")
     console.print("\n".join(lines))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from rich.markup import escape as e
 
 ASSUME_HELP = ("How an upgrade moves the council's sheets and is priced: all_members (default: every member moves "
                "to the new option, priced from the lowest member's option) or mean (priced as the mean over members "
@@ -57,23 +58,23 @@ def format_amount(amount: float | None, unit: str) -> str:
 def print_plan(p, console, indent: str = "  ") -> None:
     """A product's plan, readable: prerequisites, why it is infeasible, upgrades, notes, the plan once cleared."""
     for pre in p.prerequisites:
-        console.print(f"{indent}[red]điều kiện tiên quyết / prerequisite[/] ({pre['kind']}): {pre['id']} — {pre['label']}")
+        console.print(f"{indent}[red]điều kiện tiên quyết / prerequisite[/] ({pre['kind']}): {e(pre['id'])} — {e(pre['label'])}")
     if not p.feasible:
-        console.print(f"{indent}[red]không khả thi / infeasible[/]: {p.reason}")
+        console.print(f"{indent}[red]không khả thi / infeasible[/]: {e(str(p.reason))}")
     elif not p.upgrades:
         console.print(f"{indent}đã đạt / already reached: no upgrade needed"
                       + (" once the prerequisites are met" if p.prerequisites else ""))
     for u in p.upgrades:
-        who = (" [dim](from = lowest of " + ", ".join(f"{m} {v}" for m, v in u.from_by_member.items()) + ")[/]"
+        who = (" [dim](from = lowest of " + ", ".join(f"{e(m)} {v}" for m, v in u.from_by_member.items()) + ")[/]"
                if u.from_by_member else "")
-        console.print(f"{indent}· {u.criterion} {u.label}: {u.from_points} → {u.to_points}"
-                      + (f" ({u.cost_label})" if u.cost_label else "") + f" — {format_amount(u.cost, p.cost_unit)}{who}")
+        console.print(f"{indent}· {u.criterion} {e(u.label)}: {u.from_points} → {u.to_points}"
+                      + (f" ({e(u.cost_label)})" if u.cost_label else "") + f" — {format_amount(u.cost, p.cost_unit)}{who}")
     if p.feasible and p.result_after is not None:
         console.print(f"{indent}tổng chi phí / total cost: [bold]{format_amount(p.cost, p.cost_unit)}[/]; "
                       f"sau phương án / after: {p.result_after.total:.2f} points, {p.result_after.stars}★ "
                       f"({p.result_after.status})")
     for note in p.notes:
-        console.print(f"{indent}[yellow]![/] {note}")
+        console.print(f"{indent}[yellow]![/] {e(note)}")
     if p.if_cleared is not None:
         console.print(f"{indent}[bold]sau khi khắc phục điều kiện loại / once the knock-outs are cleared:[/]")
         print_plan(p.if_cleared, console, indent + "  ")

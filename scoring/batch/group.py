@@ -43,23 +43,34 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     bounds = np.r_[0, np.cumsum(counts)[:-1]]
 
     # leaf-major cells (one row per criterion): each criterion's cells are contiguous, which makes
-    # the per-dossier reductions along axis 1 several times faster than over a row-major table
-    P = np.full((nl, len(rows)), np.nan)
+    # the per-dossier reductions along axis 1 several times faster than over a row-major table.
+    # A group holds tens of millions of cells: every pass over them counts, so each is made once.
+    P = np.empty((nl, len(rows)))
     for li, leaf in enumerate(leaves):
         col = prep.columns.get(leaf.number)
         if col is not None:
             np.take(col, rows, out=P[li])
-    present = ~np.isnan(P)
-    P0 = np.nan_to_num(P, copy=False, nan=0.0)  # P itself, empty cells now 0
-    # one lookup per cell: column 0 stands for negative points, the last for points above the top
+        else:
+            P[li] = np.nan
+    present = np.isnan(P)
+    np.copyto(P, 0.0, where=present)  # P0: empty cells now 0
+    np.logical_not(present, out=present)
+    P0 = P
+    # one lookup per cell: points clipped to -1..top+1, both ends invalid (-1 is the last column)
     top = arrays.valid.shape[1] - 1
     lookup = _tables(form).validity
-    pint = np.clip(P0, -1, top + 1).astype(np.int16)
-    valid = lookup.ravel()[pint + (1 + np.arange(nl) * (top + 3))[:, None]]
+    pint = np.empty(P0.shape, dtype=np.int16)
+    np.clip(P0, -1, top + 1, out=pint, casting="unsafe")
+    valid = np.empty(P0.shape, dtype=bool)
+    for li in range(nl):
+        np.take(lookup[li], pint[li], out=valid[li])
     # a fraction, a negative or too large number, or points that are no option of the criterion
-    cell_bad = present & (~valid | (pint != P0))
+    cell_bad = (pint != P0)
+    cell_bad |= ~valid
+    cell_bad &= present
     # cells outside this form's criteria: any non-empty cell the leaves do not account for
-    foreign = prep.given[rows] != present.sum(axis=0)
+    n_present = present.sum(axis=0)
+    foreign = prep.given[rows] != n_present
     bad = np.bincount(local, weights=foreign | cell_bad.any(axis=0), minlength=ng) > 0
     # alternative cases (TH a / TH b): every member's points must fit one case of the criterion
     for li, fits in _case_ladders(form):
@@ -84,8 +95,9 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     bad |= st == STORY_INVALID
     story_leaf = np.flatnonzero(arrays.story)
     other = _tables(form).not_story
-    if len(other):
-        bad |= (np.bincount(local, weights=~present[other].all(axis=0), minlength=ng) > 0) & ~knocked_given
+    if len(other):  # every other criterion scored on every row: counted, not reduced per leaf
+        n_other = n_present - present[story_leaf].sum(axis=0) if len(story_leaf) else n_present
+        bad |= (np.bincount(local, weights=n_other != len(other), minlength=ng) > 0) & ~knocked_given
     applicable = np.ones((ng, nl), dtype=bool)
     if len(story_leaf):
         scored_any = np.logical_or.reduceat(present[story_leaf], bounds, axis=1).T
@@ -123,12 +135,18 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     Pk = P0 if keep.all() else P0[:, row_keep]
     cnt = counts[kd].astype(np.float64)
     kbounds = np.r_[0, np.cumsum(counts[kd])[:-1]]
-    member_totals = Pk.sum(axis=0)
+    # parts are contiguous runs of leaves: each sheet's part totals are sums of row slices (views),
+    # its total their sum; points are whole numbers, so every sum is exact in any order
+    part_of = arrays.part_index
+    sheet_parts = [Pk[np.searchsorted(part_of, i):np.searchsorted(part_of, i, side="right")].sum(axis=0)
+                   for i in range(3)]
+    member_totals = sheet_parts[0] + sheet_parts[1] + sheet_parts[2]
     total = np.add.reduceat(member_totals, kbounds) / cnt
     spread = np.maximum.reduceat(member_totals, kbounds) - np.minimum.reduceat(member_totals, kbounds)
-    crit_sums = np.add.reduceat(Pk, kbounds, axis=1).T
-    crit_means = crit_sums / cnt[:, None]
-    parts = {p: crit_sums[:, arrays.part_index == i].sum(axis=1) / cnt for i, p in enumerate("ABC")}
+    parts = {p: np.add.reduceat(sheet_parts[i], kbounds) / cnt for i, p in enumerate("ABC")}
+    # criterion means only where a star mark needs them
+    marked = _tables(form).marked
+    marked_means = np.add.reduceat(Pk[marked], kbounds, axis=1) / cnt if len(marked) else np.empty((0, n))
     app_k = applicable[kd]
     # a criterion some member did not score (only after a knock-out stopped the evaluation) has no
     # council mean to hold against its mark: no minimum fact for it, as in the rule engine
@@ -136,8 +154,10 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     knocked_k = np.flatnonzero(knocked_given[kd])
     if len(knocked_k):
         held = app_k.copy()
-        for i in knocked_k:
-            held[i] &= present[:, bounds[kd[i]]:bounds[kd[i]] + counts[kd[i]]].all(axis=1)
+        starts, lens = bounds[kd[knocked_k]], counts[kd[knocked_k]]
+        kb = np.r_[0, np.cumsum(lens)[:-1]]
+        cols = np.repeat(starts - kb, lens) + np.arange(int(lens.sum()))
+        held[knocked_k] &= np.logical_and.reduceat(present[:, cols], kb, axis=1).T
 
     # a score that rests on a value flagged as a suspected typo (only forms that have one)
     doubtful_any = np.zeros(n, dtype=bool)
@@ -176,7 +196,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         }
         requirements = np.empty(0, dtype=object)
         if sm.get("mechanism") == "option_marks":
-            m_table, m_owner, requirements = _minimum_facts(form, held[sel], crit_means[sel])
+            m_table, m_owner, requirements = _minimum_facts(form, held[sel], marked_means[:, sel])
             tables["minimum"] = (m_table, m_owner)
         facts[period.id] = PeriodFacts(sel, tables, requirements)
 
@@ -201,10 +221,12 @@ class _FormTables:
     criterion: np.ndarray
     marks: np.ndarray
     requirement: np.ndarray
-    validity: np.ndarray  # valid[i, p] with an invalid column on each side (p < 0, p > top)
+    validity: np.ndarray  # valid[i, p] for p in 0..top, then two invalid columns: p = top + 1 and p = -1
     not_story: np.ndarray  # leaves that apply whether or not a story exists
     numbers: np.ndarray  # criterion number per leaf (object)
     applies_when: np.ndarray  # applicability condition per leaf (object)
+    marked: np.ndarray  # leaves with a star mark, ascending
+    marked_row: np.ndarray  # leaf -> its row in `marked` (-1 when unmarked)
 
 
 _TABLES: dict[tuple[str, str, int], tuple[Form, _FormTables]] = {}
@@ -218,15 +240,18 @@ def _tables(form: Form) -> _FormTables:
         need = form.arrays.star_min[mark_leaf, mark_k].astype(np.int64)
         stars = np.asarray(STAR_LEVELS)[mark_k]
         valid = form.arrays.valid
-        framed = np.zeros((valid.shape[0], valid.shape[1] + 2), dtype=bool)
-        framed[:, 1:-1] = valid
+        marked = np.unique(mark_leaf)
+        marked_row = np.full(len(leaves), -1, dtype=np.int64)
+        marked_row[marked] = np.arange(len(marked))
+        framed = np.zeros((valid.shape[0], valid.shape[1] + 2), dtype=bool)  # columns top+1 and -1: invalid
+        framed[:, :-2] = valid
         _TABLES[key] = (form, _FormTables(
             mark_leaf, stars, need, np.array([leaves[i].number for i in mark_leaf], dtype=object),
             np.array([MARKS[s] for s in stars], dtype=object),
             np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
                       for i, n, s in zip(mark_leaf, need, stars)], dtype=object),
             framed, np.flatnonzero(~form.arrays.story), np.array([leaf.number for leaf in leaves], dtype=object),
-            np.array([leaf.applies_when for leaf in leaves], dtype=object)))
+            np.array([leaf.applies_when for leaf in leaves], dtype=object), marked, marked_row))
     return _TABLES[key][1]
 
 
@@ -253,7 +278,7 @@ def _case_ladders(form: Form) -> list[tuple[int, np.ndarray]]:
 def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tuple[LazyTable, np.ndarray, np.ndarray]:
     """One fact per (dossier, applicable star-marked criterion, star level), as the engine asserts
     them; returns the table, its owners and the form's requirement texts (which `requirement_code`
-    indexes)."""
+    indexes). `means`: the council's mean per marked criterion (rows: `marked`) and dossier."""
     mk = _tables(form)
     nm = len(mk.mark_leaf)
     owner = np.repeat(np.arange(len(applicable)), nm)
@@ -262,7 +287,8 @@ def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tup
     owner, leaf = owner[app], leaf[app]
     code = np.tile(np.arange(nm), len(applicable))[app]
     table = LazyTable({
-        "stars": mk.stars[code], "need": mk.need[code], "mean": means[owner, leaf], "requirement_code": code,
+        "stars": mk.stars[code], "need": mk.need[code], "mean": means[mk.marked_row[leaf], owner],
+        "requirement_code": code,
         "criterion": lambda: mk.criterion[code], "marks": lambda: mk.marks[code],
         "requirement": lambda: mk.requirement[code],
     })

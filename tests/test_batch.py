@@ -202,6 +202,14 @@ def test_lists_group_equal_entries_exactly_even_when_the_row_hash_collides(monke
     assert np.array_equal(matrix[first[inverse]], matrix) and len(first) == 3
 
 
+def test_lists_are_joined_per_owner_in_order_with_empty_owners_empty():
+    from scoring.batch.decide import joined
+
+    texts = np.array(["a", "bé", "c;d"], dtype=object)
+    out = joined(texts, np.array([1, 0, 2, 2]), np.array([2, 0, 1, 1]))
+    assert out.tolist() == ["bé;a", "", "c;d", "c;d"] and all(type(v) is str for v in out)
+
+
 def test_lazy_fact_columns_are_built_once_and_only_when_read():
     from scoring.engine.vector_backend import LazyTable
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..engine.vector_backend import LazyTable, VecDecisions, run_stage
 from ..errors import EngineError
@@ -73,6 +75,17 @@ def decide(rules: tuple[Rule, ...], facts: list[PeriodFacts]) -> dict[str, np.nd
         else (finding["label"], rows))
     out["warnings"] = _lists(n, dec.warnings, lambda r, rows: ([r.effects["warning"]], np.zeros(len(rows), int)))
     return out
+
+
+def joined(texts: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """';'-joined text per owner: owner k's entries are texts[codes[...]] for the next counts[k]
+    codes (codes grouped by owner, in order), taken and joined by Arrow kernels. For lists that
+    every owner has (member totals); `_lists` joins each distinct list once instead, which is
+    cheaper when owners share lists (then building one Python string per owner dominates)."""
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    flat = pa.array(texts, type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), flat)
+    return pc.binary_join(lists, ";").to_numpy(zero_copy_only=False)
 
 
 def _lists(n: int, items: list, text) -> np.ndarray:

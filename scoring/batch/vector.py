@@ -20,7 +20,7 @@ from ..errors import DossierInvalid
 from ..evaluate import compiled_rules
 from ..errors import Issue
 from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_rows, wide_and_reasons
-from .decide import DECISIONS, LISTS, decide
+from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, score_group
 from .prepare import Prepared, _codes, prepare
 from .tables import PRODUCT, normalise_columns
@@ -77,10 +77,9 @@ def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndar
     totals = np.round(sheet_totals).astype(np.int64)
     base = int(totals.max()) + 1 if len(totals) else 1
     codes, uniq = pd.factorize(code * base + totals)
-    texts = np.array([f"{names[u // base]}={u % base}" for u in uniq], dtype=object)[codes].tolist()
-    cuts = np.r_[0, np.cumsum(members)].tolist()
+    texts = np.array([f"{names[u // base]}={u % base}" for u in uniq], dtype=object)
     out = np.empty(len(members), dtype=object)
-    out[position] = [";".join(texts[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    out[position] = joined(texts, codes, members)
     return out
 
 

@@ -136,21 +136,44 @@ def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndar
     return columns, given, text
 
 
+def _equal_to_previous(values: pd.Series) -> np.ndarray:
+    """Row i + 1 holds the same value as row i (two empty cells are the same), in C: Arrow
+    kernels for Arrow text, numpy otherwise."""
+    if pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(values.dtype):
+        arr = pa.array(values.array)  # the column's own Arrow data (no copy for Arrow-backed text)
+        a, b = arr.slice(1), arr.slice(0, len(arr) - 1)
+        eq = pc.fill_null(pc.equal(a, b), False)
+        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+        return pc.or_(eq, both_null).to_numpy(zero_copy_only=False).astype(bool)
+    a = values.to_numpy()
+    with np.errstate(invalid="ignore"):
+        eq = np.asarray(a[1:] == a[:-1], dtype=bool)
+    na = pd.isna(a)
+    return eq | (na[1:] & na[:-1])
+
+
 def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_row: np.ndarray
                  ) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[int, str]]:
     """Per-dossier columns (the first row's value), their codes, and the dossiers whose rows disagree
-    on one of them (form, level, date, product, ...). One factorization per column serves all three."""
+    on one of them (form, level, date, product, ...). When every dossier's rows are contiguous (as
+    typed), rows that equal their predecessor prove agreement and only the first rows are coded;
+    otherwise one factorization per column serves all three."""
     meta: dict[str, np.ndarray] = {}
     coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     bad: dict[int, str] = {}
     first_of_row = first_row[dcode]
+    inner = dcode[1:] == dcode[:-1]
+    contiguous = len(dcode) > 0 and int((~inner).sum()) + 1 == len(first_row)
     for col in cols:
-        codes, uniques = _codes(wide[col])
-        for d in np.unique(dcode[codes != codes[first_of_row]]):
-            bad.setdefault(int(d), f"the rows of this dossier disagree on column '{col}' "
-                                   f"(one value per dossier expected); allowed: the same {col} on every member's row")
-        coded[col] = (codes[first_row], uniques)
-        meta[col] = np.append(uniques, None).astype(object)[coded[col][0]]
+        if contiguous and not (inner & ~_equal_to_previous(wide[col])).any():
+            coded[col] = _codes(wide[col].iloc[first_row])
+        else:
+            codes, uniques = _codes(wide[col])
+            for d in np.unique(dcode[codes != codes[first_of_row]]):
+                bad.setdefault(int(d), f"the rows of this dossier disagree on column '{col}' "
+                                       f"(one value per dossier expected); allowed: the same {col} on every member's row")
+            coded[col] = (codes[first_row], uniques)
+        meta[col] = np.append(coded[col][1], None).astype(object)[coded[col][0]]
     return meta, coded, bad
 
 

@@ -36,7 +36,10 @@ def _stack(facts: list[PeriodFacts]) -> tuple[int, dict[str, tuple[LazyTable, np
             cols = [f.tables[stage][0][k] for f, _, _ in present]
             if k == "requirement_code":
                 cols = [c + ro for c, (_, _, ro) in zip(cols, present)]
-            return np.concatenate(cols) if len(cols) > 1 else cols[0]
+            out = np.concatenate(cols) if len(cols) > 1 else cols[0]
+            # the rules only compare the level (==): numpy text compares in C, three times faster
+            # than Python str objects, and the outcome stage compares it once per recognition rule
+            return out.astype(str) if stage == "score" and k == "level" else out
 
         table = LazyTable({k: (lambda k=k, column=column: column(k)) for k in present[0][0].tables[stage][0]})
         owner = np.concatenate([f.tables[stage][1] + o for f, o, _ in present])

@@ -456,12 +456,8 @@ def _load_results(path: Path):
             raise ValidationFailed(issues, subject=str(path))
         return [Result(**{k: v for k, v in item.items() if k in names}) for item in items]
     frame = read_table(path)
-    # `ocop batch` results: their own columns (band_stars, member_totals) in the header, or in the first
-    # rows when a header search took a data row for the header
-    head = [str(c) for c in frame.columns] + [str(v) for v in frame.head(3).to_numpy().ravel()]
-    if suffix in (".csv", ".tsv", ".txt"):
-        head += read_text(path)[:4000].splitlines()[0].lstrip("\ufeff").split(",")
-    if {"band_stars", "member_totals"} <= {h.strip() for h in head}:
+    # `ocop batch` results are recognised by their own columns
+    if {"band_stars", "member_totals"} <= {str(c).strip() for c in frame.columns}:
         raise ValidationFailed([Issue("this looks like `ocop batch` results (band_stars, member_totals, …), which a "
                                       "plan cannot use", str(path), "columns", None, PLAN_INPUT)], subject=str(path))
     wide = to_wide(normalise_columns(frame, str(path)), str(path))

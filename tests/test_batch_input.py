@@ -19,6 +19,7 @@ from scoring.errors import DossierInvalid, ValidationFailed
 from scoring.evaluate import evaluate
 from scoring.synth import generate_cohort
 
+COHORT = os.path.join(os.path.dirname(__file__), "..", "fixtures", "cohort", "cohort.csv")
 VI = {"dossier_id": "Mã hồ sơ", "member": "Thành viên hội đồng", "form": "Bộ sản phẩm", "level": "Cấp đánh giá",
       "evaluated_on": "Ngày đánh giá", "criteria_set": "Bộ tiêu chí", "findings": "Điều kiện loại"}
 
@@ -254,3 +255,16 @@ def test_bundled_secretary_workbook_scores_like_the_cohort_it_was_typed_from():
     expected, _ = evaluate_batch(generate_cohort(12, seed=2026, sets=["qd26-2026"], members=(3, 5)))
     assert len(rejects) == 0
     _same_scores(results, expected)
+
+
+def test_results_table_reads_back_with_its_own_header(tmp_path):
+    """A results file (`ocop batch` output) has rows full of numbers ("3", "49.67") that look like
+    criterion columns: its header is still the row naming `dossier_id`, not its first data row."""
+    out = tmp_path / "results.csv"
+    run = CliRunner().invoke(cli, ["batch", str(COHORT), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    back = read_table(out)
+    assert list(back.columns) == list(written.columns)
+    assert len(back) == len(written)
+    assert back["dossier_id"].tolist() == written["dossier_id"].tolist()

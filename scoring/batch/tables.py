@@ -76,13 +76,21 @@ _KNOWN = set(HEADER_ALIASES.values())
 
 
 def _header_row(rows: list[list[object]]) -> int:
-    """Index of the header row among the first rows: the one naming most known columns (aliases or
-    criterion numbers); the first row when none names any, so the missing-column message follows."""
+    """Index of the header row among the first rows: the first one that names the dossier id column
+    (the one column every table needs; a title row does not name it, a data row holds ids, not the
+    header). Failing that, the row naming most known column names, and the first row when none names
+    any, so that the missing-column message follows. Criterion numbers do not count: a data row of a
+    results table is full of numbers ("3", "49.67") that look like criterion columns."""
+    def names(row: list[object]) -> list[str]:
+        return [canonical_header(_header_text(v)) for v in row if v is not None and str(v).strip()]
+
+    scanned = [names(row) for row in rows[:HEADER_SCAN]]
+    for i, row in enumerate(scanned):
+        if "dossier_id" in row:
+            return i
     best, best_count = 0, 0
-    for i, row in enumerate(rows[:HEADER_SCAN]):
-        count = sum(1 for v in row if v is not None and str(v).strip()
-                    and (canonical_header(_header_text(v)) in _KNOWN
-                         or CRITERION_COLUMN.match(canonical_header(_header_text(v)))))
+    for i, row in enumerate(scanned):
+        count = sum(1 for name in row if name in _KNOWN)
         if count > best_count:
             best, best_count = i, count
     return best

@@ -29,18 +29,28 @@ class PeriodFacts:
     requirements: np.ndarray        # texts of the form's star-marked requirements (object)
 
 
+def _starts(counts: np.ndarray) -> np.ndarray:
+    """Start of each run of `counts` consecutive items (np.r_ costs ~10 µs a call, a form group
+    made several)."""
+    out = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=out[1:])
+    return out
+
+
 def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, rows: np.ndarray,
                 accepts: Callable[[int], bool]
                 ) -> tuple[dict[str, Any], np.ndarray, dict[str, PeriodFacts]] | None:
     """Columns of the scored dossiers of `gd` (dossier codes whose rows, grouped per dossier, are
-    `rows`), the codes of those dossiers and their facts per period; None when none could be scored."""
+    `rows`), the codes of those dossiers and their facts per period; None when none could be scored.
+    What depends only on the set and day (period, level, transition) is computed once per batch in
+    `prepare`; what depends only on the form, once per form (`_tables`)."""
     arrays = form.arrays
-    leaves = form.leaves
-    nl = len(leaves)
+    tables = _tables(form)
+    nl = len(form.leaves)
     ng = len(gd)
     counts = prep.n_members[gd]
     local = np.repeat(np.arange(ng), counts)
-    bounds = np.r_[0, np.cumsum(counts)[:-1]]
+    bounds = _starts(counts)
 
     # leaf-major cells (one row per criterion): each criterion's cells are contiguous, which makes
     # the per-dossier reductions along axis 1 several times faster than over a row-major table.
@@ -48,26 +58,27 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     P = np.empty((nl, len(rows)))
     # a form's rows are often one block of the table (sheets grouped by product set): copied, not gathered
     block = len(rows) > 0 and rows[-1] - rows[0] + 1 == len(rows) and bool((np.diff(rows) == 1).all())
-    for li, leaf in enumerate(leaves):
-        col = prep.columns.get(leaf.number)
+    lo, hi = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 0)
+    for li, number in enumerate(tables.numbers):
+        col = prep.columns.get(number)
         if col is None:
             P[li] = np.nan
         elif block:
-            P[li] = col[rows[0]:rows[-1] + 1]
+            P[li] = col[lo:hi]
         else:
             np.take(col, rows, out=P[li])
     present = np.isnan(P)
     np.copyto(P, 0.0, where=present)  # P0: empty cells now 0
     np.logical_not(present, out=present)
     P0 = P
-    # one lookup per cell: points clipped to -1..top+1, both ends invalid (-1 is the last column)
+    # one lookup per cell: points clipped to -1..top+1, both ends invalid; the table is flat, each
+    # leaf's options at its own offset, so one take serves every criterion
     top = arrays.valid.shape[1] - 1
-    lookup = _tables(form).validity
     pint = np.empty(P0.shape, dtype=np.int16)
     np.clip(P0, -1, top + 1, out=pint, casting="unsafe")
-    valid = np.empty(P0.shape, dtype=bool)
-    for li in range(nl):
-        np.take(lookup[li], pint[li], out=valid[li])
+    at = pint + tables.validity_offset
+    valid = np.take(tables.validity, at)
+    del at
     # a fraction, a negative or too large number, or points that are no option of the criterion
     cell_bad = (pint != P0)
     cell_bad |= ~valid
@@ -75,7 +86,8 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # cells outside this form's criteria: any non-empty cell the leaves do not account for
     n_present = present.sum(axis=0)
     foreign = prep.given[rows] != n_present
-    bad = np.bincount(local, weights=foreign | cell_bad.any(axis=0), minlength=ng) > 0
+    foreign |= cell_bad.any(axis=0)
+    bad = np.logical_or.reduceat(foreign, bounds) if ng else np.zeros(0, dtype=bool)
     # alternative cases (TH a / TH b): every member's points must fit one case of the criterion
     for li, fits in _case_ladders(form):
         ok = fits[:, pint[li] + 1] | ~present[li]
@@ -84,24 +96,25 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # findings (few dossiers have any): knock-outs given, unknown ids
     fl = prep.findings[gd]
     with_findings = np.flatnonzero(prep.has_findings[gd])
-    known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
     knocked_given = np.zeros(ng, dtype=bool)
-    since = cs.star_minimums.get("from")  # per-star requirements (QĐ 781) apply only from this day
-    for i in with_findings:
-        knocked_given[i] = any(f in cs.knockouts for f in fl[i])
-        bad[i] |= any(f not in known for f in fl[i])
-        if since and prep.days[gd[i]] < np.datetime64(since):
-            bad[i] |= any(f not in cs.knockouts for f in fl[i])
+    if len(with_findings):
+        known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or []
+                                     if r.get("finding")}
+        since = cs.star_minimums.get("from")  # per-star requirements (QĐ 781) apply only from this day
+        for i in with_findings:
+            knocked_given[i] = any(f in cs.knockouts for f in fl[i])
+            bad[i] |= any(f not in known for f in fl[i])
+            if since and prep.days[gd[i]] < np.datetime64(since):
+                bad[i] |= any(f not in cs.knockouts for f in fl[i])
 
     # applicability (story) and completeness: only story criteria can be not applicable, so the
     # other criteria need just "is any cell of the dossier empty" (one pass, no per-leaf reduction)
     st = prep.story[gd]
     bad |= st == STORY_INVALID
-    story_leaf = np.flatnonzero(arrays.story)
-    other = _tables(form).not_story
-    if len(other):  # every other criterion scored on every row: counted, not reduced per leaf
+    story_leaf = tables.story_leaf
+    if len(tables.not_story):  # every other criterion scored on every row: counted, not reduced per leaf
         n_other = n_present - present[story_leaf].sum(axis=0) if len(story_leaf) else n_present
-        bad |= (np.bincount(local, weights=n_other != len(other), minlength=ng) > 0) & ~knocked_given
+        bad |= np.logical_or.reduceat(n_other != len(tables.not_story), bounds) & ~knocked_given
     applicable = np.ones((ng, nl), dtype=bool)
     if len(story_leaf):
         scored_any = np.logical_or.reduceat(present[story_leaf], bounds, axis=1).T
@@ -110,19 +123,11 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         bad |= ((st == STORY_FALSE)[:, None] & scored_any).any(axis=1)
         bad |= (applicable[:, story_leaf] & ~scored_all).any(axis=1) & ~knocked_given
 
-    # levels and periods
-    gdays = prep.days[gd]
-    period_ids = np.full(ng, None, dtype=object)
-    for period in cs.periods:
-        end_ok = (gdays <= np.datetime64(period.end)) if period.end else np.ones(ng, bool)
-        period_ids[(gdays >= np.datetime64(period.start)) & end_ok] = period.id
-    levels = prep.meta["level"][gd]
-    for period in cs.periods:
-        bad |= (period_ids == period.id) & ~np.isin(levels, list(period.levels))
-    bad |= period_ids == None  # noqa: E711 (element-wise)
-    valid_from = getattr(form, "valid_from", None)  # a form we only have in a later version
+    # levels and periods (prepared per set), a form we only have in a later version, table-level doubts
+    bad |= ~prep.level_ok[gd]
+    valid_from = getattr(form, "valid_from", None)
     if valid_from is not None:
-        bad |= gdays < np.datetime64(valid_from)
+        bad |= prep.days[gd] < np.datetime64(valid_from)
     bad |= prep.suspicious[gd]
 
     # flagged dossiers go to the single path; those it accepts are scored here after all
@@ -133,25 +138,26 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     if not keep.any():
         return None
 
-    kd = np.flatnonzero(keep)
+    every = bool(keep.all())
+    kd = np.flatnonzero(keep) if not every else np.arange(ng)
     n = len(kd)
     row_keep = keep[local]
-    Pk = P0 if keep.all() else P0[:, row_keep]
-    cnt = counts[kd].astype(np.float64)
-    kbounds = np.r_[0, np.cumsum(counts[kd])[:-1]]
+    Pk = P0 if every else P0[:, row_keep]
+    members = counts if every else counts[kd]
+    cnt = members.astype(np.float64)
+    kbounds = bounds if every else _starts(members)
     # parts are contiguous runs of leaves: each sheet's part totals are sums of row slices (views),
     # its total their sum; points are whole numbers, so every sum is exact in any order
-    part_of = arrays.part_index
-    sheet_parts = [Pk[np.searchsorted(part_of, i):np.searchsorted(part_of, i, side="right")].sum(axis=0)
-                   for i in range(3)]
-    member_totals = sheet_parts[0] + sheet_parts[1] + sheet_parts[2]
+    sheet_parts = [Pk[a:b].sum(axis=0) for a, b in tables.part_slices]
+    member_totals = sheet_parts[0] + sheet_parts[1]
+    member_totals += sheet_parts[2]
     total = np.add.reduceat(member_totals, kbounds) / cnt
     spread = np.maximum.reduceat(member_totals, kbounds) - np.minimum.reduceat(member_totals, kbounds)
     parts = {p: np.add.reduceat(sheet_parts[i], kbounds) / cnt for i, p in enumerate("ABC")}
     # criterion means only where a star mark needs them
-    marked = _tables(form).marked
+    marked = tables.marked
     marked_means = np.add.reduceat(Pk[marked], kbounds, axis=1) / cnt if len(marked) else np.empty((0, n))
-    app_k = applicable[kd]
+    app_k = applicable if every else applicable[kd]
     # a criterion some member did not score (only after a knock-out stopped the evaluation) has no
     # council mean to hold against its mark: no minimum fact for it, as in the rule engine
     held = app_k
@@ -159,59 +165,53 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     if len(knocked_k):
         held = app_k.copy()
         starts, lens = bounds[kd[knocked_k]], counts[kd[knocked_k]]
-        kb = np.r_[0, np.cumsum(lens)[:-1]]
+        kb = _starts(lens)
         cols = np.repeat(starts - kb, lens) + np.arange(int(lens.sum()))
         held[knocked_k] &= np.logical_and.reduceat(present[:, cols], kb, axis=1).T
 
     # a score that rests on a value flagged as a suspected typo (only forms that have one)
     doubtful_any = np.zeros(n, dtype=bool)
-    for li in np.flatnonzero(arrays.doubtful.any(axis=1)):
+    for li in tables.doubtful_leaves:
         hit = arrays.doubtful[li, np.clip(pint[li, row_keep], 0, arrays.doubtful.shape[1] - 1)] & present[li, row_keep]
         doubtful_any |= np.logical_or.reduceat(hit, kbounds)
 
-    kdays = gdays[kd]
-    transition = ~((kdays >= np.datetime64(cs.start)) & ((kdays <= np.datetime64(cs.end)) if cs.end else True))
-    sm = cs.star_minimums
-    gap = any(r.get("tag") == "GAP" for r in sm.get("requirements", []) or []) and sm.get("mechanism") == "findings"
-    minimums_gap = np.full(n, gap) & ((kdays >= np.datetime64(sm["from"])) if sm.get("from") else True)
-
-    klevels = levels[kd]
-    kperiods = period_ids[kd]
+    kg = gd[kd]
+    transition = prep.transition[kg]
+    minimums_gap = prep.minimums_gap[kg]
+    klevels = prep.meta["level"][kg]
+    kpidx = prep.period_idx[kg]
     kfl = fl[kd]
-    members = counts[kd]
-    numbers, applies_when = _tables(form).numbers, _tables(form).applies_when
+    khas = prep.has_findings[kg]
+    option_marks = cs.star_minimums.get("mechanism") == "option_marks"
     facts: dict[str, PeriodFacts] = {}
-    for period in cs.periods:
-        sel = np.flatnonzero(kperiods == period.id)
+    for pi, period in enumerate(cs.periods):
+        sel = np.arange(n) if len(cs.periods) == 1 else np.flatnonzero(kpidx == pi)
         if not len(sel):
             continue
         m = len(sel)
         own = np.arange(m)
-        na_d, na_l = np.nonzero(~app_k[sel])
-        tables = {
+        na_d, na_l = np.nonzero(~app_k[sel]) if len(story_leaf) else (np.empty(0, np.int64), np.empty(0, np.int64))
+        stage_tables = {
             "form": ({"status": np.full(m, form.status, dtype=object),
                       "provenance": np.full(m, form.provenance.get("tag", "GAP"), dtype=object),
                       "uses_doubtful": doubtful_any[sel], "transition": transition[sel],
                       "minimums_gap": minimums_gap[sel]}, own),
-            "criterion": ({"criterion": numbers[na_l], "applies_when": applies_when[na_l],
+            "criterion": ({"criterion": tables.numbers[na_l], "applies_when": tables.applies_when[na_l],
                            "applicable": np.zeros(len(na_l), dtype=bool)}, na_d),
             "score": ({"total": total[sel], "spread": spread[sel], "level": klevels[sel], "members": members[sel]}, own),
-            "finding": _finding_facts(cs, kfl[sel], prep.has_findings[gd[kd[sel]]]),
+            "finding": _finding_facts(cs, kfl[sel], khas[sel]),
         }
         requirements = np.empty(0, dtype=object)
-        if sm.get("mechanism") == "option_marks":
+        if option_marks:
             m_table, m_owner, requirements = _minimum_facts(form, held[sel], marked_means[:, sel])
-            tables["minimum"] = (m_table, m_owner)
-        facts[period.id] = PeriodFacts(sel, tables, requirements)
+            stage_tables["minimum"] = (m_table, m_owner)
+        facts[period.id] = PeriodFacts(sel, stage_tables, requirements)
 
     cols = {
-        "criteria_set": np.full(n, cs.id, dtype=object), "form": np.full(n, form.slug, dtype=object),
-        "level": klevels, "period": kperiods, "members": members, "total": total,
-        "max_total": np.full(n, form.max, dtype=np.int64),
-        "part_A": parts["A"], "part_B": parts["B"], "part_C": parts["C"],
-        "_sheet_totals": member_totals, "_sheet_rows": rows[row_keep],
+        "total": total, "part_A": parts["A"], "part_B": parts["B"], "part_C": parts["C"],
+        "_sheet_totals": member_totals, "_sheet_rows": rows if every else rows[row_keep],
     }
-    return cols, gd[kd], facts
+    return cols, kg, facts
 
 
 @dataclass(frozen=True)
@@ -225,8 +225,12 @@ class _FormTables:
     criterion: np.ndarray
     marks: np.ndarray
     requirement: np.ndarray
-    validity: np.ndarray  # valid[i, p] for p in 0..top, then two invalid columns: p = top + 1 and p = -1
+    validity: np.ndarray  # flat: leaf i's entry for points p (clipped to -1..top+1) at validity_offset[i] + p
+    validity_offset: np.ndarray  # (leaves, 1) int16; -1 and top + 1 are invalid points
     not_story: np.ndarray  # leaves that apply whether or not a story exists
+    story_leaf: np.ndarray  # leaves that apply only when a story exists
+    part_slices: tuple[tuple[int, int], ...]  # leaves of parts A, B, C (contiguous runs)
+    doubtful_leaves: np.ndarray  # leaves with an option flagged as a suspected typo
     numbers: np.ndarray  # criterion number per leaf (object)
     applies_when: np.ndarray  # applicability condition per leaf (object)
     marked: np.ndarray  # leaves with a star mark, ascending
@@ -247,14 +251,21 @@ def _tables(form: Form) -> _FormTables:
         marked = np.unique(mark_leaf)
         marked_row = np.full(len(leaves), -1, dtype=np.int64)
         marked_row[marked] = np.arange(len(marked))
-        framed = np.zeros((valid.shape[0], valid.shape[1] + 2), dtype=bool)  # columns top+1 and -1: invalid
-        framed[:, :-2] = valid
+        width = valid.shape[1] + 2  # points -1, 0..top, top + 1
+        framed = np.zeros((valid.shape[0], width), dtype=bool)
+        framed[:, 1:-1] = valid
+        offset = (np.arange(valid.shape[0], dtype=np.int16) * width + 1)[:, None]
+        part_of = form.arrays.part_index
+        part_slices = tuple((int(np.searchsorted(part_of, i)), int(np.searchsorted(part_of, i, side="right")))
+                            for i in range(3))
         _TABLES[key] = (form, _FormTables(
             mark_leaf, stars, need, np.array([leaves[i].number for i in mark_leaf], dtype=object),
             np.array([MARKS[s] for s in stars], dtype=object),
             np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
                       for i, n, s in zip(mark_leaf, need, stars)], dtype=object),
-            framed, np.flatnonzero(~form.arrays.story), np.array([leaf.number for leaf in leaves], dtype=object),
+            framed.ravel(), offset, np.flatnonzero(~form.arrays.story), np.flatnonzero(form.arrays.story),
+            part_slices, np.flatnonzero(form.arrays.doubtful.any(axis=1)),
+            np.array([leaf.number for leaf in leaves], dtype=object),
             np.array([leaf.applies_when for leaf in leaves], dtype=object), marked, marked_row))
     return _TABLES[key][1]
 
@@ -299,9 +310,16 @@ def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tup
     return table, owner, mk.requirement
 
 
+_NO_FINDINGS: tuple[dict[str, np.ndarray], np.ndarray] = (
+    {k: np.empty(0, dtype=float if k == "stars" else object) for k in ("finding", "effect", "stars", "label", "label_en")},
+    np.empty(0, dtype=np.int64))
+
+
 def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One fact per finding a council recorded: knock-outs with their effect, QĐ 781 requirements
     not met (recorded as findings) with their star level."""
+    if not has.any():  # most form groups of a round: no finding recorded at all
+        return _NO_FINDINGS
     reqs = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
     owner: list[int] = []
     rows: dict[str, list] = {"finding": [], "effect": [], "stars": [], "label": [], "label_en": []}

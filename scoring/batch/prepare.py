@@ -58,6 +58,11 @@ class Prepared:
     dossier_order: np.ndarray    # dossiers sorted by (group, code)
     row_order: np.ndarray        # rows sorted by (group, dossier code, table order)
     row_start: np.ndarray        # dossier -> start of its rows in row_order
+    period_idx: np.ndarray       # dossier -> index into its set's periods (-1 = none covers the day)
+    period_id: np.ndarray        # dossier -> that period's id (object; None = none)
+    level_ok: np.ndarray         # dossier -> its level is one of its period's levels
+    transition: np.ndarray       # dossier -> evaluated outside its set's time in force
+    minimums_gap: np.ndarray     # dossier -> its set's per-star requirements apply and have a GAP
 
     def rows_of(self, d: int) -> np.ndarray:
         return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
@@ -274,9 +279,47 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     row_order = np.argsort(dpos[dcode], kind="stable")
     row_start = np.empty(nd, dtype=np.int64)
     row_start[dossier_order] = np.r_[0, np.cumsum(n_members[dossier_order])[:-1]]
+    per_set = _set_facts(set_idx, sets, days, coded.get("level", (np.full(nd, -1), np.array([], dtype=object))))
     return Prepared(n, dcode, ids, first_row, n_members, member_code, member_names, columns, given, meta,
                     {c: codes for c, (codes, _) in coded.items()}, reasons, suspicious, set_idx, sets, days,
-                    group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start)
+                    group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start, *per_set)
+
+
+def _set_facts(set_idx: np.ndarray, sets: list[CriteriaSet], days: np.ndarray, level: tuple[np.ndarray, np.ndarray]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What depends only on a dossier's set and day (and level): its period (the last that covers the
+    day, as the single path's checks read them), whether its level is one of the period's, whether
+    it is scored in transition and whether its set's per-star requirements have a gap. Computed once
+    per set over all dossiers: per form group these were a dozen array passes each, 78 times."""
+    nd = len(set_idx)
+    codes, uniques = level
+    period_idx = np.full(nd, -1, dtype=np.int64)
+    period_id = np.full(nd, None, dtype=object)
+    level_ok = np.zeros(nd, dtype=bool)
+    transition = np.zeros(nd, dtype=bool)
+    minimums_gap = np.zeros(nd, dtype=bool)
+    for si, cs in enumerate(sets):
+        sel = np.flatnonzero(set_idx == si)
+        if not len(sel):
+            continue
+        sdays = days[sel]
+        pidx = np.full(len(sel), -1, dtype=np.int64)
+        for pi, period in enumerate(cs.periods):
+            end_ok = (sdays <= np.datetime64(period.end)) if period.end else True
+            pidx[(sdays >= np.datetime64(period.start)) & end_ok] = pi
+        period_idx[sel] = pidx
+        period_id[sel] = np.array([p.id for p in cs.periods] + [None], dtype=object)[pidx]
+        # allowed[p, code]: level code (last column: empty) is one of period p's levels
+        allowed = np.zeros((len(cs.periods) + 1, len(uniques) + 1), dtype=bool)
+        for pi, period in enumerate(cs.periods):
+            allowed[pi, :-1] = [isinstance(u, str) and u in period.levels for u in uniques]
+        level_ok[sel] = allowed[pidx, codes[sel]]
+        transition[sel] = ~((sdays >= np.datetime64(cs.start)) & ((sdays <= np.datetime64(cs.end)) if cs.end else True))
+        sm = cs.star_minimums
+        gap = any(r.get("tag") == "GAP" for r in sm.get("requirements", []) or []) and sm.get("mechanism") == "findings"
+        if gap:
+            minimums_gap[sel] = (sdays >= np.datetime64(sm["from"])) if sm.get("from") else True
+    return period_idx, period_id, level_ok, transition, minimums_gap
 
 
 def _story_code(value: Any) -> int:

@@ -241,22 +241,30 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
     order = np.argsort(prep.ids[d].astype(str), kind="stable")
     position = np.empty(len(d), dtype=np.int64)
     position[order] = np.arange(len(d))
-    out: dict[str, np.ndarray] = {"dossier_id": prep.ids[d[order]]}
-    for key in ("criteria_set", "form", "level"):
-        out[key] = cols[key][order]
-    days, day_of = np.unique(prep.days[d[order]], return_inverse=True)
+    do = d[order]
+    out: dict[str, np.ndarray] = {"dossier_id": prep.ids[do]}
+    # per form group (a few dozen values), spread to the dossiers by their group code
+    group = prep.group[do]
+    out["criteria_set"] = np.array([cs.id for cs, _ in prep.group_forms], dtype=object)[group]
+    out["form"] = np.array([slug for _, slug in prep.group_forms], dtype=object)[group]
+    out["level"] = prep.meta["level"][do]
+    days, day_of = np.unique(prep.days[do], return_inverse=True)
     out["evaluated_on"] = np.datetime_as_string(days, unit="D").astype(object)[day_of]
-    out["period"] = cols["period"][order]
+    out["period"] = prep.period_id[do]
     for c in PRODUCT:
         if c in prep.meta:
-            out[c] = prep.meta[c][d[order]]
-    out["members"] = cols["members"][order]
-    out["member_totals"] = _member_totals(prep, cols["_sheet_rows"], cols["_sheet_totals"], cols["members"], position)
-    for key in ("part_A", "part_B", "part_C", "total", "max_total", "band_stars", "stars", "status",
-                "recognised_by", "escalate_to", "unmet_minimums", "knockouts", "warnings"):
+            out[c] = prep.meta[c][do]
+    members = prep.n_members[d]
+    out["members"] = members[order]
+    out["member_totals"] = _member_totals(prep, cols["_sheet_rows"], cols["_sheet_totals"], members, position)
+    for key in ("part_A", "part_B", "part_C", "total"):
         out[key] = cols[key][order]
-    place = {c: prep.meta_codes[c][d[order]] for c in ("province", "district") if c in prep.meta_codes}
-    keys = {"rank_form": [prep.group[d[order]]]}
+    out["max_total"] = np.array([cs.forms[slug].max for cs, slug in prep.group_forms], dtype=np.int64)[group]
+    for key in ("band_stars", "stars", "status", "recognised_by", "escalate_to", "unmet_minimums", "knockouts",
+                "warnings"):
+        out[key] = cols[key][order]
+    place = {c: prep.meta_codes[c][do] for c in ("province", "district") if c in prep.meta_codes}
+    keys = {"rank_form": [group]}
     if "province" in place:
         keys["rank_province"] = [place["province"]]
     if "district" in place:

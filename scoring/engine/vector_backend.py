@@ -59,13 +59,30 @@ def condition_mask(table: Mapping[str, np.ndarray], fld: str, op: str, value: An
     return _CMP[op](col, rhs)
 
 
-def rule_mask(rule: Rule, table: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    m = np.ones(n, dtype=bool)
+def rule_mask(rule: Rule, table: Mapping[str, np.ndarray], n: int,
+              memo: dict[tuple, np.ndarray] | None = None) -> np.ndarray:
+    """Rows that meet every condition of the rule. The result may be an array of `memo` (callers
+    only read it). `memo` holds the condition masks of one stage's table: the rules of a stage
+    share conditions (`knocked_out == False` opens 16 outcome rules, a level test 6), each is
+    computed once. The conditions are a conjunction without side effects, so once no row is left
+    the remaining ones are not evaluated."""
     if rule.never:
         return np.zeros(n, dtype=bool)
+    m = None
     for c in rule.conditions:
-        m &= condition_mask(table, c.field, c.op, c.value, n)
-    return m
+        key = (c.field, c.op, type(c.value), c.value)  # the type too: True == 1 as a dict key
+        try:
+            cm = memo.get(key) if memo is not None else None
+        except TypeError:  # an unhashable value: not shared
+            key, cm = None, None
+        if cm is None:
+            cm = condition_mask(table, c.field, c.op, c.value, n)
+            if memo is not None and key is not None:
+                memo[key] = cm
+        m = cm if m is None else m & cm
+        if not m.any():
+            break
+    return np.ones(n, dtype=bool) if m is None else m
 
 
 @dataclass
@@ -101,10 +118,11 @@ def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarra
     if n == 0:
         return
     handled = np.zeros(n, dtype=bool) if stage not in OPTIONAL_STAGES else None
+    memo: dict[tuple, np.ndarray] = {}
     for rule in rules:
         if rule.stage != stage:
             continue
-        m = rule_mask(rule, table, n)
+        m = rule_mask(rule, table, n, memo)
         if handled is not None:
             handled |= m
         if not m.any():

@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..dossier import parse_dossier
 from ..errors import DossierInvalid
@@ -238,7 +240,10 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     d = cols.pop("_dossier")
-    order = np.argsort(prep.ids[d].astype(str), kind="stable")
+    try:  # ids are distinct text: Arrow sorts them by UTF-8 bytes, which is code point order (numpy's)
+        order = pc.sort_indices(pa.array(prep.ids[d], type=pa.string())).to_numpy()
+    except (pa.ArrowException, TypeError):
+        order = np.argsort(prep.ids[d].astype(str), kind="stable")
     position = np.empty(len(d), dtype=np.int64)
     position[order] = np.arange(len(d))
     do = d[order]
@@ -270,8 +275,13 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
     if "district" in place:
         keys["rank_district"] = list(place.values())
     out.update(_ranks(keys, out["total"], out["part_C"], out["part_A"]))
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in out.items()})
-    for col in RESULT_COLUMNS:
-        if col not in frame:
-            frame[col] = pd.Series(pd.NA, index=frame.index, dtype=object)
-    return frame[RESULT_COLUMNS]
+    return _frame(out, len(d))
+
+
+def _frame(out: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+    """The result frame in RESULT_COLUMNS order, text as object columns (a column the table did not
+    have is all pd.NA). Every array is fresh, so the frame takes them as they are: consolidating
+    them into blocks copied every column (60 ms at 10^6 sheets)."""
+    cols = {c: out[c] if c in out else np.full(n, pd.NA, dtype=object) for c in RESULT_COLUMNS}
+    return pd.DataFrame({c: pd.Series(v, dtype=object, copy=False) if v.dtype == object else v for c, v in cols.items()},
+                        copy=False)

@@ -295,12 +295,10 @@ def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tup
     them; returns the table, its owners and the form's requirement texts (which `requirement_code`
     indexes). `means`: the council's mean per marked criterion (rows: `marked`) and dossier."""
     mk = _tables(form)
-    nm = len(mk.mark_leaf)
-    owner = np.repeat(np.arange(len(applicable)), nm)
-    leaf = np.tile(mk.mark_leaf, len(applicable))
-    app = applicable[owner, leaf]
-    owner, leaf = owner[app], leaf[app]
-    code = np.tile(np.arange(nm), len(applicable))[app]
+    # (dossier, mark) pairs whose criterion applies, dossier-major and marks in order, as the engine
+    # asserts them
+    owner, code = np.nonzero(applicable[:, mk.mark_leaf])
+    leaf = mk.mark_leaf[code]
     table = LazyTable({
         "stars": mk.stars[code], "need": mk.need[code], "mean": means[mk.marked_row[leaf], owner],
         "requirement_code": code,

@@ -189,7 +189,6 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
                 pending.setdefault((cs.id, period_id), []).append((len(parts), f))
             parts.append(cols)
             kept[scored] = True
-    _decide_all(prep, parts, pending, overrides)
 
     rejects = []
     lost = np.flatnonzero(~kept)
@@ -206,36 +205,37 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
         rejects.append({"dossier_id": str(prep.ids[d]), "rows": ",".join(str(r) for r in rows), "reason": reason})
     rejected = pd.DataFrame(rejects + idless, columns=REJECT_COLUMNS)
     rejected.attrs["blank_rows"] = skipped.tolist()
-    return _results(prep, parts), rejected
+    return _results(prep, parts, pending, overrides), rejected
 
 
 def _decide_all(prep: Prepared, parts: list[dict[str, Any]],
-                pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None) -> None:
-    """Run the rules once per (criteria set, period) over the facts of all its forms; write the
-    decisions back into each part's columns."""
-    for part in parts:
-        for key in DECISIONS + LISTS:
-            part[key] = np.empty(len(part["_dossier"]), dtype=object)
+                pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None,
+                slots: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Run the rules once per (criteria set, period) over the facts of all its forms; the decisions
+    of part k's i-th dossier land at slots[k][i] of the returned columns (the parts' concatenated
+    order: written there once rather than into each part and then concatenated, a million objects
+    a column; written straight at the sorted position, the random writes cost as much again)."""
+    n = sum(len(s) for s in slots)
+    out = {key: np.empty(n, dtype=object) for key in DECISIONS + LISTS}
     sets = {cs.id: cs for cs in prep.set_list}
     for (set_id, period_id), items in pending.items():
         cs = sets[set_id]
         period = next(p for p in cs.periods if p.id == period_id)
         decided = decide(compiled_rules(cs, period, overrides)[1], [f for _, f in items])
-        start = 0
-        for part_index, f in items:
-            stop = start + len(f.sel)
-            for key, values in decided.items():
-                parts[part_index][key][f.sel] = values[start:stop]
-            start = stop
-    for part in parts:
-        for key in ("band_stars", "stars"):
-            part[key] = part[key].astype(np.int64)
+        dest = np.concatenate([slots[part_index][f.sel] for part_index, f in items])
+        for key, values in decided.items():
+            out[key][dest] = values
+    for key in ("band_stars", "stars"):
+        out[key] = out[key].astype(np.int64)
+    return out
 
 
-def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
-    """One frame from the groups' columns, sorted by dossier_id, with member totals and ranks.
-    Text columns stay Python `str` in object columns: converting a million-row result to Arrow
-    strings would cost more than scoring it."""
+def _results(prep: Prepared, parts: list[dict[str, Any]],
+             pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None
+             ) -> pd.DataFrame:
+    """One frame from the groups' columns and their decisions, sorted by dossier_id, with member
+    totals and ranks. Text columns stay Python `str` in object columns: converting a million-row
+    result to Arrow strings would cost more than scoring it."""
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -246,6 +246,8 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
         order = np.argsort(prep.ids[d].astype(str), kind="stable")
     position = np.empty(len(d), dtype=np.int64)
     position[order] = np.arange(len(d))
+    starts = np.cumsum([0] + [len(p["_dossier"]) for p in parts])
+    decided = _decide_all(prep, parts, pending, overrides, [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])])
     do = d[order]
     out: dict[str, np.ndarray] = {"dossier_id": prep.ids[do]}
     # per form group (a few dozen values), spread to the dossiers by their group code
@@ -265,9 +267,8 @@ def _results(prep: Prepared, parts: list[dict[str, Any]]) -> pd.DataFrame:
     for key in ("part_A", "part_B", "part_C", "total"):
         out[key] = cols[key][order]
     out["max_total"] = np.array([cs.forms[slug].max for cs, slug in prep.group_forms], dtype=np.int64)[group]
-    for key in ("band_stars", "stars", "status", "recognised_by", "escalate_to", "unmet_minimums", "knockouts",
-                "warnings"):
-        out[key] = cols[key][order]
+    for key, values in decided.items():
+        out[key] = values[order]
     place = {c: prep.meta_codes[c][do] for c in ("province", "district") if c in prep.meta_codes}
     keys = {"rank_form": [group]}
     if "province" in place:

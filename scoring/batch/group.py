@@ -76,12 +76,13 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     top = arrays.valid.shape[1] - 1
     pint = np.empty(P0.shape, dtype=np.int16)
     np.clip(P0, -1, top + 1, out=pint, casting="unsafe")
-    at = pint + tables.validity_offset
-    valid = np.take(tables.validity, at)
-    del at
     # a fraction, a negative or too large number, or points that are no option of the criterion
     cell_bad = (pint != P0)
-    cell_bad |= ~valid
+    off = tables.validity_offset
+    at = pint
+    at += off  # in place (no second int array of every cell): from here on pint[li] = at[li] - off[li]
+    del pint
+    cell_bad |= np.take(tables.invalid, at)
     cell_bad &= present
     # cells outside this form's criteria: any non-empty cell the leaves do not account for
     n_present = present.sum(axis=0)
@@ -90,22 +91,26 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     bad = np.logical_or.reduceat(foreign, bounds) if ng else np.zeros(0, dtype=bool)
     # alternative cases (TH a / TH b): every member's points must fit one case of the criterion
     for li, fits in _case_ladders(form):
-        ok = fits[:, pint[li] + 1] | ~present[li]
+        ok = fits[:, at[li] - (off[li, 0] - 1)] | ~present[li]  # fits' column p + 1
         bad |= ~np.logical_and.reduceat(ok, bounds, axis=1).any(axis=0)
 
     # findings (few dossiers have any): knock-outs given, unknown ids
+    # judged once per distinct list of findings, not per dossier
     fl = prep.findings[gd]
+    fcodes = prep.meta_codes["findings"][gd] if "findings" in prep.meta_codes else np.full(ng, -1)
     with_findings = np.flatnonzero(prep.has_findings[gd])
     knocked_given = np.zeros(ng, dtype=bool)
     if len(with_findings):
         known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or []
                                      if r.get("finding")}
         since = cs.star_minimums.get("from")  # per-star requirements (QĐ 781) apply only from this day
-        for i in with_findings:
-            knocked_given[i] = any(f in cs.knockouts for f in fl[i])
-            bad[i] |= any(f not in known for f in fl[i])
-            if since and prep.days[gd[i]] < np.datetime64(since):
-                bad[i] |= any(f not in cs.knockouts for f in fl[i])
+        _, first, inv = np.unique(fcodes[with_findings], return_index=True, return_inverse=True)
+        lists = [fl[with_findings[i]] for i in first]
+        knocked_given[with_findings] = np.array([any(f in cs.knockouts for f in v) for v in lists])[inv]
+        bad[with_findings] |= np.array([any(f not in known for f in v) for v in lists])[inv]
+        if since:
+            early = prep.days[gd[with_findings]] < np.datetime64(since)
+            bad[with_findings] |= early & np.array([any(f not in cs.knockouts for f in v) for v in lists])[inv]
 
     # applicability (story) and completeness: only story criteria can be not applicable, so the
     # other criteria need just "is any cell of the dossier empty" (one pass, no per-leaf reduction)
@@ -172,7 +177,8 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # a score that rests on a value flagged as a suspected typo (only forms that have one)
     doubtful_any = np.zeros(n, dtype=bool)
     for li in tables.doubtful_leaves:
-        hit = arrays.doubtful[li, np.clip(pint[li, row_keep], 0, arrays.doubtful.shape[1] - 1)] & present[li, row_keep]
+        points = at[li, row_keep] - off[li, 0]
+        hit = arrays.doubtful[li, np.clip(points, 0, arrays.doubtful.shape[1] - 1)] & present[li, row_keep]
         doubtful_any |= np.logical_or.reduceat(hit, kbounds)
 
     kg = gd[kd]
@@ -181,6 +187,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     klevels = prep.meta["level"][kg]
     kpidx = prep.period_idx[kg]
     kfl = fl[kd]
+    kfc = fcodes[kd]
     khas = prep.has_findings[kg]
     option_marks = cs.star_minimums.get("mechanism") == "option_marks"
     facts: dict[str, PeriodFacts] = {}
@@ -199,7 +206,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
             "criterion": ({"criterion": tables.numbers[na_l], "applies_when": tables.applies_when[na_l],
                            "applicable": np.zeros(len(na_l), dtype=bool)}, na_d),
             "score": ({"total": total[sel], "spread": spread[sel], "level": klevels[sel], "members": members[sel]}, own),
-            "finding": _finding_facts(cs, kfl[sel], khas[sel]),
+            "finding": _finding_facts(cs, kfl[sel], khas[sel], kfc[sel]),
         }
         requirements = np.empty(0, dtype=object)
         if option_marks:
@@ -225,7 +232,7 @@ class _FormTables:
     criterion: np.ndarray
     marks: np.ndarray
     requirement: np.ndarray
-    validity: np.ndarray  # flat: leaf i's entry for points p (clipped to -1..top+1) at validity_offset[i] + p
+    invalid: np.ndarray  # flat: leaf i's entry for points p (clipped to -1..top+1) at validity_offset[i] + p
     validity_offset: np.ndarray  # (leaves, 1) int16; -1 and top + 1 are invalid points
     not_story: np.ndarray  # leaves that apply whether or not a story exists
     story_leaf: np.ndarray  # leaves that apply only when a story exists
@@ -263,7 +270,7 @@ def _tables(form: Form) -> _FormTables:
             np.array([MARKS[s] for s in stars], dtype=object),
             np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
                       for i, n, s in zip(mark_leaf, need, stars)], dtype=object),
-            framed.ravel(), offset, np.flatnonzero(~form.arrays.story), np.flatnonzero(form.arrays.story),
+            ~framed.ravel(), offset, np.flatnonzero(~form.arrays.story), np.flatnonzero(form.arrays.story),
             part_slices, np.flatnonzero(form.arrays.doubtful.any(axis=1)),
             np.array([leaf.number for leaf in leaves], dtype=object),
             np.array([leaf.applies_when for leaf in leaves], dtype=object), marked, marked_row))
@@ -313,17 +320,21 @@ _NO_FINDINGS: tuple[dict[str, np.ndarray], np.ndarray] = (
     np.empty(0, dtype=np.int64))
 
 
-def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray, codes: np.ndarray
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One fact per finding a council recorded: knock-outs with their effect, QĐ 781 requirements
-    not met (recorded as findings) with their star level."""
-    if not has.any():  # most form groups of a round: no finding recorded at all
+    not met (recorded as findings) with their star level. Dossiers in order, each one's findings
+    in its order; the facts of each distinct list of findings (`codes`) are built once."""
+    idx = np.flatnonzero(has)
+    if not len(idx):  # most form groups of a round: no finding recorded at all
         return _NO_FINDINGS
     reqs = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
-    owner: list[int] = []
+    _, first, inv = np.unique(codes[idx], return_index=True, return_inverse=True)
     rows: dict[str, list] = {"finding": [], "effect": [], "stars": [], "label": [], "label_en": []}
-    for i in np.flatnonzero(has):
-        for fid in findings[i]:
-            owner.append(int(i))
+    sizes = []
+    for i in first:
+        sizes.append(len(findings[idx[i]]))
+        for fid in findings[idx[i]]:
             if fid in cs.knockouts:
                 k = cs.knockouts[fid]
                 vals = (fid, k.effect, np.nan, k.label, k.label_en)
@@ -332,5 +343,10 @@ def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray) -> tu
                 vals = (fid, "minimum", float(r["stars"]), r["text"], r.get("text_en", r["text"]))
             for key, v in zip(rows, vals):
                 rows[key].append(v)
-    table = {k: np.array(v, dtype=float if k == "stars" else object) for k, v in rows.items()}
-    return table, np.asarray(owner, dtype=np.int64)
+    size = np.asarray(sizes, dtype=np.int64)
+    flat_start = np.zeros(len(size), dtype=np.int64)
+    np.cumsum(size[:-1], out=flat_start[1:])
+    count = size[inv]
+    pos = np.repeat(flat_start[inv] - _starts(count), count) + np.arange(int(count.sum()))
+    table = {k: np.array(v, dtype=float if k == "stars" else object)[pos] for k, v in rows.items()}
+    return table, np.repeat(idx, count).astype(np.int64)

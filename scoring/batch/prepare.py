@@ -72,8 +72,18 @@ def _codes(values: pd.Series, as_text: bool = False) -> tuple[np.ndarray, np.nda
     """Codes (-1 = empty) and distinct values, text as the single path reads it (`_scalar`): NFC and
     trimmed, so values that differ only in Unicode normalisation or surrounding spaces share a code,
     and text of spaces only is empty. `as_text`: every value as text (dossier ids)."""
+    if _is_arrow_text(values):  # Arrow's dictionary encoding, without pandas' conversions (2x faster)
+        return _normalised(*_arrow_codes(pa.array(values.array)), as_text)
     codes, uniques = factorize(values)
     return _normalised(codes, uniques, as_text)
+
+
+def _arrow_codes(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes (-1 = null) and distinct values in order of first appearance, as pd.factorize gives them."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = arr.dictionary_encode()
+    return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
 
 
 def _normalised(codes: np.ndarray, uniques: Any, as_text: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -194,13 +204,7 @@ def _first_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     kernels (a pandas take of an Arrow column and its factorization cost ~0.2 ms a column, a
     dozen columns a batch, which a round of a thousand dossiers felt)."""
     if _is_arrow_text(values):
-        arr = pa.array(values.array)  # the column's own Arrow data
-        taken = arr.take(pa.array(rows))
-        if isinstance(taken, pa.ChunkedArray):
-            taken = taken.combine_chunks()
-        enc = taken.dictionary_encode()
-        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return _normalised(codes, enc.dictionary)
+        return _normalised(*_arrow_codes(pa.array(values.array).take(pa.array(rows))))
     return _codes(values.iloc[rows])
 
 

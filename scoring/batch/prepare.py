@@ -164,6 +164,8 @@ def _equal_to_previous(values: pd.Series) -> np.ndarray:
     if _is_arrow_text(values):
         arr = pa.array(values.array)  # the column's own Arrow data (no copy for Arrow-backed text)
         a, b = arr.slice(1), arr.slice(0, len(arr) - 1)
+        if not arr.null_count:  # most columns: no null to pair up
+            return pc.equal(a, b).to_numpy(zero_copy_only=False).astype(bool)
         eq = pc.fill_null(pc.equal(a, b), False)
         both_null = pc.and_(pc.is_null(a), pc.is_null(b))
         return pc.or_(eq, both_null).to_numpy(zero_copy_only=False).astype(bool)

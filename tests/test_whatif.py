@@ -280,7 +280,6 @@ def test_cohort_assignment_is_exact_against_brute_force(n, need, cells, budget):
 
 def test_cohort_assignment_memory_is_bounded_for_large_targets():
     """5:20,4:100,3:300 over 1,000 products: the old count-vector DP needed ~17 GB; the flow needs O(n × levels)."""
-    import time
     import tracemalloc
 
     from scoring.whatif.cohort import _fill
@@ -290,12 +289,10 @@ def test_cohort_assignment_memory_is_bounded_for_large_targets():
     C = np.cumsum(rng.integers(1, 9, size=(1000, 3)), axis=1)[:, ::-1].astype(float)  # 5★ dearest
     C[base >= 1, 2] = 0.0
     tracemalloc.start()
-    t0 = time.perf_counter()
     within, full, history = _fill(C, np.array([20, 100, 300]), float("inf"))
-    seconds = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert len(history) - 1 == 420 and peak < 50 * 2**20 and seconds < 20
+    assert len(history) - 1 == 420 and peak < 50 * 2**20  # timing belongs in benchmarks/, not here
     # cross-check the optimum with an assignment solver on the expanded products × places matrix
     from scipy.optimize import linear_sum_assignment
 

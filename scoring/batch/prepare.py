@@ -249,7 +249,7 @@ def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[Criter
     for si, cs in enumerate(sets):
         for fi, name in enumerate(funiq):
             if isinstance(name, str) and cs.has_form(name) and cs.form(name).status != "missing":
-                key = (cs.id, cs.form(name).slug)
+                key = (cs.id, cs.form(name, warn=False).slug)  # warned once, just above
                 if key not in index:
                     index[key] = len(groups)
                     groups.append((cs, key[1]))

@@ -24,6 +24,18 @@ sys.path.insert(0, str(HERE.parent))
 REPEATS = 3  # timed runs per measurement; the median is reported (this VM's timings vary by ±30 %)
 
 
+def _cpu_model() -> str:
+    """The processor's name: platform.processor() is empty on Linux, /proc/cpuinfo has it."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
 def _rss_mb(field: str) -> float:
     """VmRSS (now) or VmHWM (peak since the last reset) of this process, in MB."""
     with open("/proc/self/status") as status:
@@ -159,7 +171,7 @@ def main() -> None:
     engine = {n: _sub("engine", n, a.seed) for n in engine_sizes}
     whatif = _sub("whatif", 1_000, a.seed)
     lines = [
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {platform.processor() or '?'}, "
+        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {_cpu_model()}, "
         f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, numpy {numpy.__version__}, "
         f"pandas {pandas.__version__}, durable-rules 2.0.28. Seed {a.seed}.",
         "",

@@ -198,7 +198,7 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
         issues.append(Issue(f"no council scores at this level in period {period.id} of {cs.id}", file, "level", level,
                             ", ".join(period.levels)))
 
-    requirements = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    requirements = cs.requirement_findings
     known_findings = set(cs.knockouts) | set(requirements)
     findings = tuple(data.get("findings", ()))
     minimums_from = cs.star_minimums.get("from")

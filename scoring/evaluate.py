@@ -74,7 +74,7 @@ def _next_star(d: Dossier, result_total: float, stars: int, knocked: bool, param
                 if level <= target and need and d.applicable[li] and means[li] < need:
                     lacking.append({"criterion": leaf.number, "label": leaf.label, "stars": level, "need": need,
                                     "mean": float(means[li])})
-    requirements = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    requirements = cs.requirement_findings
     findings = [{"id": f, "stars": requirements[f]["stars"], "label": requirements[f]["text"],
                  "label_en": requirements[f].get("text_en", requirements[f]["text"])}
                 for f in d.findings if f in requirements and requirements[f]["stars"] <= target]

@@ -110,7 +110,7 @@ def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
                 if need:
                     facts["minimum"].append({"criterion": leaf.number, "stars": stars, "need": need,
                                              "mean": float(agg.criterion_means[li]), "marks": MARKS[stars]})
-    requirements = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    requirements = cs.requirement_findings
     for fid in d.findings:
         if fid in cs.knockouts:
             k = cs.knockouts[fid]

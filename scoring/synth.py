@@ -162,7 +162,7 @@ def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | Non
             tail = list(range(len(leaves) * 2 // 3, len(leaves)))
             for d in stopped:
                 frame.iloc[starts[d]:starts[d] + nm[d], tail] = np.nan
-        reqs = [r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")]
+        reqs = list(cs.requirement_findings.values())
         if reqs:
             since = np.datetime64(cs.star_minimums.get("from") or cs.start)
             hit = np.flatnonzero((rng.random(nd) < minimum_findings) & (days >= since))

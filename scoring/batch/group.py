@@ -101,8 +101,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     with_findings = np.flatnonzero(prep.has_findings[gd])
     knocked_given = np.zeros(ng, dtype=bool)
     if len(with_findings):
-        known = set(cs.knockouts) | {r["finding"] for r in cs.star_minimums.get("requirements", []) or []
-                                     if r.get("finding")}
+        known = set(cs.knockouts) | set(cs.requirement_findings)
         since = cs.star_minimums.get("from")  # per-star requirements (QĐ 781) apply only from this day
         _, first, inv = np.unique(fcodes[with_findings], return_index=True, return_inverse=True)
         lists = [fl[with_findings[i]] for i in first]
@@ -328,7 +327,7 @@ def _finding_facts(cs: CriteriaSet, findings: np.ndarray, has: np.ndarray, codes
     idx = np.flatnonzero(has)
     if not len(idx):  # most form groups of a round: no finding recorded at all
         return _NO_FINDINGS
-    reqs = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    reqs = cs.requirement_findings
     _, first, inv = np.unique(codes[idx], return_index=True, return_inverse=True)
     rows: dict[str, list] = {"finding": [], "effect": [], "stars": [], "label": [], "label_en": []}
     sizes = []

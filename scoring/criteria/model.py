@@ -266,6 +266,13 @@ class CriteriaSet:
     def has_form(self, slug: str) -> bool:
         return slug in self.forms or slug in self.aliases
 
+    @property
+    def requirement_findings(self) -> dict[str, Mapping[str, Any]]:
+        """The per-star requirements (QĐ 781) a council records as findings, by finding id, in the
+        data's order; empty where minimums are option marks. Validation, facts, plans, the batch and
+        the generator all look findings up here."""
+        return {r["finding"]: r for r in self.star_minimums.get("requirements", []) or [] if r.get("finding")}
+
     def period_on(self, day: date) -> Period | None:
         for period in self.periods:
             if period.covers(day):

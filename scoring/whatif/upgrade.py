@@ -249,7 +249,7 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
     plan = Plan(d.dossier_id, target, False, 0.0, stars_before=before.stars, assumption=ASSUMPTIONS[assume],
                 cost_unit=costs.unit, assume=assume)
 
-    reqs = {r["finding"]: r for r in cs.star_minimums.get("requirements", []) or [] if r.get("finding")}
+    reqs = cs.requirement_findings
     knocked = [f for f in d.findings if f in cs.knockouts]
     for fid in knocked:
         k = cs.knockouts[fid]

@@ -36,12 +36,19 @@ COUNTS = {
 }
 
 
+def _pairs(text: str | Mapping[int, Any]) -> list[tuple[Any, Any]]:
+    """'4:2,3:3' (or a mapping) as (stars, value) pairs, unparsed: a part without ':' keeps None as its
+    value, so the caller's message can quote what was typed."""
+    if isinstance(text, Mapping):
+        return list(text.items())
+    return [tuple(p.split(":", 1)) if ":" in p else (p, None) for p in str(text).split(",") if p.strip()]
+
+
 def parse_targets(text: str | Mapping[int, int]) -> dict[int, int]:
     """'4:2,3:3' -> {4: 2, 3: 3}; ValueError naming the bad part and the allowed form."""
     form = 'STARS:COUNT pairs separated by commas, stars 1..5 and count a whole number ≥ 0, e.g. "4:2,3:3"'
     items: dict[int, int] = {}
-    pairs = (list(text.items()) if isinstance(text, Mapping)
-             else [tuple(p.split(":", 1)) if ":" in p else (p, None) for p in str(text).split(",") if p.strip()])
+    pairs = _pairs(text)
     if not pairs:
         raise ValueError(f"no target given; expected {form}")
     for stars, count in pairs:
@@ -63,8 +70,7 @@ def parse_rewards(text: str | Mapping[int, float] | None) -> dict[int, float]:
     form = 'STARS:AMOUNT pairs separated by commas, stars 1..5 and a finite amount ≥ 0, e.g. "5:30000000,4:20000000"'
     if text is None:
         return {}
-    pairs = (list(text.items()) if isinstance(text, Mapping)
-             else [tuple(p.split(":", 1)) if ":" in p else (p, None) for p in str(text).split(",") if p.strip()])
+    pairs = _pairs(text)
     out: dict[int, float] = {}
     for stars, amount in pairs:
         try:

@@ -25,6 +25,7 @@ from ..errors import Issue
 from ..text import nfc
 from .frame import _id_text, _scalar, factorize, findings_value, story_value
 from .tables import PRODUCT
+from .workers import Inline
 
 META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", *PRODUCT)
 STORY_NONE, STORY_FALSE, STORY_TRUE, STORY_INVALID = -1, 0, 1, 2
@@ -176,28 +177,34 @@ def _equal_to_previous(values: pd.Series) -> np.ndarray:
     return eq | (na[1:] & na[:-1])
 
 
-def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_row: np.ndarray
+def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_row: np.ndarray, pool: Any
                  ) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[int, str]]:
     """Per-dossier columns (the first row's value), their codes, and the dossiers whose rows disagree
     on one of them (form, level, date, product, ...). When every dossier's rows are contiguous (as
     typed), rows that equal their predecessor prove agreement and only the first rows are coded;
-    otherwise one factorization per column serves all three."""
-    meta: dict[str, np.ndarray] = {}
-    coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    bad: dict[int, str] = {}
+    otherwise one factorization per column serves all three. Columns are independent: one task each."""
     first_of_row = first_row[dcode]
     inner = dcode[1:] == dcode[:-1]
     contiguous = len(dcode) > 0 and int((~inner).sum()) + 1 == len(first_row)
-    for col in cols:
+
+    def one(col: str) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
         if contiguous and not (inner & ~_equal_to_previous(wide[col])).any():
-            coded[col] = _first_codes(wide[col], first_row)
+            coded = _first_codes(wide[col], first_row)
+            disagree = np.empty(0, dtype=np.int64)
         else:
             codes, uniques = _codes(wide[col])
-            for d in np.unique(dcode[codes != codes[first_of_row]]):
-                bad.setdefault(int(d), f"the rows of this dossier disagree on column '{col}' "
-                                       f"(one value per dossier expected); allowed: the same {col} on every member's row")
-            coded[col] = (codes[first_row], uniques)
-        meta[col] = np.append(coded[col][1], None).astype(object)[coded[col][0]]
+            disagree = np.unique(dcode[codes != codes[first_of_row]])
+            coded = (codes[first_row], uniques)
+        return coded, np.append(coded[1], None).astype(object)[coded[0]], disagree
+
+    meta: dict[str, np.ndarray] = {}
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    bad: dict[int, str] = {}
+    for col, (c, m, disagree) in zip(cols, pool.map(one, cols)):
+        coded[col], meta[col] = c, m
+        for d in disagree:
+            bad.setdefault(int(d), f"the rows of this dossier disagree on column '{col}' "
+                                   f"(one value per dossier expected); allowed: the same {col} on every member's row")
     return meta, coded, bad
 
 
@@ -258,9 +265,11 @@ def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[Criter
 
 
 def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray, np.ndarray] | None = None,
-            row_numbers: np.ndarray | None = None, source: str = "table") -> Prepared:
+            row_numbers: np.ndarray | None = None, source: str = "table", pool: Any = None) -> Prepared:
     """`dossiers`: the id codes when the caller has them already (every row must have an id);
-    `row_numbers`: the user's number of each row, for messages the single path cannot give."""
+    `row_numbers`: the user's number of each row, for messages the single path cannot give;
+    `pool`: the batch's executor (`workers`), for the independent column tasks."""
+    pool = Inline() if pool is None else pool
     n = len(wide)
     dcode, ids = dossiers if dossiers is not None else _codes(wide["dossier_id"], as_text=True)
     nd = len(ids)
@@ -269,9 +278,9 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     n_members = np.bincount(dcode, minlength=nd)
 
     meta_cols = [c for c in META_COLUMNS if c in wide.columns]
-    meta, coded, reasons = _per_dossier(wide, meta_cols, dcode, first_row)
-
-    columns, given, text = _score_cells(wide, crit_cols)
+    cells = pool.submit(_score_cells, wide, crit_cols)  # beside the per-dossier columns
+    meta, coded, reasons = _per_dossier(wide, meta_cols, dcode, first_row, pool)
+    columns, given, text = cells.result()
     suspicious = np.bincount(dcode, weights=text, minlength=nd) > 0
     suspicious[list(reasons)] = True
 

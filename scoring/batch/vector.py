@@ -10,22 +10,24 @@ string ufuncs or only for the dossiers that have entries.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..criteria.model import CriteriaSet
 from ..dossier import parse_dossier
 from ..errors import DossierInvalid
 from ..evaluate import compiled_rules
 from ..errors import Issue
 from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_rows, wide_and_reasons
 from .decide import DECISIONS, LISTS, decide, joined
-from .group import PeriodFacts, score_group
+from .group import PeriodFacts, group_tables, score_group
 from .prepare import Prepared, _codes, prepare
 from .tables import PRODUCT, normalise_columns
+from .workers import executor
 
 RESULT_COLUMNS = [
     "dossier_id", "criteria_set", "form", "level", "evaluated_on", "period", *PRODUCT, "members", "member_totals",
@@ -33,6 +35,9 @@ RESULT_COLUMNS = [
     "escalate_to", "unmet_minimums", "knockouts", "warnings", "rank_form", "rank_province", "rank_district",
 ]
 REJECT_COLUMNS = ["dossier_id", "rows", "reason"]
+# below this many rows the default is one thread: a round's table splits into dozens of small form
+# groups, and threads would only take turns on the GIL between their small array operations
+THREADED_ROWS = 100_000
 TIE_BREAK = "total desc, then Part C desc, then Part A desc, then dossier_id asc"
 
 
@@ -112,7 +117,7 @@ def _row_picker(wide: pd.DataFrame):
 
 
 def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None = None, progress: bool = False,
-                   source: str = "table") -> tuple[pd.DataFrame, pd.DataFrame]:
+                   source: str = "table", workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every dossier of a wide or long table; return (results, rejects).
 
     Every dossier ends up in exactly one of the two frames. `results` has one row per dossier
@@ -121,8 +126,18 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     `rejects` lists each rejected dossier with the message the single path (`evaluate`) gives and
     the user's rows (`read_table`'s row numbers, else 1-based records); a row with data but no
     dossier id is a reject of its own. Rows that are entirely blank are skipped: their numbers are in
-    `rejects.attrs["blank_rows"]`.
+    `rejects.attrs["blank_rows"]`. `workers`: threads for the table's columns, form groups and
+    decisions (None: the machine's cores, up to 4, for tables of `THREADED_ROWS` rows or more; 1:
+    none); the output does not depend on it.
     """
+    if workers is None and len(frame) < THREADED_ROWS:
+        workers = 1
+    with executor(workers) as pool:
+        return _evaluate(frame, overrides, progress, source, pool)
+
+
+def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress: bool, source: str,
+              pool: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = normalise_columns(frame, source)
     check_columns(frame, source)
     rownum = user_rows(frame)
@@ -141,10 +156,10 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
         frame, rownum, idc = frame[keep], rownum[keep], idc[keep]
     wide, long_reasons = wide_and_reasons(frame, source, rownum)
     if long_reasons or "criterion" in frame.columns:  # pivoted: the wide rows are not the user's rows
-        prep = prepare(wide, criterion_columns(wide), source=source)
+        prep = prepare(wide, criterion_columns(wide), source=source, pool=pool)
         src_code = pd.Index(prep.ids).get_indexer(ids)[idc]
     else:
-        prep = prepare(wide, criterion_columns(wide), (idc, ids), rownum, source)
+        prep = prepare(wide, criterion_columns(wide), (idc, ids), rownum, source, pool)
         src_code = prep.dcode
     if long_reasons:
         code_of = {v: i for i, v in enumerate(prep.ids)}
@@ -167,28 +182,34 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
             return False
 
     bounds = np.searchsorted(prep.group[prep.dossier_order], np.arange(len(prep.group_forms) + 1))
-    groups = range(len(prep.group_forms))
+
+    def run(g: int) -> tuple[CriteriaSet, Any] | None:
+        gd = prep.dossier_order[bounds[g]:bounds[g + 1]]
+        if not len(gd):
+            return None
+        cs, slug = prep.group_forms[g]
+        rows = prep.row_order[prep.row_start[gd[0]]:prep.row_start[gd[-1]] + prep.n_members[gd[-1]]]
+        return cs, score_group(prep, cs, cs.forms[slug], gd, rows, accepts)
+
+    for cs, slug in prep.group_forms:  # the forms' derived tables, built once before the threads share them
+        group_tables(cs.forms[slug])
+    outs = pool.map(run, range(len(prep.group_forms)))
     if progress:
         from tqdm import tqdm
 
-        groups = tqdm(groups, desc="scoring", unit="form", leave=False)
+        outs = tqdm(outs, total=len(prep.group_forms), desc="scoring", unit="form", leave=False)
     parts: list[dict[str, Any]] = []
     pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]] = {}  # (set, period) -> (part, facts)
     kept = np.zeros(len(prep.ids), dtype=bool)
-    for g in groups:
-        gd = prep.dossier_order[bounds[g]:bounds[g + 1]]
-        if not len(gd):
+    for item in outs:
+        if item is None or item[1] is None:
             continue
-        cs, slug = prep.group_forms[g]
-        rows = prep.row_order[prep.row_start[gd[0]]:prep.row_start[gd[-1]] + prep.n_members[gd[-1]]]
-        out = score_group(prep, cs, cs.forms[slug], gd, rows, accepts)
-        if out is not None:
-            cols, scored, facts = out
-            cols["_dossier"] = scored
-            for period_id, f in facts.items():
-                pending.setdefault((cs.id, period_id), []).append((len(parts), f))
-            parts.append(cols)
-            kept[scored] = True
+        cs, (cols, scored, facts) = item
+        cols["_dossier"] = scored
+        for period_id, f in facts.items():
+            pending.setdefault((cs.id, period_id), []).append((len(parts), f))
+        parts.append(cols)
+        kept[scored] = True
 
     rejects = []
     lost = np.flatnonzero(~kept)
@@ -205,39 +226,53 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
         rejects.append({"dossier_id": str(prep.ids[d]), "rows": ",".join(str(r) for r in rows), "reason": reason})
     rejected = pd.DataFrame(rejects + idless, columns=REJECT_COLUMNS)
     rejected.attrs["blank_rows"] = skipped.tolist()
-    return _results(prep, parts, pending, overrides), rejected
+    return _results(prep, parts, pending, overrides, pool), rejected
 
 
-def _decide_all(prep: Prepared, parts: list[dict[str, Any]],
-                pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None,
-                slots: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """Run the rules once per (criteria set, period) over the facts of all its forms; the decisions
-    of part k's i-th dossier land at slots[k][i] of the returned columns (the parts' concatenated
-    order: written there once rather than into each part and then concatenated, a million objects
-    a column; written straight at the sorted position, the random writes cost as much again)."""
+def _decide_all(prep: Prepared, pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]],
+                overrides: Mapping[str, Any] | None, slots: list[np.ndarray], pool: Any
+                ) -> Callable[[], dict[str, np.ndarray]]:
+    """Run the rules once per (criteria set, period) over the facts of all its forms, as tasks of
+    `pool` (the largest first) while the caller builds the other result columns; the returned
+    function gathers them. The decisions of part k's i-th dossier land at slots[k][i] of the
+    gathered columns (the parts' concatenated order: written there once rather than into each part
+    and then concatenated, a million objects a column; written straight at the sorted position,
+    the random writes cost as much again)."""
     n = sum(len(s) for s in slots)
-    out = {key: np.empty(n, dtype=object) for key in DECISIONS + LISTS}
     sets = {cs.id: cs for cs in prep.set_list}
+    jobs = []
     for (set_id, period_id), items in pending.items():
         cs = sets[set_id]
         period = next(p for p in cs.periods if p.id == period_id)
-        decided = decide(compiled_rules(cs, period, overrides)[1], [f for _, f in items])
-        dest = np.concatenate([slots[part_index][f.sel] for part_index, f in items])
-        for key, values in decided.items():
-            out[key][dest] = values
-    for key in ("band_stars", "stars"):
-        out[key] = out[key].astype(np.int64)
-    return out
+        jobs.append((compiled_rules(cs, period, overrides)[1], items))  # compiled here, not in a worker
+    size = [sum(len(f.sel) for _, f in items) for _, items in jobs]
+    futures = {k: pool.submit(decide, jobs[k][0], [f for _, f in jobs[k][1]])
+               for k in sorted(range(len(jobs)), key=lambda k: -size[k])}
+
+    def gather() -> dict[str, np.ndarray]:
+        out = {key: np.empty(n, dtype=object) for key in DECISIONS + LISTS}
+        for k, (_, items) in enumerate(jobs):  # in the facts' order: the first failure is always the same
+            decided = futures[k].result()
+            dest = np.concatenate([slots[part_index][f.sel] for part_index, f in items])
+            for key, values in decided.items():
+                out[key][dest] = values
+        for key in ("band_stars", "stars"):
+            out[key] = out[key].astype(np.int64)
+        return out
+
+    return gather
 
 
 def _results(prep: Prepared, parts: list[dict[str, Any]],
-             pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None
-             ) -> pd.DataFrame:
+             pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None,
+             pool: Any) -> pd.DataFrame:
     """One frame from the groups' columns and their decisions, sorted by dossier_id, with member
     totals and ranks. Text columns stay Python `str` in object columns: converting a million-row
     result to Arrow strings would cost more than scoring it."""
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
+    starts = np.cumsum([0] + [len(p["_dossier"]) for p in parts])
+    decided = _decide_all(prep, pending, overrides, [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])], pool)
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     d = cols.pop("_dossier")
     try:  # ids are distinct text: Arrow sorts them by UTF-8 bytes, which is code point order (numpy's)
@@ -246,8 +281,6 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
         order = np.argsort(prep.ids[d].astype(str), kind="stable")
     position = np.empty(len(d), dtype=np.int64)
     position[order] = np.arange(len(d))
-    starts = np.cumsum([0] + [len(p["_dossier"]) for p in parts])
-    decided = _decide_all(prep, parts, pending, overrides, [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])])
     do = d[order]
     out: dict[str, np.ndarray] = {"dossier_id": prep.ids[do]}
     # per form group (a few dozen values), spread to the dossiers by their group code
@@ -267,8 +300,6 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
     for key in ("part_A", "part_B", "part_C", "total"):
         out[key] = cols[key][order]
     out["max_total"] = np.array([cs.forms[slug].max for cs, slug in prep.group_forms], dtype=np.int64)[group]
-    for key, values in decided.items():
-        out[key] = values[order]
     place = {c: prep.meta_codes[c][do] for c in ("province", "district") if c in prep.meta_codes}
     keys = {"rank_form": [group]}
     if "province" in place:
@@ -276,6 +307,8 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
     if "district" in place:
         keys["rank_district"] = list(place.values())
     out.update(_ranks(keys, out["total"], out["part_C"], out["part_A"]))
+    for key, values in decided().items():
+        out[key] = values[order]
     return _frame(out, len(d))
 
 

@@ -98,7 +98,6 @@ class VecDecisions:
     knockouts: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
     unmet: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
     warnings: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
-    fired: list[tuple[Rule, np.ndarray]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.cap = np.full(self.n, 5, dtype=np.int16)
@@ -125,22 +124,22 @@ def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarra
         m = rule_mask(rule, table, n, memo)
         if handled is not None:
             handled |= m
-        if not m.any():
+        if rule.effects.keys() <= {"note"} or not m.any():  # a note decides nothing
             continue
         rows = np.flatnonzero(m)
         who = owner[rows]
-        dec.fired.append((rule, who))
         for key, raw in rule.effects.items():
             if isinstance(raw, str) and raw.startswith("@"):
                 val = table[raw[1:]][rows]
             else:
                 val = raw
             if key in SET_ONCE:
-                vals = np.asarray(val, dtype=object) if np.ndim(val) else np.full(len(who), val, dtype=object)
-                prior = dec.assigned[key][who]
-                clash = prior & (dec.values[key][who] != vals)
-                if clash.any():
-                    raise EngineError(f"rules disagree on {key} (rule {rule.id}); the rule files overlap")
+                vals = np.asarray(val, dtype=object) if np.ndim(val) else val  # a constant is assigned as one
+                prior = np.flatnonzero(dec.assigned[key][who])  # most dossiers get each decision once
+                if len(prior):
+                    earlier = dec.values[key][who[prior]]
+                    if (earlier != (vals[prior] if np.ndim(vals) else vals)).any():
+                        raise EngineError(f"rules disagree on {key} (rule {rule.id}); the rule files overlap")
                 dec.values[key][who] = vals
                 dec.assigned[key][who] = True
             elif key == "cap":

@@ -71,18 +71,16 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     np.copyto(P, 0.0, where=present)  # P0: empty cells now 0
     np.logical_not(present, out=present)
     P0 = P
-    # one lookup per cell: points clipped to -1..top+1, both ends invalid; the table is flat, each
-    # leaf's options at its own offset, so one take serves every criterion
-    top = arrays.valid.shape[1] - 1
+    # points clipped to the criterion's lowest and highest option: a fraction, a negative or too
+    # large number changes under the clip, and only criteria whose options have a gap (0, 1, 3, 5)
+    # need a lookup of the points in between
     pint = np.empty(P0.shape, dtype=np.int16)
-    np.clip(P0, -1, top + 1, out=pint, casting="unsafe")
-    # a fraction, a negative or too large number, or points that are no option of the criterion
+    np.clip(P0, tables.low, tables.high, out=pint, casting="unsafe")
     cell_bad = (pint != P0)
-    off = tables.validity_offset
-    at = pint
-    at += off  # in place (no second int array of every cell): from here on pint[li] = at[li] - off[li]
-    del pint
-    cell_bad |= np.take(tables.invalid, at)
+    if len(tables.gapped):
+        at = pint[tables.gapped]
+        at += tables.validity_offset[tables.gapped]
+        cell_bad[tables.gapped] |= np.take(tables.invalid, at)
     cell_bad &= present
     # cells outside this form's criteria: any non-empty cell the leaves do not account for
     n_present = present.sum(axis=0)
@@ -91,7 +89,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     bad = np.logical_or.reduceat(foreign, bounds) if ng else np.zeros(0, dtype=bool)
     # alternative cases (TH a / TH b): every member's points must fit one case of the criterion
     for li, fits in _case_ladders(form):
-        ok = fits[:, at[li] - (off[li, 0] - 1)] | ~present[li]  # fits' column p + 1
+        ok = fits[:, pint[li] + 1] | ~present[li]  # fits' column p + 1
         bad |= ~np.logical_and.reduceat(ok, bounds, axis=1).any(axis=0)
 
     # findings (few dossiers have any): knock-outs given, unknown ids
@@ -176,7 +174,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # a score that rests on a value flagged as a suspected typo (only forms that have one)
     doubtful_any = np.zeros(n, dtype=bool)
     for li in tables.doubtful_leaves:
-        points = at[li, row_keep] - off[li, 0]
+        points = pint[li, row_keep]
         hit = arrays.doubtful[li, np.clip(points, 0, arrays.doubtful.shape[1] - 1)] & present[li, row_keep]
         doubtful_any |= np.logical_or.reduceat(hit, kbounds)
 
@@ -233,6 +231,9 @@ class _FormTables:
     requirement: np.ndarray
     invalid: np.ndarray  # flat: leaf i's entry for points p (clipped to -1..top+1) at validity_offset[i] + p
     validity_offset: np.ndarray  # (leaves, 1) int16; -1 and top + 1 are invalid points
+    low: np.ndarray  # (leaves, 1) int16: the leaf's lowest option (-1 for a leaf without options)
+    high: np.ndarray  # (leaves, 1) int16: its highest option (-1 likewise)
+    gapped: np.ndarray  # leaves whose options are not a run of consecutive points (or are none)
     not_story: np.ndarray  # leaves that apply whether or not a story exists
     story_leaf: np.ndarray  # leaves that apply only when a story exists
     part_slices: tuple[tuple[int, int], ...]  # leaves of parts A, B, C (contiguous runs)
@@ -261,6 +262,10 @@ def _tables(form: Form) -> _FormTables:
         framed = np.zeros((valid.shape[0], width), dtype=bool)
         framed[:, 1:-1] = valid
         offset = (np.arange(valid.shape[0], dtype=np.int16) * width + 1)[:, None]
+        has = valid.any(axis=1)
+        low = np.where(has, valid.argmax(axis=1), -1).astype(np.int16)
+        high = np.where(has, valid.shape[1] - 1 - valid[:, ::-1].argmax(axis=1), -1).astype(np.int16)
+        gapped = np.flatnonzero(~has | (valid.sum(axis=1) != high - low + 1))
         part_of = form.arrays.part_index
         part_slices = tuple((int(np.searchsorted(part_of, i)), int(np.searchsorted(part_of, i, side="right")))
                             for i in range(3))
@@ -269,11 +274,17 @@ def _tables(form: Form) -> _FormTables:
             np.array([MARKS[s] for s in stars], dtype=object),
             np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
                       for i, n, s in zip(mark_leaf, need, stars)], dtype=object),
-            ~framed.ravel(), offset, np.flatnonzero(~form.arrays.story), np.flatnonzero(form.arrays.story),
+            ~framed.ravel(), offset, low[:, None], high[:, None], gapped, np.flatnonzero(~form.arrays.story), np.flatnonzero(form.arrays.story),
             part_slices, np.flatnonzero(form.arrays.doubtful.any(axis=1)),
             np.array([leaf.number for leaf in leaves], dtype=object),
             np.array([leaf.applies_when for leaf in leaves], dtype=object), marked, marked_row))
     return _TABLES[key][1]
+
+
+def group_tables(form: Form) -> None:
+    """Build (and cache) what the batch derives from a form, before worker threads share it."""
+    _tables(form)
+    _case_ladders(form)
 
 
 _CASES: dict[tuple[str, str, int], tuple[Form, list[tuple[int, np.ndarray]]]] = {}

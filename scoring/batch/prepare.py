@@ -143,7 +143,10 @@ def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndar
     text = np.zeros(n, dtype=bool)
     for c in cols:
         raw = wide[c]
-        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        if raw.dtype == np.float64:  # the table's own array, no copy (read-only from here on)
+            num = raw.to_numpy()
+            present = ~np.isnan(num)
+        elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
             present = ~np.isnan(num)
         else:  # text cells (CSV read as typed, Excel): converted once per distinct value

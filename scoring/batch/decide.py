@@ -80,15 +80,17 @@ def decide(rules: tuple[Rule, ...], facts: list[PeriodFacts]) -> dict[str, np.nd
     return out
 
 
-def joined(texts: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def joined(texts: np.ndarray, codes: np.ndarray, counts: np.ndarray, as_arrow: bool = False) -> np.ndarray | pa.Array:
     """';'-joined text per owner: owner k's entries are texts[codes[...]] for the next counts[k]
     codes (codes grouped by owner, in order), taken and joined by Arrow kernels. For lists that
     every owner has (member totals); `_lists` joins each distinct list once instead, which is
-    cheaper when owners share lists (then building one Python string per owner dominates)."""
+    cheaper when owners share lists (then building one Python string per owner dominates).
+    `as_arrow`: the Arrow array itself, no Python strings built."""
     offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
     flat = pa.array(texts, type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), flat)
-    return pc.binary_join(lists, ";").to_numpy(zero_copy_only=False)
+    out = pc.binary_join(lists, ";")
+    return out if as_arrow else out.to_numpy(zero_copy_only=False)
 
 
 def _lists(n: int, items: list, text) -> np.ndarray:

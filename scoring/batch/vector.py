@@ -54,6 +54,8 @@ def _ranks(keys: dict[str, list[np.ndarray]], total: np.ndarray, part_c: np.ndar
         group = np.zeros(n, dtype=np.int64)
         for key in codes:
             group = group * (int(key.max(initial=0)) + 2) + key + 1
+        if int(group.max(initial=0)) < 2**16:  # numpy's stable sort of 16-bit keys is a radix sort
+            group = group.astype(np.uint16)
         order = merit[np.argsort(group[merit], kind="stable")]
         g = group[order]
         starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
@@ -69,10 +71,11 @@ def _name_key(name: str) -> tuple:
 
 
 def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndarray, members: np.ndarray,
-                   position: np.ndarray) -> np.ndarray:
+                   position: np.ndarray) -> pa.Array:
     """'TV1=72;TV2=70' per dossier, members in natural name order: the members are a set, so the
     text must not depend on the order of the table's rows. Points are whole numbers, so totals are:
-    each distinct (member, total) text is formatted once, and one join per dossier remains."""
+    each distinct (member, total) text is formatted once, and one join per dossier remains. The
+    texts stay Arrow strings (a pandas `str` column): as Python objects they cost as much as the join."""
     names = prep.member_names
     rank = np.empty(len(names), dtype=np.int64)
     rank[sorted(range(len(names)), key=lambda i: _name_key(names[i]))] = np.arange(len(names))
@@ -85,9 +88,9 @@ def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndar
     base = int(totals.max()) + 1 if len(totals) else 1
     codes, uniq = pd.factorize(code * base + totals)
     texts = np.array([f"{names[u // base]}={u % base}" for u in uniq], dtype=object)
-    out = np.empty(len(members), dtype=object)
-    out[position] = joined(texts, codes, members)
-    return out
+    order = np.empty(len(members), dtype=np.int64)
+    order[position] = np.arange(len(members))
+    return joined(texts, codes, members, as_arrow=True).take(pa.array(order))
 
 
 def _row_picker(wide: pd.DataFrame):
@@ -193,7 +196,12 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
 
     for cs, slug in prep.group_forms:  # the forms' derived tables, built once before the threads share them
         group_tables(cs.forms[slug])
-    outs = pool.map(run, range(len(prep.group_forms)))
+    # the largest groups first, so that no thread is left with a big one at the end; gathered in
+    # the groups' own order
+    cum = np.r_[0, np.cumsum(prep.n_members[prep.dossier_order])]
+    n_rows = cum[bounds[1:]] - cum[bounds[:-1]]
+    futures = {g: pool.submit(run, g) for g in sorted(range(len(prep.group_forms)), key=lambda g: -n_rows[g])}
+    outs = (futures[g].result() for g in range(len(prep.group_forms)))
     if progress:
         from tqdm import tqdm
 
@@ -288,8 +296,8 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
     out["criteria_set"] = np.array([cs.id for cs, _ in prep.group_forms], dtype=object)[group]
     out["form"] = np.array([slug for _, slug in prep.group_forms], dtype=object)[group]
     out["level"] = prep.meta["level"][do]
-    days, day_of = np.unique(prep.days[do], return_inverse=True)
-    out["evaluated_on"] = np.datetime_as_string(days, unit="D").astype(object)[day_of]
+    day_of, days = pd.factorize(prep.days[do].view(np.int64))  # a round has a few days: hashed, not sorted
+    out["evaluated_on"] = np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)[day_of]
     out["period"] = prep.period_id[do]
     for c in PRODUCT:
         if c in prep.meta:
@@ -317,5 +325,9 @@ def _frame(out: dict[str, np.ndarray], n: int) -> pd.DataFrame:
     have is all pd.NA). Every array is fresh, so the frame takes them as they are: consolidating
     them into blocks copied every column (60 ms at 10^6 sheets)."""
     cols = {c: out[c] if c in out else np.full(n, pd.NA, dtype=object) for c in RESULT_COLUMNS}
-    return pd.DataFrame({c: pd.Series(v, dtype=object, copy=False) if v.dtype == object else v for c, v in cols.items()},
+    return pd.DataFrame({c: pd.Series(v, dtype=_ARROW_TEXT) if isinstance(v, pa.Array) else
+                         pd.Series(v, dtype=object, copy=False) if v.dtype == object else v for c, v in cols.items()},
                         copy=False)
+
+
+_ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own `str` dtype

@@ -211,6 +211,27 @@ def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_r
     return meta, coded, bad
 
 
+def _members(values: pd.Series, dcode: np.ndarray, nd: int, row_numbers: np.ndarray | None, source: str
+             ) -> tuple[np.ndarray, np.ndarray, dict[int, str], np.ndarray]:
+    """Member codes and names, the reasons for blank members, and the dossiers with a blank or
+    repeated member (which the single path must word)."""
+    member_code, member_names = _codes(values)
+    member_names = np.array([nfc(str(m)) for m in member_names], dtype=object)
+    reasons: dict[int, str] = {}
+    for r in np.flatnonzero(member_code < 0):  # a blank member is missing, never the name "None" or ""
+        d = int(dcode[r])
+        where = f"row {row_numbers[r] if row_numbers is not None else r + 1}, column 'member' (Thành viên)"
+        issue = str(Issue("required value is empty (bắt buộc)", source, where, None,
+                          "the member's name or code on every row"))
+        reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
+    # a duplicate member is judged on the text the single path sees (str of the cell)
+    text_code, _ = _codes(pd.Series(member_names, dtype=object))
+    key = dcode.astype(np.int64) * (len(member_names) + 1) + np.where(member_code >= 0, text_code[member_code], -1) + 1
+    doubtful = np.bincount(dcode, weights=pd.Series(key).duplicated().to_numpy(), minlength=nd) > 0
+    doubtful |= np.bincount(dcode, weights=member_code < 0, minlength=nd) > 0
+    return member_code, member_names, reasons, doubtful
+
+
 def _first_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`_codes` of the values at `rows`: for Arrow text taken and dictionary-encoded by Arrow
     kernels (a pandas take of an Arrow column and its factorization cost ~0.2 ms a column, a
@@ -282,24 +303,15 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
 
     meta_cols = [c for c in META_COLUMNS if c in wide.columns]
     cells = pool.submit(_score_cells, wide, crit_cols)  # beside the per-dossier columns
+    people = pool.submit(_members, wide["member"], dcode, nd, row_numbers, source)
     meta, coded, reasons = _per_dossier(wide, meta_cols, dcode, first_row, pool)
     columns, given, text = cells.result()
     suspicious = np.bincount(dcode, weights=text, minlength=nd) > 0
     suspicious[list(reasons)] = True
-
-    member_code, member_names = _codes(wide["member"])
-    member_names = np.array([nfc(str(m)) for m in member_names], dtype=object)
-    for r in np.flatnonzero(member_code < 0):  # a blank member is missing, never the name "None" or ""
-        d = int(dcode[r])
-        where = f"row {row_numbers[r] if row_numbers is not None else r + 1}, column 'member' (Thành viên)"
-        issue = str(Issue("required value is empty (bắt buộc)", source, where, None,
-                          "the member's name or code on every row"))
+    member_code, member_names, member_reasons, doubtful_members = people.result()
+    for d, issue in member_reasons.items():
         reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
-    # a duplicate member is judged on the text the single path sees (str of the cell)
-    text_code, _ = _codes(pd.Series(member_names, dtype=object))
-    key = dcode.astype(np.int64) * (len(member_names) + 1) + np.where(member_code >= 0, text_code[member_code], -1) + 1
-    suspicious |= np.bincount(dcode, weights=pd.Series(key).duplicated().to_numpy(), minlength=nd) > 0
-    suspicious |= np.bincount(dcode, weights=member_code < 0, minlength=nd) > 0
+    suspicious |= doubtful_members
 
     set_idx, sets, days = _resolve_sets(meta, coded["evaluated_on"], nd)
     suspicious |= (set_idx < 0) | np.isnat(days)

@@ -314,10 +314,17 @@ def _minimum_facts(form: Form, applicable: np.ndarray, means: np.ndarray) -> tup
     mk = _tables(form)
     # (dossier, mark) pairs whose criterion applies, dossier-major and marks in order, as the engine
     # asserts them
-    owner, code = np.nonzero(applicable[:, mk.mark_leaf])
-    leaf = mk.mark_leaf[code]
+    n, k = len(applicable), len(mk.mark_leaf)
+    if applicable[:, mk.mark_leaf].all():  # most groups: every mark of every dossier, a full grid
+        owner, code = np.repeat(np.arange(n), k), np.tile(np.arange(k), n)
+        stars, need = np.tile(mk.stars, n), np.tile(mk.need, n)
+        mean = means[mk.marked_row[mk.mark_leaf]].T.ravel()
+    else:
+        owner, code = np.nonzero(applicable[:, mk.mark_leaf])
+        stars, need = mk.stars[code], mk.need[code]
+        mean = means[mk.marked_row[mk.mark_leaf[code]], owner]
     table = LazyTable({
-        "stars": mk.stars[code], "need": mk.need[code], "mean": means[mk.marked_row[leaf], owner],
+        "stars": stars, "need": need, "mean": mean,
         "requirement_code": code,
         "criterion": lambda: mk.criterion[code], "marks": lambda: mk.marks[code],
         "requirement": lambda: mk.requirement[code],

@@ -136,7 +136,7 @@ def _entry_order(who: np.ndarray, stage: np.ndarray, row: np.ndarray, rank: np.n
     is distinct) when the ranges fit in 62 bits, a four-key lexsort (several times slower) if not."""
     sizes = [int(a.max(initial=0)) + 1 for a in (stage, row, rank)]
     if (int(who.max(initial=0)) + 1) * sizes[0] * sizes[1] * sizes[2] < 2**62:
-        return np.argsort(((who * sizes[0] + stage) * sizes[1] + row) * sizes[2] + rank)
+        return np.argsort(((who * sizes[0] + stage) * sizes[1] + row) * sizes[2] + rank, kind="stable")
     return np.lexsort((rank, row, stage, who))
 
 

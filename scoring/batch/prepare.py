@@ -141,11 +141,14 @@ def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndar
     columns: dict[str, np.ndarray] = {}
     given = np.zeros(n, dtype=np.int16)
     text = np.zeros(n, dtype=bool)
+    empty, missing, n_float = np.empty(n, dtype=bool), np.zeros(n, dtype=np.int16), 0
     for c in cols:
         raw = wide[c]
         if raw.dtype == np.float64:  # the table's own array, no copy (read-only from here on)
-            num = raw.to_numpy()
-            present = ~np.isnan(num)
+            columns[c] = raw.to_numpy()
+            missing += np.isnan(columns[c], out=empty)  # empty cells counted, the given ones follow
+            n_float += 1
+            continue
         elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
             present = ~np.isnan(num)
@@ -159,6 +162,7 @@ def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndar
             text |= present & np.isnan(num)
         given += present
         columns[c] = num
+    given += n_float - missing
     return columns, given, text
 
 
@@ -226,8 +230,14 @@ def _members(values: pd.Series, dcode: np.ndarray, nd: int, row_numbers: np.ndar
         reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
     # a duplicate member is judged on the text the single path sees (str of the cell)
     text_code, _ = _codes(pd.Series(member_names, dtype=object))
-    key = dcode.astype(np.int64) * (len(member_names) + 1) + np.where(member_code >= 0, text_code[member_code], -1) + 1
-    doubtful = np.bincount(dcode, weights=pd.Series(key).duplicated().to_numpy(), minlength=nd) > 0
+    width = len(text_code) + 1
+    key = dcode.astype(np.int64) * width
+    key += np.append(text_code, -1)[member_code] + 1
+    if nd * width <= 4 * len(key) + 1_000_000:  # (dossier, member) pairs counted in place, no hashing
+        repeated = np.bincount(key, minlength=nd * width)[key] > 1
+    else:
+        repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+    doubtful = np.bincount(dcode, weights=repeated, minlength=nd) > 0
     doubtful |= np.bincount(dcode, weights=member_code < 0, minlength=nd) > 0
     return member_code, member_names, reasons, doubtful
 

@@ -67,16 +67,17 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
             P[li] = col[lo:hi]
         else:
             np.take(col, rows, out=P[li])
-    present = np.isnan(P)
-    np.copyto(P, 0.0, where=present)  # P0: empty cells now 0
-    np.logical_not(present, out=present)
-    P0 = P
+    absent = np.isnan(P)
+    present = ~absent
     # points clipped to the criterion's lowest and highest option: a fraction, a negative or too
     # large number changes under the clip, and only criteria whose options have a gap (0, 1, 3, 5)
-    # need a lookup of the points in between
-    pint = np.empty(P0.shape, dtype=np.int16)
-    np.clip(P0, tables.low, tables.high, out=pint, casting="unsafe")
-    cell_bad = (pint != P0)
+    # need a lookup of the points in between. From here on the cells are these int16 points (empty
+    # cells 0): a quarter of the float cells' bytes for every later pass.
+    pint = np.empty(P.shape, dtype=np.int16)
+    with np.errstate(invalid="ignore"):  # empty (NaN) cells: any value, zeroed just below
+        np.clip(P, tables.low, tables.high, out=pint, casting="unsafe")
+        cell_bad = (pint != P)
+    np.copyto(pint, 0, where=absent)
     if len(tables.gapped):
         at = pint[tables.gapped]
         at += tables.validity_offset[tables.gapped]
@@ -85,7 +86,8 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     # cells outside this form's criteria: any non-empty cell the leaves do not account for
     n_present = present.sum(axis=0)
     foreign = prep.given[rows] != n_present
-    foreign |= cell_bad.any(axis=0)
+    row_bad = cell_bad.any(axis=0)
+    foreign |= row_bad
     bad = np.logical_or.reduceat(foreign, bounds) if ng else np.zeros(0, dtype=bool)
     # alternative cases (TH a / TH b): every member's points must fit one case of the criterion
     for li, fits in _case_ladders(form):
@@ -144,21 +146,28 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     kd = np.flatnonzero(keep) if not every else np.arange(ng)
     n = len(kd)
     row_keep = keep[local]
-    Pk = P0 if every else P0[:, row_keep]
+    if (row_bad & row_keep).any():  # a cell the single path accepted after all: score its own value
+        cells, acc = np.where(absent, 0.0, P), np.float64
+    else:  # every kept cell is one of its criterion's options: the int16 points are the points
+        cells, acc = pint, np.int32
+    del P
+    Pk = cells if every else cells[:, row_keep]
     members = counts if every else counts[kd]
     cnt = members.astype(np.float64)
     kbounds = bounds if every else _starts(members)
     # parts are contiguous runs of leaves: each sheet's part totals are sums of row slices (views),
-    # its total their sum; points are whole numbers, so every sum is exact in any order
-    sheet_parts = [Pk[a:b].sum(axis=0) for a, b in tables.part_slices]
+    # its total their sum; points are whole numbers, so every sum is exact in any order and type
+    sheet_parts = [Pk[a:b].sum(axis=0, dtype=acc) for a, b in tables.part_slices]
     member_totals = sheet_parts[0] + sheet_parts[1]
     member_totals += sheet_parts[2]
+    member_totals = member_totals.astype(np.float64)
     total = np.add.reduceat(member_totals, kbounds) / cnt
     spread = np.maximum.reduceat(member_totals, kbounds) - np.minimum.reduceat(member_totals, kbounds)
-    parts = {p: np.add.reduceat(sheet_parts[i], kbounds) / cnt for i, p in enumerate("ABC")}
+    parts = {p: np.add.reduceat(sheet_parts[i], kbounds).astype(np.float64) / cnt for i, p in enumerate("ABC")}
     # criterion means only where a star mark needs them
     marked = tables.marked
-    marked_means = np.add.reduceat(Pk[marked], kbounds, axis=1) / cnt if len(marked) else np.empty((0, n))
+    marked_means = (np.add.reduceat(Pk[marked], kbounds, axis=1, dtype=acc) / cnt if len(marked)
+                    else np.empty((0, n)))
     app_k = applicable if every else applicable[kd]
     # a criterion some member did not score (only after a knock-out stopped the evaluation) has no
     # council mean to hold against its mark: no minimum fact for it, as in the rule engine
@@ -252,8 +261,9 @@ def _tables(form: Form) -> _FormTables:
     if key not in _TABLES:  # the form is kept with its entry, so its id cannot be reused
         leaves = form.leaves
         mark_leaf, mark_k = np.nonzero(form.arrays.star_min)
-        need = form.arrays.star_min[mark_leaf, mark_k].astype(np.int64)
-        stars = np.asarray(STAR_LEVELS)[mark_k]
+        # small types: a round's minimum facts are millions of rows, one per dossier and mark
+        need = form.arrays.star_min[mark_leaf, mark_k].astype(np.int16)
+        stars = np.asarray(STAR_LEVELS, dtype=np.int8)[mark_k]
         valid = form.arrays.valid
         marked = np.unique(mark_leaf)
         marked_row = np.full(len(leaves), -1, dtype=np.int64)

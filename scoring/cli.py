@@ -312,7 +312,11 @@ def _summary(results, rejects) -> dict[str, Any]:
               help="Rejects file (default: OUTPUT with '.rejects' before the suffix).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json: bool, progress: bool | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Threads for scoring (default: the machine's cores, up to 4, for 100,000 rows or more; "
+                   "1 = none). The results do not depend on it.")
+def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json: bool, progress: bool | None,
+              workers: int | None) -> None:
     """Score a whole table of member sheets (INPUT: .csv, .xlsx, .parquet or .jsonl; wide or long).
 
     Every dossier is either scored (OUTPUT, with ranks within criteria set × form, province and
@@ -353,7 +357,7 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json
     check_output(rejects_path)
     frame = read_table(input_path)
     show = sys.stderr.isatty() if progress is None else progress
-    results, rejects = evaluate_batch(frame, progress=show, source=str(input_path))
+    results, rejects = evaluate_batch(frame, progress=show, source=str(input_path), workers=workers)
     write_table(results, output)
     write_table(rejects, rejects_path)
     summary = _summary(results, rejects)

@@ -9,6 +9,7 @@ never per row.
 """
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -131,7 +132,7 @@ def _decode(codes: np.ndarray, uniques: np.ndarray, fn: Callable[[Any], Any], dt
     return table[codes]
 
 
-def _score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Each criterion column as float64 (NaN = empty or not a number; a view of the table's own
     column when it is numeric already, so no matrix of the whole table is ever built), the number of
     non-empty cells per row, and rows with a cell that is text rather than a number. Fractions and
@@ -299,10 +300,12 @@ def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[Criter
 
 
 def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray, np.ndarray] | None = None,
-            row_numbers: np.ndarray | None = None, source: str = "table", pool: Any = None) -> Prepared:
+            row_numbers: np.ndarray | None = None, source: str = "table", pool: Any = None,
+            cells: Future | None = None) -> Prepared:
     """`dossiers`: the id codes when the caller has them already (every row must have an id);
     `row_numbers`: the user's number of each row, for messages the single path cannot give;
-    `pool`: the batch's executor (`workers`), for the independent column tasks."""
+    `pool`: the batch's executor (`workers`), for the independent column tasks; `cells`: `score_cells`
+    of this table, when the caller has it under way already."""
     pool = Inline() if pool is None else pool
     n = len(wide)
     dcode, ids = dossiers if dossiers is not None else _codes(wide["dossier_id"], as_text=True)
@@ -312,7 +315,8 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     n_members = np.bincount(dcode, minlength=nd)
 
     meta_cols = [c for c in META_COLUMNS if c in wide.columns]
-    cells = pool.submit(_score_cells, wide, crit_cols)  # beside the per-dossier columns
+    if cells is None:
+        cells = pool.submit(score_cells, wide, crit_cols)  # beside the per-dossier columns
     people = pool.submit(_members, wide["member"], dcode, nd, row_numbers, source)
     meta, coded, reasons = _per_dossier(wide, meta_cols, dcode, first_row, pool)
     columns, given, text = cells.result()

@@ -25,9 +25,9 @@ from ..errors import Issue
 from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_rows, wide_and_reasons
 from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, group_tables, score_group
-from .prepare import Prepared, _codes, prepare
+from .prepare import Prepared, _codes, prepare, score_cells
 from .tables import PRODUCT, normalise_columns
-from .workers import executor
+from .workers import Inline, executor
 
 RESULT_COLUMNS = [
     "dossier_id", "criteria_set", "form", "level", "evaluated_on", "period", *PRODUCT, "members", "member_totals",
@@ -144,6 +144,8 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
     frame = normalise_columns(frame, source)
     check_columns(frame, source)
     rownum = user_rows(frame)
+    # a wide table's score cells need no dossier codes: read on a worker while the ids are coded
+    cells = pool.submit(score_cells, frame, criterion_columns(frame)) if "criterion" not in frame.columns else None
     idc, ids = _codes(frame["dossier_id"], as_text=True)
     skipped, idless = np.empty(0, np.int64), []
     if (idc < 0).any():  # rows without a dossier id: blank rows are skipped (and counted), others rejected
@@ -157,12 +159,15 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
             for r in rownum[lost[~empty]]]
         keep = idc >= 0
         frame, rownum, idc = frame[keep], rownum[keep], idc[keep]
+        if cells is not None:
+            cells = Inline().submit(lambda c: ({k: v[keep] for k, v in c[0].items()}, c[1][keep], c[2][keep]),
+                                    cells.result())
     wide, long_reasons = wide_and_reasons(frame, source, rownum)
     if long_reasons or "criterion" in frame.columns:  # pivoted: the wide rows are not the user's rows
         prep = prepare(wide, criterion_columns(wide), source=source, pool=pool)
         src_code = pd.Index(prep.ids).get_indexer(ids)[idc]
     else:
-        prep = prepare(wide, criterion_columns(wide), (idc, ids), rownum, source, pool)
+        prep = prepare(wide, criterion_columns(wide), (idc, ids), rownum, source, pool, cells)
         src_code = prep.dcode
     if long_reasons:
         code_of = {v: i for i, v in enumerate(prep.ids)}

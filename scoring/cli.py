@@ -187,8 +187,12 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
     if form.valid_from:
         out.print(f"[yellow]Applies only to dossiers evaluated from {form.valid_from.isoformat()} "
                   f"(chỉ áp dụng từ ngày {form.valid_from.strftime('%d/%m/%Y')}); see provenance.[/]")
-    if form.status != "complete":
-        out.print(f"[yellow]This form is {e(form.status)} in our sources; it scores on its real maximum {form.max}.[/]")
+    if form.status == "partial":
+        out.print(f"[yellow]This form is partial in our sources: {e(form.partial_detail()['partial_en'])} "
+                  f"({e(form.partial_detail()['partial_vi'])}).[/]")
+    elif form.status != "complete":
+        out.print(f"[yellow]This form is {e(form.status)} in our sources and cannot be used for scoring "
+                  "(biểu mẫu chưa có trong nguồn).[/]")
     for k in form.knockouts:
         out.print(f"[red]⛔ {e(k.id)}[/]: {e(k.text or '')}")
     marks = {3: "***", 4: "****", 5: "*****"}

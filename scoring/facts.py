@@ -58,21 +58,6 @@ def minimums_gap(d: Dossier) -> bool:
     return any(r.get("tag") == "GAP" for r in sm.get("requirements", []) or [])
 
 
-def _partial_detail(form, set_max: int) -> dict[str, str]:
-    """What is missing from a partial form, for the warning's sentence: points (the real maximum is
-    lower) or only an option whose points are unreadable (the maximum is intact)."""
-    if form.status != "partial":
-        return {"partial_vi": "", "partial_en": ""}
-    if form.max < set_max:
-        return {"partial_vi": f"tối đa thực tế {form.max} điểm thay vì {set_max}",
-                "partial_en": f"real maximum {form.max} instead of {set_max}"}
-    where = sorted({a["criterion"] for a in form.provenance.get("anomalies", []) or []
-                    if a.get("kind") == "points_missing" and a.get("criterion")})
-    at = ", ".join(where) or "?"
-    return {"partial_vi": f"thiếu điểm của một lựa chọn ở tiêu chí {at}; điểm tối đa {form.max} vẫn đầy đủ",
-            "partial_en": f"an option's points are missing at criterion {at}; the maximum of {form.max} is intact"}
-
-
 def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
     """Facts per stage (award and outcome facts are built from the earlier stages' decisions)."""
     cs, form = d.criteria_set, d.form
@@ -82,7 +67,7 @@ def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
             "form": form.slug, "status": form.status, "provenance": form.provenance.get("tag", "GAP"),
             "uses_doubtful": bool(doubtful), "doubtful": ", ".join(doubtful), "transition": d.transition,
             "minimums_gap": minimums_gap(d), "criteria_set": cs.id, "evaluated_on": d.evaluated_on.isoformat(),
-            "max_total": form.max, "set_max": cs.total_max, **_partial_detail(form, cs.total_max),
+            "max_total": form.max, "set_max": cs.total_max, **form.partial_detail(cs.total_max),
         }],
         "criterion": [
             {"criterion": leaf.number, "applies_when": leaf.applies_when, "applicable": False}

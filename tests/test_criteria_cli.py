@@ -91,3 +91,14 @@ def test_show_gives_printed_numbers_and_valid_from():
     assert "from 2020-06-08" in text
     other = json.loads(runner.invoke(cli, ["criteria", "show", "qd26-2026", "hoa", "--json"]).output)
     assert other["valid_from"] is None
+
+
+def test_show_says_what_a_partial_form_lacks():
+    """`criteria show` once said "scores on its real maximum 100" for QĐ 148 form 17, whose maximum
+    is intact: it now gives the same sentence as the warning and the rule engine's explanation."""
+    runner = CliRunner()
+    lacking_option = runner.invoke(cli, ["criteria", "show", "qd148-2023", "do-uong-khong-con-khac"]).output
+    assert "real maximum" not in lacking_option
+    assert "points are missing at criterion 1.4; the maximum of 100 is intact" in " ".join(lacking_option.split())
+    lacking_points = runner.invoke(cli, ["criteria", "show", "qd148-2023", "che-tuoi-che-che-bien"]).output
+    assert "real maximum 97 instead of 100" in " ".join(lacking_points.split())

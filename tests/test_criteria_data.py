@@ -287,6 +287,6 @@ def test_partial_warning_says_what_is_missing():
     assert lacking_points.max < 100 and f"real maximum {lacking_points.max}" in lacking_points.partial_warning()
     assert lacking_option.max == 100
     assert "real maximum" not in lacking_option.partial_warning()
-    assert "option is missing" in lacking_option.partial_warning()
-    with pytest.warns(criteria.PartialFormWarning, match="option is missing"):
+    assert "option's points are missing at criterion 1.4" in lacking_option.partial_warning()
+    with pytest.warns(criteria.PartialFormWarning, match="the maximum of 100 is intact"):
         cs.form("do-uong-khong-con-khac")

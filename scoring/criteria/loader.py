@@ -261,7 +261,7 @@ def get_form(cs: CriteriaSet, slug: str, *, for_scoring: bool = True) -> Form:
         raise FormUnavailable(f"{cs.id}/{form.slug}: this form is missing from our sources and cannot be used "
                               "for scoring (biểu mẫu chưa có trong nguồn)")
     if for_scoring and form.status == "partial":
-        warnings.warn(form.partial_warning(), PartialFormWarning, stacklevel=2)
+        warnings.warn(form.partial_warning(cs.total_max), PartialFormWarning, stacklevel=2)
     return form
 
 

@@ -171,13 +171,27 @@ class Form:
         """False before `valid_from`: an earlier dossier needs a form our sources do not have."""
         return self.valid_from is None or day >= self.valid_from
 
-    def partial_warning(self) -> str:
-        # QĐ 148 forms 17 and 18 lack an option, not points: their maximum is intact, so "real
-        # maximum 100" would suggest a loss that does not exist.
-        what = (f"it scores on its real maximum {self.max}" if self.max < 100
-                else "an option is missing from our source (its maximum, 100, is intact; that option cannot be scored)")
-        return (f"{self.criteria_set}/{self.slug} is partial in our sources: {what} "
-                "(biểu mẫu chưa đầy đủ trong nguồn)")
+    def partial_detail(self, set_max: int = 100) -> dict[str, str]:
+        """What is missing from a partial form ('' when it is not partial), in Vietnamese and English:
+        points (its real maximum is below the set's) or only an option whose points our source lacks
+        (QĐ 148 forms 17 and 18: the maximum is intact, and "real maximum 100" would announce a loss
+        that does not exist). One sentence for the Python warning, the rule engine's explanation and
+        `ocop criteria show` alike."""
+        if self.status != "partial":
+            return {"partial_vi": "", "partial_en": ""}
+        if self.max < set_max:
+            return {"partial_vi": f"tối đa thực tế {self.max} điểm thay vì {set_max}",
+                    "partial_en": f"real maximum {self.max} instead of {set_max}"}
+        where = sorted({a["criterion"] for a in self.provenance.get("anomalies", []) or []
+                        if a.get("kind") == "points_missing" and a.get("criterion")})
+        at = ", ".join(where) or "?"
+        return {"partial_vi": f"thiếu điểm của một lựa chọn ở tiêu chí {at}; điểm tối đa {self.max} vẫn đầy đủ",
+                "partial_en": f"an option's points are missing at criterion {at}; the maximum of {self.max} is intact"}
+
+    def partial_warning(self, set_max: int = 100) -> str:
+        detail = self.partial_detail(set_max)
+        return (f"{self.criteria_set}/{self.slug} is partial in our sources: {detail['partial_en']} "
+                f"(biểu mẫu chưa đầy đủ trong nguồn: {detail['partial_vi']})")
 
 
 @dataclass(frozen=True)
@@ -260,7 +274,7 @@ class CriteriaSet:
         """
         form = self.forms[self.aliases.get(slug, slug)]
         if warn and form.status == "partial":
-            warnings.warn(form.partial_warning(), PartialFormWarning, stacklevel=2)
+            warnings.warn(form.partial_warning(self.total_max), PartialFormWarning, stacklevel=2)
         return form
 
     def has_form(self, slug: str) -> bool:

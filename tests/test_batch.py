@@ -210,6 +210,27 @@ def test_lists_are_joined_per_owner_in_order_with_empty_owners_empty():
     assert out.tolist() == ["bé;a", "", "c;d", "c;d"] and all(type(v) is str for v in out)
 
 
+@pytest.mark.parametrize("arrow_join", [0, 10**9])  # every distinct list joined by Arrow / by Python
+def test_per_dossier_lists_follow_the_engine_order_whichever_join(monkeypatch, arrow_join):
+    """Entries are ordered by (dossier, stage, fact row, rule), equal lists joined once; the result
+    must not depend on which joiner the number of distinct lists picks."""
+    from types import SimpleNamespace
+
+    from scoring.batch import decide
+
+    monkeypatch.setattr(decide, "_ARROW_JOIN", arrow_join)
+    texts = np.array(["r0", "r1", "r2", "r3", "r4", "r5"], dtype=object)
+    minimum, finding = SimpleNamespace(stage="minimum"), SimpleNamespace(stage="finding")
+    items = [  # (rule, owners, fact rows): dossier 2 has entries from two rules and two stages
+        (finding, np.array([2]), np.array([0])),  # a lower row, but a later stage: listed last
+        (minimum, np.array([0, 2, 2]), np.array([0, 3, 4])),
+        (minimum, np.array([0, 3]), np.array([1, 2])),
+    ]
+    out = decide._lists(5, items, lambda rule, rows: (texts, rows))
+    assert out.tolist() == ["r0;r1", "", "r3;r4;r0", "r2", ""]
+    assert all(type(v) is str for v in out)
+
+
 def test_lazy_fact_columns_are_built_once_and_only_when_read():
     from scoring.engine.vector_backend import LazyTable
 

@@ -402,7 +402,8 @@ def _costs(path: Path | None, default_step_cost: float | None):
 @click.argument("dossier", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--target-stars", required=True, type=click.IntRange(1, 5), help="Stars to reach (1-5).")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Cost table (CSV/JSON: [criteria_set,] form, criterion, from_points, to_points, cost, label).")
+              help="Cost table (CSV/JSON: [criteria_set,] form, criterion, from_points, to_points, cost, label; "
+                   "or Bộ tiêu chí, Bộ sản phẩm, Tiêu chí, Từ điểm, Đến điểm, Chi phí, Nội dung).")
 @click.option("--default-step-cost", type=click.FloatRange(min=0), help="With --costs: price of a step the table does not price.")
 @click.option("--assume", type=click.Choice(["all_members", "mean"]), default="all_members", show_default=True,
               help=ASSUME_HELP)
@@ -486,7 +487,7 @@ def _load_results(path: Path):
               help='Cumulative star targets, e.g. "4:2,3:3" (≥ 2 products at 4★+, ≥ 3 more at 3★+).')
 @click.option("--budget", type=click.FloatRange(min=0), help="Support budget ≥ 0 (VND with a cost table, steps without).")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Cost table (CSV/JSON). Without it: one unit per option step.")
+              help="Cost table (CSV/JSON; English or Vietnamese headers, see whatif --help). Without it: one unit per option step.")
 @click.option("--default-step-cost", type=click.FloatRange(min=0), help="With --costs: price of a step the table does not price.")
 @click.option("--rewards", type=RewardsType(), help='Reward per star, e.g. "5:30000000,4:20000000,3:10000000".')
 @click.option("--count", type=click.Choice(["stars", "recognised"]), default="stars", show_default=True,

@@ -1,6 +1,7 @@
 """What-if: upgrade plans are optimal (brute force), reach the target through the rule engine, never lower."""
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import shutil
@@ -16,6 +17,7 @@ import test_whatif_oracle as oracle_mod
 from scoring import criteria
 from scoring.evaluate import evaluate
 from scoring.resources import criteria_dir
+from scoring.errors import ValidationFailed
 from scoring.whatif import compare_policies, load_costs, plan, upgrade_plan
 from scoring.synth import generate_cohort
 
@@ -299,3 +301,29 @@ def test_cohort_assignment_memory_is_bounded_for_large_targets():
     places = np.repeat(np.arange(3), [20, 100, 300])
     rows, cols = linear_sum_assignment(C[:, places])
     assert history[-1] == pytest.approx(C[rows, places[cols]].sum())
+
+
+def test_cost_table_with_vietnamese_headers_prices_like_the_english_one(tmp_path):
+    """A provincial office's sheet, saved from Excel (BOM, ';'), with Vietnamese headers in any case
+    and spacing, prices every step exactly as the repository's English table does."""
+    english = (Path(__file__).parent.parent / "fixtures" / "costs.csv").read_text(encoding="utf-8")
+    lines = english.splitlines()
+    header = "Bộ tiêu chí;Bộ  sản phẩm;TIÊU CHÍ;Từ điểm;Đến điểm;Chi phí (VNĐ);Nội dung"
+    body = [";".join(next(csv.reader([line]))) for line in lines[1:]]
+    vi = tmp_path / "chi-phi.csv"
+    vi.write_bytes(("\ufeff" + "\n".join([header] + body) + "\n").encode("utf-8"))
+    en_model = load_costs(Path(__file__).parent.parent / "fixtures" / "costs.csv")
+    vi_model = load_costs(vi)
+    assert vi_model.table == en_model.table and len(vi_model.table) > 0
+    rows = load_costs([{"Tiêu chí": "2.2", "Từ điểm": 1, "Đến điểm": 2, "Kinh phí": 5, "Ghi chú": "bao bì"}])
+    assert rows.table == load_costs([{"criterion": "2.2", "from_points": 1, "to_points": 2, "cost": 5,
+                                      "label": "bao bì"}]).table
+
+
+def test_cost_table_with_two_headers_for_one_field_is_refused(tmp_path):
+    both = tmp_path / "both.csv"
+    both.write_text("criterion,Tiêu chí,from_points,to_points,cost\n2.2,2.2,1,2,5\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="given twice: criterion"):
+        load_costs(both)
+    with pytest.raises(ValidationFailed, match="two fields mean the same thing"):
+        load_costs([{"cost": 5, "Chi phí": 6, "criterion": "2.2", "from_points": 1, "to_points": 2}])

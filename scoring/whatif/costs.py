@@ -1,7 +1,8 @@
 """What an upgrade costs: one unit per option step by default, or a province's cost table.
 
 A cost table (CSV or JSON) has rows `form, criterion, from_points, to_points, cost[, label]
-[, criteria_set]`; `form` may be `*` (or empty) for every form. The same criterion number means
+[, criteria_set]` (or the Vietnamese headers of `ALIASES`: Tiêu chí, Từ điểm, Đến điểm, Chi phí, …);
+`form` may be `*` (or empty) for every form. The same criterion number means
 different things in the three criteria sets (6.2 of QĐ 1048 is not 6.2 of QĐ 26/2026), so a row
 may name its `criteria_set`; a row without one applies to every set where its criterion and both
 points exist. An upgrade the table does not price directly is priced along a chain of priced
@@ -19,6 +20,7 @@ import heapq
 import io
 import json
 import math
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,42 @@ from ..text import nfc_deep, read_text
 COLUMNS = ("criteria_set", "form", "criterion", "from_points", "to_points", "cost", "label")
 REQUIRED = ("criterion", "from_points", "to_points", "cost")
 ANY = "*"
+# headers a provincial office types, matched without regard to case, surrounding or repeated spaces
+# (NFC): a table made in Excel need not be renamed to English first
+ALIASES = {
+    "bộ tiêu chí": "criteria_set",
+    "biểu mẫu": "form", "bộ sản phẩm": "form", "mã bộ sản phẩm": "form",
+    "tiêu chí": "criterion", "mã tiêu chí": "criterion",
+    "từ điểm": "from_points", "điểm hiện tại": "from_points",
+    "đến điểm": "to_points", "điểm mục tiêu": "to_points",
+    "chi phí": "cost", "kinh phí": "cost", "chi phí (vnđ)": "cost", "chi phí (vnd)": "cost",
+    "kinh phí (vnđ)": "cost", "kinh phí (vnd)": "cost",
+    "nội dung": "label", "nội dung hỗ trợ": "label", "ghi chú": "label", "mô tả": "label",
+}
+HEADERS_VI = "Bộ tiêu chí, Bộ sản phẩm, Tiêu chí, Từ điểm, Đến điểm, Chi phí (VNĐ), Nội dung"
+
+
+def canonical_field(name: Any) -> Any:
+    """The English field a header or JSON key stands for (unknown names are returned as given)."""
+    if not isinstance(name, str):
+        return name
+    text = unicodedata.normalize("NFC", name).strip()
+    key = " ".join(text.split()).lower()
+    return key if key in COLUMNS else ALIASES.get(key, text)
+
+
+def _canonical_row(row: Mapping[str, Any], where: str, name: str, issues: list[Issue]) -> Mapping[str, Any]:
+    """The row under English field names; two fields that mean the same thing are an error."""
+    out: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    for k, v in row.items():
+        c = canonical_field(k)
+        if c in out:
+            issues.append(Issue("two fields mean the same thing", name, f"{where}, {k}", c,
+                                f"one of {given[c]!r} and {k!r}"))
+            continue
+        out[c], given[c] = v, str(k)
+    return out
 
 
 @dataclass(frozen=True)
@@ -125,14 +163,18 @@ def _rows_from_file(path: Path, issues: list[Issue]) -> list[tuple[str, Mapping[
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    typed = [h.strip() for h in (reader.fieldnames or [])]
+    header = [canonical_field(h) for h in typed]
     missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h not in COLUMNS]
-    if missing or unknown:
-        issues.append(Issue("the cost table's header is not as expected", str(path), "line 1", ",".join(header),
-                            f"columns {', '.join(COLUMNS)} (required: {', '.join(REQUIRED)})"
+    unknown = [t for t, h in zip(typed, header) if h not in COLUMNS]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if missing or unknown or twice:
+        issues.append(Issue("the cost table's header is not as expected", str(path), "line 1", ",".join(typed),
+                            f"columns {', '.join(COLUMNS)} (required: {', '.join(REQUIRED)}; Vietnamese headers "
+                            f"such as {HEADERS_VI} are accepted)"
                             + (f"; missing: {', '.join(missing)}" if missing else "")
-                            + (f"; unknown: {', '.join(unknown)}" if unknown else "")))
+                            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                            + (f"; given twice: {', '.join(twice)}" if twice else "")))
         return None
     reader.fieldnames = header
     return [(f"line {reader.line_num}", row) for row in _numbered(reader)]
@@ -200,6 +242,7 @@ def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step
         if not isinstance(row, Mapping):
             bad("row", "a cost row must be an object with named fields", row, ", ".join(COLUMNS))
             continue
+        row = _canonical_row(row, where, name, issues)
         unknown = [k for k in row if k not in COLUMNS]
         if unknown:
             bad(unknown[0], "unknown field", unknown, ", ".join(COLUMNS))

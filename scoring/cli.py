@@ -305,6 +305,7 @@ def _summary(results, rejects) -> dict[str, Any]:
     return {"dossiers": len(results) + len(rejects) - idless, "scored": len(results),
             "rejected": len(rejects) - idless, "rows_without_dossier_id": idless,
             "blank_rows_skipped": len(blank_rows), "blank_rows": blank_rows,
+            "unused_columns": list(rejects.attrs.get("unused_columns", [])),
             "stars": counts("stars"), "status": counts("status"), "escalate_to": counts("escalate_to")}
 
 
@@ -378,6 +379,9 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json
         rows = summary["blank_rows"]
         shown = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
         out.print(f"  {summary['blank_rows_skipped']} dòng trống đã bỏ qua / blank rows skipped (rows {shown})")
+    if summary["unused_columns"]:
+        out.print("  cột không dùng để chấm / columns not used for scoring: "
+                  + ", ".join(escape(c) for c in summary["unused_columns"]))
     out.print("  sao / stars: " + ", ".join(f"{k}★ {v}" for k, v in summary["stars"].items()))
     out.print("  trạng thái / status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
     out.print("  chuyển cấp / escalate to: " + ", ".join(f"{k} {v}" for k, v in summary["escalate_to"].items()))

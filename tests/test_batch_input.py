@@ -268,3 +268,28 @@ def test_results_table_reads_back_with_its_own_header(tmp_path):
     assert list(back.columns) == list(written.columns)
     assert len(back) == len(written)
     assert back["dossier_id"].tolist() == written["dossier_id"].tolist()
+
+
+def test_columns_the_batch_does_not_use_are_named_not_dropped_silently(tmp_path):
+    frame = generate_cohort(4, seed=3).assign(**{"Ghi chú": "đã kiểm tra", "9.9.9": np.nan})
+    results, rejects = evaluate_batch(frame)
+    assert rejects.attrs["unused_columns"] == ["Ghi chú"]  # "9.9.9" is a criterion number: its cells are checked
+    assert len(results) + len(rejects) == 4
+    src = tmp_path / "in.csv"
+    frame.to_csv(src, index=False)
+    res = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "out.csv"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["unused_columns"] == ["Ghi chú"]
+    res = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "out2.csv")])
+    assert "columns not used for scoring: Ghi chú" in res.output
+
+
+def test_criterion_columns_named_by_their_printed_number_are_refused_with_the_numbers():
+    """A secretary copying the QĐ 148 paper form's 'a, b, c' numbering would lose every score of those
+    columns; the table is refused, each such column named with the criterion number(s) it stands for."""
+    frame = generate_cohort(3, seed=2, sets=["qd148-2023"]).rename(columns={"1.1": "1.a", "3.3": "3.c"})
+    with pytest.raises(ValidationFailed) as info:
+        evaluate_batch(frame)
+    text = str(info.value)
+    assert "column '1.a'" in text and "1.1 (qd148-2023)" in text
+    assert "column '3.c'" in text and "3.3 (qd148-2023), 3.6 (qd148-2023)" in text

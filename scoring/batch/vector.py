@@ -26,7 +26,7 @@ from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_
 from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, group_tables, score_group
 from .prepare import Prepared, _codes, prepare, score_cells
-from .tables import PRODUCT, normalise_columns
+from .tables import PRODUCT, check_headers, normalise_columns
 from .workers import Inline, executor
 
 RESULT_COLUMNS = [
@@ -129,7 +129,8 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     `rejects` lists each rejected dossier with the message the single path (`evaluate`) gives and
     the user's rows (`read_table`'s row numbers, else 1-based records); a row with data but no
     dossier id is a reject of its own. Rows that are entirely blank are skipped: their numbers are in
-    `rejects.attrs["blank_rows"]`. `workers`: threads for the table's columns, form groups and
+    `rejects.attrs["blank_rows"]`; columns the batch does not use (notes, …) are named in
+    `rejects.attrs["unused_columns"]`. `workers`: threads for the table's columns, form groups and
     decisions (None: the machine's cores, up to 4, for tables of `THREADED_ROWS` rows or more; 1:
     none); the output does not depend on it.
     """
@@ -143,6 +144,7 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
               pool: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = normalise_columns(frame, source)
     check_columns(frame, source)
+    unused = check_headers(frame, source)
     rownum = user_rows(frame)
     # a wide table's score cells need no dossier codes: read on a worker while the ids are coded
     cells = pool.submit(score_cells, frame, criterion_columns(frame)) if "criterion" not in frame.columns else None
@@ -239,6 +241,7 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
         rejects.append({"dossier_id": str(prep.ids[d]), "rows": ",".join(str(r) for r in rows), "reason": reason})
     rejected = pd.DataFrame(rejects + idless, columns=REJECT_COLUMNS)
     rejected.attrs["blank_rows"] = skipped.tolist()
+    rejected.attrs["unused_columns"] = unused
     return _results(prep, parts, pending, overrides, pool), rejected
 
 

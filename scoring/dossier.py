@@ -5,7 +5,7 @@ A council secretary fixes a dossier from these messages, so each names the field
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
@@ -145,6 +145,17 @@ def _alternative_cases(form: Form, data: Mapping[str, Any], points: np.ndarray, 
     return out
 
 
+def _printed_hint(issue: Issue) -> Issue:
+    """A score keyed by the number printed on the paper form ("1.a"): say which criterion number it is."""
+    key = issue.value.strip().lower() if isinstance(issue.value, str) else None
+    if not key or "scores" not in (issue.location or "") or key not in crit.printed_numbers():
+        return issue
+    means = sorted({(s, n) for s, _, n in crit.printed_numbers()[key]})
+    return replace(issue, allowed="a criterion number, not the one printed on the form: "
+                   + ", ".join(f"{issue.value} is {n} ({s})" for s, n in means)
+                   + " — see `ocop criteria show SET FORM`")
+
+
 def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = None) -> Dossier:
     """Validate a dossier (dict, or path to a JSON file) and return it ready for scoring."""
     if isinstance(data, (str, Path)):
@@ -157,7 +168,7 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     subject = file or f"dossier {data.get('dossier_id', '?')}"
     issues = _sheets_or_scores(data, file) + schema_issues(_shape_checked(data), "dossier", file)
     if issues:
-        raise DossierInvalid(issues, subject=subject)
+        raise DossierInvalid([_printed_hint(i) for i in issues], subject=subject)
 
     try:
         day = date.fromisoformat(data["evaluated_on"])

@@ -147,3 +147,19 @@ def test_the_case_decision_is_in_the_trace():
     assert rules(_with_32([2, 2, 1])) == ["applicability.case.inferred"]
     assert rules(_with_32([1, 1, 1])) == ["applicability.case.either"]
     assert rules(_with_32([1, 1, 1], {"3.2": "b"})) == ["applicability.case.stated"]
+
+
+def test_a_score_keyed_by_the_printed_number_names_the_criterion_number():
+    """QĐ 148 paper forms print '1.a', '3.c' where the data (and every result) says 1.1, 3.3/3.6."""
+    from scoring.batch import dossier_dicts, to_wide
+    from scoring.dossier import parse_dossier
+    from scoring.synth import generate_cohort
+
+    d = next(dossier_dicts(to_wide(generate_cohort(1, seed=2, sets=["qd148-2023"]))))
+    d["sheets"][0]["scores"]["1.a"] = d["sheets"][0]["scores"].pop("1.1")
+    d["sheets"][0]["scores"]["3.C"] = 2
+    with pytest.raises(DossierInvalid) as info:
+        parse_dossier(d)
+    text = str(info.value)
+    assert "1.a is 1.1 (qd148-2023)" in text
+    assert "3.C is 3.3 (qd148-2023), 3.C is 3.6 (qd148-2023)" in text

@@ -69,31 +69,12 @@ def normalise_columns(frame: pd.DataFrame, source: str = "table") -> pd.DataFram
     return frame.rename(columns=renamed)
 
 
-def printed_numbers() -> dict[str, list[tuple[str, str, str]]]:
-    """Printed criterion numbers that are not criterion numbers ("1.a" on the QĐ 148 forms) and the
-    (criteria set, form, criterion) each stands for. A few mean different criteria on different
-    forms (QĐ 148 "3.c" is 3.3 or 3.6), so a table header cannot be renamed by them."""
-    global _PRINTED
-    if _PRINTED is None:
-        from .. import criteria as crit
-
-        found: dict[str, list[tuple[str, str, str]]] = {}
-        for cs in crit.load_all().values():
-            for form in cs.forms.values():
-                for node in form.nodes():
-                    if node.printed and node.printed != node.number and not CRITERION_COLUMN.match(node.printed):
-                        found.setdefault(node.printed, []).append((cs.id, form.slug, node.number))
-        _PRINTED = found
-    return _PRINTED
-
-
-_PRINTED: dict[str, list[tuple[str, str, str]]] | None = None
-
-
 def check_headers(frame: pd.DataFrame, source: str = "table") -> list[str]:
     """Refuse criterion columns named by their printed number (their scores would be lost; all of
     them are named at once with the numbers they stand for), and return the columns the batch does
     not use (notes and the like: reported, never silently dropped)."""
+    from ..criteria import printed_numbers
+
     printed = printed_numbers()
     issues, unused = [], []
     for c in frame.columns:

@@ -6,10 +6,11 @@
     >>> form.leaf("2.2").star_minimum(3)
 """
 from .loader import (PartialFormWarning, available_sets, get_form, in_force, load_all, load_set, load_set_from,
-                     validate_path)
+                     printed_numbers, validate_path)
 from .model import Band, CriteriaSet, Form, Gate, Node, Option, Part, Period
 
 __all__ = [
     "Band", "CriteriaSet", "Form", "Gate", "Node", "Option", "Part", "Period", "PartialFormWarning",
-    "available_sets", "get_form", "in_force", "load_all", "load_set", "load_set_from", "validate_path",
+    "available_sets", "get_form", "in_force", "load_all", "load_set", "load_set_from", "printed_numbers",
+    "validate_path",
 ]

@@ -289,3 +289,24 @@ def validate_path(path: str | Path | None = None) -> list[Issue]:
     for folder in folders:
         issues += check_set_folder(folder)[0]
     return issues
+
+
+_PRINTED: dict[str, list[tuple[str, str, str]]] | None = None
+
+
+def printed_numbers() -> dict[str, list[tuple[str, str, str]]]:
+    """Numbers printed on the paper forms that are not criterion numbers ("1.a" on the QĐ 148 forms),
+    with the (criteria set, form, criterion) each stands for: for messages that point a person who
+    typed the printed number to the criterion number. A few mean different criteria on different
+    forms (QĐ 148 "3.c" is 3.3 or 3.6), so nothing is renamed by them."""
+    global _PRINTED
+    if _PRINTED is None:
+        number = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for cs in load_all().values():
+            for form in cs.forms.values():
+                for node in form.nodes():
+                    if node.printed and node.printed != node.number and not number.match(node.printed):
+                        found.setdefault(node.printed.lower(), []).append((cs.id, form.slug, node.number))
+        _PRINTED = found
+    return _PRINTED

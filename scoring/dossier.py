@@ -14,7 +14,7 @@ import numpy as np
 
 from . import criteria as crit
 from .criteria.model import CriteriaSet, Form, Period
-from .errors import DossierInvalid, FormUnavailable, Issue
+from .errors import DossierInvalid, Issue
 from .schemas import schema_issues
 from .text import load_json, nfc_deep
 

@@ -1,7 +1,6 @@
 """Corrupted copies of a real form fail validation with a precise message (file, location, what)."""
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from pathlib import Path

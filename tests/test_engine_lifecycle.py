@@ -1,7 +1,6 @@
 """durable-rules lifecycle: sessions always deleted, errors surfaced, threads serialised (design.md §6)."""
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest

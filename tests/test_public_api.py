@@ -2,7 +2,6 @@
 `scoring.read_table`, and the README's library example, run as written (so the README stays true)."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 

@@ -16,7 +16,6 @@ from typing import Any, Mapping
 
 from ..errors import CriteriaInvalid, Issue
 from ..resources import rules_dir
-from ..schemas import schema_issues
 from ..text import load_json
 
 STAGES = ("form", "criterion", "score", "minimum", "finding", "award", "outcome")

@@ -283,8 +283,10 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
              pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]], overrides: Mapping[str, Any] | None,
              pool: Any) -> pd.DataFrame:
     """One frame from the groups' columns and their decisions, sorted by dossier_id, with member
-    totals and ranks. Text columns stay Python `str` in object columns: converting a million-row
-    result to Arrow strings would cost more than scoring it."""
+    totals and ranks. Text columns that dossiers share few values of (form, status, lists) stay
+    Python `str` in object columns, one object per distinct value; member totals, distinct per
+    dossier, are built by Arrow and stay an Arrow `str` column (as Python strings they cost as
+    much as the join)."""
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     starts = np.cumsum([0] + [len(p["_dossier"]) for p in parts])

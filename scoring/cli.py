@@ -338,6 +338,7 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json
       criteria_set  Bộ tiêu chí    (optional; empty = the set in force on evaluated_on)
       findings      Điều kiện loại, Phát hiện  (optional; knock-out ids separated by ';')
       story_exists  Có câu chuyện  (optional; có/không, true/false, 1/0)
+      cases         Trường hợp     (optional; alternative case per criterion: 3.2=a; 8=TH1)
       product, producer, province, district, commune
                     Sản phẩm/Tên sản phẩm, Chủ thể/Chủ thể OCOP, Tỉnh, Huyện, Xã
       1.1, 1.2, …   one column per criterion number (wide), or

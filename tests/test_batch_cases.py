@@ -77,3 +77,42 @@ def test_a_mix_of_cases_is_rejected_and_one_case_is_not(monkeypatch):
     assert sorted(results["dossier_id"]) == ["CASE-A", "CASE-B", "SHARED"]
     assert np.all(results["total"] > 0)
     assert handed_back == ["MIX"]  # flagging one-case dossiers too would only show here
+
+
+def test_a_cases_column_states_the_case_like_a_json_dossier():
+    """`cases` (Trường hợp) holds '3.2=a; …' per dossier: checked exactly as a JSON dossier's `cases`,
+    so the batch agrees with the single path on the stated case, an unknown case and points outside
+    it; a cell that is not criterion=case pairs is a table reject naming the column."""
+    from conformance import differences
+    from scoring.batch import dossier_dicts, to_wide
+    from scoring.errors import DossierInvalid
+    from scoring.evaluate import evaluate
+    from scoring.synth import generate_cohort
+
+    frame = generate_cohort(8, seed=3, sets=["qd1048-2019"], forms=["rau-cu-qua-hat-tuoi"], knockout_rate=0.0)
+    ids = list(frame["dossier_id"].unique())
+    stated = {ids[0]: "3.2=a", ids[1]: " 3.2 = b ", ids[2]: "3.2=z", ids[3]: "1.1=a", ids[4]: "a", ids[5]: "3.2=a;3.2=b"}
+    frame["Trường hợp"] = frame["dossier_id"].map(stated).fillna("")
+    frame.loc[frame["dossier_id"].isin(ids[:2]), "3.2"] = 2  # an option of case a only (case b: 0, 1)
+    results, rejects = evaluate_batch(frame)
+    assert len(results) + len(rejects) == len(ids)
+    by_id, reasons = results.set_index("dossier_id"), rejects.set_index("dossier_id")["reason"]
+    table_level = {ids[4], ids[5]}
+    for d in dossier_dicts(to_wide(frame.rename(columns={"Trường hợp": "cases"}))):
+        did = d["dossier_id"]
+        if did in table_level:
+            assert "column 'cases' (Trường hợp)" in reasons[did] and "3.2=a; 8=TH1" in reasons[did]
+            continue
+        if did in stated:  # the cell, read as the dossier's `cases`
+            number, case = (p.strip() for p in stated[did].split("="))
+            assert d["cases"] == {number: case}
+        try:
+            r = evaluate(d)
+        except DossierInvalid as exc:
+            assert reasons[did] == "; ".join(str(i) for i in exc.issues)
+            continue
+        assert differences(r, by_id.loc[did]) == [], did
+    assert ids[0] in by_id.index
+    assert "not an option of case b" in reasons[ids[1]]
+    assert "unknown case" in reasons[ids[2]]
+    assert "has no alternative cases" in reasons[ids[3]]

@@ -170,6 +170,23 @@ def story_value(value: Any) -> Any:
     return value  # kept as typed: the schema names it
 
 
+def cases_value(value: Any) -> Any:
+    """'3.2=a; 8=TH1' as the dossier's {"3.2": "a", "8": "TH1"}. A cell that is not such a list (or
+    names a criterion twice) is passed on as typed, and the single path says what is allowed."""
+    value = _scalar(value)
+    if not isinstance(value, str):
+        return value
+    out: dict[str, str] = {}
+    for entry in (e.strip() for e in value.split(";")):
+        if not entry:
+            continue
+        number, sep, case = (p.strip() for p in entry.partition("="))
+        if not sep or not number or not case or number in out:
+            return value
+        out[number] = case
+    return out or None
+
+
 def findings_value(value: Any) -> list[str]:
     if isinstance(value, (list, tuple, np.ndarray)):
         value = ";".join(map(str, value))
@@ -214,6 +231,8 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
             d["product"] = product
         if get("story_exists") is not None:
             d["story_exists"] = story_value(cols["story_exists"][first])
+        if get("cases") is not None and cases_value(cols["cases"][first]) is not None:
+            d["cases"] = cases_value(cols["cases"][first])
         if "findings" in cols:
             d["findings"] = findings_value(cols["findings"][first])
         sheets = []

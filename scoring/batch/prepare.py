@@ -24,11 +24,11 @@ from .. import criteria as crit
 from ..criteria.model import CriteriaSet
 from ..errors import Issue
 from ..text import nfc
-from .frame import _id_text, _scalar, factorize, findings_value, story_value
+from .frame import _id_text, _scalar, cases_value, factorize, findings_value, story_value
 from .tables import PRODUCT
 from .workers import Inline
 
-META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", *PRODUCT)
+META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", "cases", *PRODUCT)
 STORY_NONE, STORY_FALSE, STORY_TRUE, STORY_INVALID = -1, 0, 1, 2
 
 
@@ -326,6 +326,15 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     for d, issue in member_reasons.items():
         reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
     suspicious |= doubtful_members
+
+    if "cases" in coded:  # a stated case (TH a / TH b) is checked by the single path, which words a mismatch
+        codes, uniques = coded["cases"]
+        suspicious |= codes >= 0
+        unreadable = _decode(codes, uniques, lambda v: isinstance(cases_value(v), str), dtype=bool, missing=False)
+        for d in np.flatnonzero(unreadable):
+            issue = str(Issue("the alternative cases are not criterion=case pairs", source, "column 'cases' (Trường hợp)",
+                              meta["cases"][d], "pairs separated by ';', each criterion once, e.g. 3.2=a; 8=TH1"))
+            reasons[int(d)] = reasons[int(d)] + "; " + issue if int(d) in reasons else issue
 
     set_idx, sets, days = _resolve_sets(meta, coded["evaluated_on"], nd)
     suspicious |= (set_idx < 0) | np.isnat(days)

@@ -33,6 +33,7 @@ HEADER_ALIASES = {
     "member": "member", "thành viên": "member", "thành viên hội đồng": "member", "người đánh giá": "member",
     "findings": "findings", "điều kiện loại": "findings", "phát hiện": "findings",
     "story_exists": "story_exists", "có câu chuyện": "story_exists",
+    "cases": "cases", "trường hợp": "cases",
     "product": "product", "sản phẩm": "product", "tên sản phẩm": "product",
     "producer": "producer", "chủ thể": "producer", "chủ thể ocop": "producer",
     "province": "province", "tỉnh": "province",
@@ -41,7 +42,7 @@ HEADER_ALIASES = {
     "criterion": "criterion", "tiêu chí": "criterion",
     "points": "points", "điểm": "points",
 }
-META = ["dossier_id", "criteria_set", "form", "level", "evaluated_on", "member", "findings", "story_exists",
+META = ["dossier_id", "criteria_set", "form", "level", "evaluated_on", "member", "findings", "story_exists", "cases",
         "product", "producer", "province", "district", "commune"]
 PRODUCT = ["product", "producer", "province", "district", "commune"]
 CRITERION_COLUMN = re.compile(r"^[0-9]+(\.[0-9]+)*$")

@@ -182,7 +182,7 @@ def main() -> None:
         "printed by `--child`); the engine path is one run over the whole cohort. Peak RSS is the process's "
         "peak during `evaluate_batch` (the mark is reset after the cohort is generated), input frame included; "
         "the RSS with the frame alone in memory is given beside it. `evaluate_batch` runs with its default "
-        f"workers: {default_workers()} threads for tables of {THREADED_ROWS:,} rows or more (here the 10^5 and "
+        f"workers: {default_workers()} threads for tables of {THREADED_ROWS:,} member sheets or more (here the 10^5 and "
         "10^6 cohorts), one thread below (the 10^4 cohort and both engine cohorts); the rule engine runs in "
         "one thread.",
         "",

@@ -318,7 +318,7 @@ def _summary(results, rejects) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Threads for scoring (default: the machine's cores, up to 4, for 100,000 rows or more; "
+              help="Threads for scoring (default: the machine's cores, up to 4, for 100,000 member sheets or more; "
                    "1 = none). The results do not depend on it.")
 def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json: bool, progress: bool | None,
               workers: int | None) -> None:

@@ -337,3 +337,29 @@ def test_cli_batch_rejects_zero_workers(tmp_path):
     res = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "out.csv"), "--workers", "2", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["scored"] + json.loads(res.output)["rejected"] == 2
+
+
+def test_default_threads_count_member_sheets_not_long_table_rows(monkeypatch):
+    """A long table has a row per criterion: 120,000 rows of 30 criteria are 4,000 sheets, scored in
+    one thread like the wide table they pivot to; a wide table of 120,000 sheets gets the default."""
+    from contextlib import contextmanager
+
+    from scoring.batch import vector
+    from scoring.batch.workers import Inline
+
+    asked = []
+
+    @contextmanager
+    def recording(workers):
+        asked.append(workers)
+        yield Inline()
+
+    monkeypatch.setattr(vector, "executor", recording)
+    monkeypatch.setattr(vector, "_evaluate", lambda *a: (None, None))
+    n = 120_000
+    long = pd.DataFrame({"dossier_id": np.arange(n) // 300, "member": (np.arange(n) // 30) % 10,
+                         "criterion": [f"1.{k}" for k in np.arange(n) % 30], "points": 1})
+    vector.evaluate_batch(long)
+    vector.evaluate_batch(pd.DataFrame({"dossier_id": np.arange(n) // 6, "member": np.arange(n) % 6}))
+    vector.evaluate_batch(pd.DataFrame({"dossier_id": [1], "member": ["a"]}), workers=3)
+    assert asked == [1, None, 3]

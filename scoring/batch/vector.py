@@ -35,7 +35,7 @@ RESULT_COLUMNS = [
     "escalate_to", "unmet_minimums", "knockouts", "warnings", "rank_form", "rank_province", "rank_district",
 ]
 REJECT_COLUMNS = ["dossier_id", "rows", "reason"]
-# below this many rows the default is one thread: a round's table splits into dozens of small form
+# below this many member sheets the default is one thread: a round's table splits into dozens of small form
 # groups, and threads would only take turns on the GIL between their small array operations
 THREADED_ROWS = 100_000
 TIE_BREAK = "total desc, then Part C desc, then Part A desc, then dossier_id asc"
@@ -131,18 +131,19 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     dossier id is a reject of its own. Rows that are entirely blank are skipped: their numbers are in
     `rejects.attrs["blank_rows"]`; columns the batch does not use (notes, …) are named in
     `rejects.attrs["unused_columns"]`. `workers`: threads for the table's columns, form groups and
-    decisions (None: the machine's cores, up to 4, for tables of `THREADED_ROWS` rows or more; 1:
-    none); the output does not depend on it.
+    decisions (None: the machine's cores, up to 4, for tables of `THREADED_ROWS` member sheets or
+    more; 1: none); the output does not depend on it.
     """
-    if workers is None and len(frame) < THREADED_ROWS:
-        workers = 1
+    frame = normalise_columns(frame, source)
+    if workers is None:  # a long table has one row per criterion: its sheets count, not its rows
+        sheets = len(frame) if "criterion" not in frame.columns else len(frame) // max(1, frame["criterion"].nunique())
+        workers = 1 if sheets < THREADED_ROWS else None
     with executor(workers) as pool:
         return _evaluate(frame, overrides, progress, source, pool)
 
 
 def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress: bool, source: str,
               pool: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frame = normalise_columns(frame, source)
     check_columns(frame, source)
     unused = check_headers(frame, source)
     rownum = user_rows(frame)

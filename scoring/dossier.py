@@ -16,7 +16,7 @@ from . import criteria as crit
 from .criteria.model import CriteriaSet, Form, Period
 from .errors import DossierInvalid, Issue
 from .schemas import schema_issues
-from .text import load_json, nfc_deep
+from .text import header_key, load_json, nfc_deep
 
 MISSING = -1  # a criterion not scored (not applicable, or after a knock-out stopped the evaluation)
 
@@ -147,10 +147,9 @@ def _alternative_cases(form: Form, data: Mapping[str, Any], points: np.ndarray, 
 
 def _printed_hint(issue: Issue) -> Issue:
     """A score keyed by the number printed on the paper form ("1.a"): say which criterion number it is."""
-    key = issue.value.strip().lower() if isinstance(issue.value, str) else None
-    if not key or "scores" not in (issue.location or "") or key not in crit.printed_numbers():
+    means = crit.printed_numbers().get(header_key(issue.value)) if isinstance(issue.value, str) else None
+    if not means or "scores" not in (issue.location or ""):
         return issue
-    means = sorted({(s, n) for s, _, n in crit.printed_numbers()[key]})
     return replace(issue, allowed="a criterion number, not the one printed on the form: "
                    + ", ".join(f"{issue.value} is {n} ({s})" for s, n in means)
                    + " — see `ocop criteria show SET FORM`")

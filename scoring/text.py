@@ -11,6 +11,13 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def header_key(name: str) -> str:
+    """A column header as typed people mean it: NFC, without surrounding or repeated spaces, in
+    lower case ("Mã  hồ sơ " and "mã hồ sơ" name one column). Tables and cost tables match their
+    Vietnamese aliases on this key."""
+    return " ".join(nfc(name).split()).lower()
+
+
 def nfc_deep(value: Any) -> Any:
     """NFC-normalise every string in a JSON-like structure (keys included)."""
     if isinstance(value, str):

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Issue, ValidationFailed
+from ..text import header_key
 
 # header as typed (NFC, lower-case, spaces folded) -> canonical column
 HEADER_ALIASES = {
@@ -50,10 +51,9 @@ CRITERION_COLUMN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 def canonical_header(name: object) -> str:
     text = unicodedata.normalize("NFC", str(name)).strip()
-    key = re.sub(r"\s+", " ", text).lower()
     if CRITERION_COLUMN.match(text):
         return text
-    return HEADER_ALIASES.get(key, text)
+    return HEADER_ALIASES.get(header_key(text), text)
 
 
 def normalise_columns(frame: pd.DataFrame, source: str = "table") -> pd.DataFrame:
@@ -82,9 +82,8 @@ def check_headers(frame: pd.DataFrame, source: str = "table") -> list[str]:
         name = str(c)
         if name in _KNOWN or CRITERION_COLUMN.match(name):
             continue
-        key = unicodedata.normalize("NFC", name).strip().lower()
-        if key in printed:
-            means = sorted({(s, n) for s, _, n in printed[key]})
+        means = printed.get(header_key(name))
+        if means:
             issues.append(Issue("a criterion column is named by the number printed on the form", source,
                                 f"column {name!r}", name,
                                 "the criterion number: " + ", ".join(f"{n} ({s})" for s, n in means)

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import CriteriaInvalid, Issue
 from ..resources import criteria_dir
 from ..schemas import schema_issues
-from ..text import load_json
+from ..text import header_key, load_json
 from .checks import form_issues, set_issues
 from .stamps import known_stamps, stamp
 from .model import (STAR_LEVELS, Anomaly, Band, CriteriaSet, Form, FormArrays, Gate, KnockoutDef, KnockoutRef, Node,
@@ -291,22 +291,23 @@ def validate_path(path: str | Path | None = None) -> list[Issue]:
     return issues
 
 
-_PRINTED: dict[str, list[tuple[str, str, str]]] | None = None
+_PRINTED: dict[str, tuple[tuple[str, str], ...]] | None = None
 
 
-def printed_numbers() -> dict[str, list[tuple[str, str, str]]]:
+def printed_numbers() -> dict[str, tuple[tuple[str, str], ...]]:
     """Numbers printed on the paper forms that are not criterion numbers ("1.a" on the QĐ 148 forms),
-    with the (criteria set, form, criterion) each stands for: for messages that point a person who
-    typed the printed number to the criterion number. A few mean different criteria on different
-    forms (QĐ 148 "3.c" is 3.3 or 3.6), so nothing is renamed by them."""
+    keyed as typed headers are matched (`header_key`), with the (criteria set, criterion) pairs each
+    stands for: for messages that point a person who typed the printed number to the criterion
+    number. A few mean different criteria on different forms (QĐ 148 "3.c" is 3.3 or 3.6), so
+    nothing is renamed by them."""
     global _PRINTED
     if _PRINTED is None:
         number = re.compile(r"^[0-9]+(\.[0-9]+)*$")
-        found: dict[str, list[tuple[str, str, str]]] = {}
+        found: dict[str, set[tuple[str, str]]] = {}
         for cs in load_all().values():
             for form in cs.forms.values():
                 for node in form.nodes():
                     if node.printed and node.printed != node.number and not number.match(node.printed):
-                        found.setdefault(node.printed.lower(), []).append((cs.id, form.slug, node.number))
-        _PRINTED = found
+                        found.setdefault(header_key(node.printed), set()).add((cs.id, node.number))
+        _PRINTED = {k: tuple(sorted(v)) for k, v in found.items()}
     return _PRINTED

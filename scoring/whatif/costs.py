@@ -20,14 +20,13 @@ import heapq
 import io
 import json
 import math
-import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import Issue, ValidationFailed
-from ..text import nfc_deep, read_text
+from ..text import header_key, nfc, nfc_deep, read_text
 
 COLUMNS = ("criteria_set", "form", "criterion", "from_points", "to_points", "cost", "label")
 REQUIRED = ("criterion", "from_points", "to_points", "cost")
@@ -51,9 +50,8 @@ def canonical_field(name: Any) -> Any:
     """The English field a header or JSON key stands for (unknown names are returned as given)."""
     if not isinstance(name, str):
         return name
-    text = unicodedata.normalize("NFC", name).strip()
-    key = " ".join(text.split()).lower()
-    return key if key in COLUMNS else ALIASES.get(key, text)
+    key = header_key(name)
+    return key if key in COLUMNS else ALIASES.get(key, nfc(name).strip())
 
 
 def _canonical_row(row: Mapping[str, Any], where: str, name: str, issues: list[Issue]) -> Mapping[str, Any]:

@@ -231,8 +231,9 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
             d["product"] = product
         if get("story_exists") is not None:
             d["story_exists"] = story_value(cols["story_exists"][first])
-        if get("cases") is not None and cases_value(cols["cases"][first]) is not None:
-            d["cases"] = cases_value(cols["cases"][first])
+        cases = cases_value(cols["cases"][first]) if "cases" in cols else None
+        if cases is not None:
+            d["cases"] = cases
         if "findings" in cols:
             d["findings"] = findings_value(cols["findings"][first])
         sheets = []

@@ -284,7 +284,8 @@ def _tables(form: Form) -> _FormTables:
             np.array([MARKS[s] for s in stars], dtype=object),
             np.array([f"{leaves[i].number} {leaves[i].label} ≥ {int(n)} ({MARKS[s]})"
                       for i, n, s in zip(mark_leaf, need, stars)], dtype=object),
-            ~framed.ravel(), offset, low[:, None], high[:, None], gapped, np.flatnonzero(~form.arrays.story), np.flatnonzero(form.arrays.story),
+            ~framed.ravel(), offset, low[:, None], high[:, None], gapped,
+            np.flatnonzero(~form.arrays.story), np.flatnonzero(form.arrays.story),
             part_slices, np.flatnonzero(form.arrays.doubtful.any(axis=1)),
             np.array([leaf.number for leaf in leaves], dtype=object),
             np.array([leaf.applies_when for leaf in leaves], dtype=object), marked, marked_row))

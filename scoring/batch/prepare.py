@@ -216,6 +216,11 @@ def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_r
     return meta, coded, bad
 
 
+def _add_reason(reasons: dict[int, str], d: int, issue: str) -> None:
+    """A table-level reason for dossier d, after any it has already."""
+    reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
+
+
 def _members(values: pd.Series, dcode: np.ndarray, nd: int, row_numbers: np.ndarray | None, source: str
              ) -> tuple[np.ndarray, np.ndarray, dict[int, str], np.ndarray]:
     """Member codes and names, the reasons for blank members, and the dossiers with a blank or
@@ -226,9 +231,8 @@ def _members(values: pd.Series, dcode: np.ndarray, nd: int, row_numbers: np.ndar
     for r in np.flatnonzero(member_code < 0):  # a blank member is missing, never the name "None" or ""
         d = int(dcode[r])
         where = f"row {row_numbers[r] if row_numbers is not None else r + 1}, column 'member' (Thành viên)"
-        issue = str(Issue("required value is empty (bắt buộc)", source, where, None,
-                          "the member's name or code on every row"))
-        reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
+        _add_reason(reasons, d, str(Issue("required value is empty (bắt buộc)", source, where, None,
+                                          "the member's name or code on every row")))
     # a duplicate member is judged on the text the single path sees (str of the cell)
     text_code, _ = _codes(pd.Series(member_names, dtype=object))
     width = len(text_code) + 1
@@ -324,7 +328,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     suspicious[list(reasons)] = True
     member_code, member_names, member_reasons, doubtful_members = people.result()
     for d, issue in member_reasons.items():
-        reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
+        _add_reason(reasons, d, issue)
     suspicious |= doubtful_members
 
     if "cases" in coded:  # a stated case (TH a / TH b) is checked by the single path, which words a mismatch
@@ -332,9 +336,9 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
         suspicious |= codes >= 0
         unreadable = _decode(codes, uniques, lambda v: isinstance(cases_value(v), str), dtype=bool, missing=False)
         for d in np.flatnonzero(unreadable):
-            issue = str(Issue("the alternative cases are not criterion=case pairs", source, "column 'cases' (Trường hợp)",
-                              meta["cases"][d], "pairs separated by ';', each criterion once, e.g. 3.2=a; 8=TH1"))
-            reasons[int(d)] = reasons[int(d)] + "; " + issue if int(d) in reasons else issue
+            _add_reason(reasons, int(d), str(Issue(
+                "the alternative cases are not criterion=case pairs", source, "column 'cases' (Trường hợp)",
+                meta["cases"][d], "pairs separated by ';', each criterion once, e.g. 3.2=a; 8=TH1")))
 
     set_idx, sets, days = _resolve_sets(meta, coded["evaluated_on"], nd)
     suspicious |= (set_idx < 0) | np.isnat(days)

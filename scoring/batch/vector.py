@@ -71,9 +71,10 @@ def _name_key(name: str) -> tuple:
 
 
 def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndarray, members: np.ndarray,
-                   position: np.ndarray) -> pa.Array:
-    """'TV1=72;TV2=70' per dossier, members in natural name order: the members are a set, so the
-    text must not depend on the order of the table's rows. Points are whole numbers, so totals are:
+                   result_order: np.ndarray) -> pa.Array:
+    """'TV1=72;TV2=70' per dossier, in `result_order` (the parts' dossiers as the results sort them),
+    members in natural name order: the members are a set, so the text must not depend on the order
+    of the table's rows. Points are whole numbers, so totals are:
     each distinct (member, total) text is formatted once, and one join per dossier remains. The
     texts stay Arrow strings (a pandas `str` column): as Python objects they cost as much as the join."""
     names = prep.member_names
@@ -82,15 +83,13 @@ def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndar
     code = prep.member_code[sheet_rows].astype(np.int64)
     key = np.repeat(np.arange(len(members), dtype=np.int64), members) * (len(names) + 1) + rank[code]
     if len(key) > 1 and not (np.diff(key) > 0).all():  # tables are mostly typed in member order already
-        order = np.argsort(key, kind="stable")
-        code, sheet_totals = code[order], sheet_totals[order]
+        by_name = np.argsort(key, kind="stable")
+        code, sheet_totals = code[by_name], sheet_totals[by_name]
     totals = np.round(sheet_totals).astype(np.int64)
     base = int(totals.max()) + 1 if len(totals) else 1
     codes, uniq = pd.factorize(code * base + totals)
     texts = np.array([f"{names[u // base]}={u % base}" for u in uniq], dtype=object)
-    order = np.empty(len(members), dtype=np.int64)
-    order[position] = np.arange(len(members))
-    return joined(texts, codes, members, as_arrow=True).take(pa.array(order))
+    return joined(texts, codes, members, as_arrow=True).take(pa.array(result_order))
 
 
 def _row_picker(wide: pd.DataFrame):
@@ -162,9 +161,9 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
             for r in rownum[lost[~empty]]]
         keep = idc >= 0
         frame, rownum, idc = frame[keep], rownum[keep], idc[keep]
-        if cells is not None:
-            cells = Inline().submit(lambda c: ({k: v[keep] for k, v in c[0].items()}, c[1][keep], c[2][keep]),
-                                    cells.result())
+        if cells is not None:  # read on every row: keep the rows kept
+            columns, given, text = cells.result()
+            cells = Inline().submit(lambda: ({k: v[keep] for k, v in columns.items()}, given[keep], text[keep]))
     wide, long_reasons = wide_and_reasons(frame, source, rownum)
     if long_reasons or "criterion" in frame.columns:  # pivoted: the wide rows are not the user's rows
         prep = prepare(wide, criterion_columns(wide), source=source, pool=pool)
@@ -298,8 +297,6 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
         order = pc.sort_indices(pa.array(prep.ids[d], type=pa.string())).to_numpy()
     except (pa.ArrowException, TypeError):
         order = np.argsort(prep.ids[d].astype(str), kind="stable")
-    position = np.empty(len(d), dtype=np.int64)
-    position[order] = np.arange(len(d))
     do = d[order]
     out: dict[str, np.ndarray] = {"dossier_id": prep.ids[do]}
     # per form group (a few dozen values), spread to the dossiers by their group code
@@ -315,7 +312,7 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
             out[c] = prep.meta[c][do]
     members = prep.n_members[d]
     out["members"] = members[order]
-    out["member_totals"] = _member_totals(prep, cols["_sheet_rows"], cols["_sheet_totals"], members, position)
+    out["member_totals"] = _member_totals(prep, cols["_sheet_rows"], cols["_sheet_totals"], members, order)
     for key in ("part_A", "part_B", "part_C", "total"):
         out[key] = cols[key][order]
     out["max_total"] = np.array([cs.forms[slug].max for cs, slug in prep.group_forms], dtype=np.int64)[group]

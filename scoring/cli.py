@@ -30,8 +30,31 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+# The programme's layers above the kernel (design.md §7) each keep their commands in their own
+# package; they are imported only when their command runs, so that `ocop score` never pays for
+# SQLAlchemy, the document libraries or the web stack.
+LAYER_COMMANDS: dict[str, str] = {
+    "registry": "scoring.registry.cli:registry_cmd",
+    "council": "scoring.council.cli:council_cmd",
+    "plan-file": "scoring.reports.cli:plan_file_cmd",
+    "report": "scoring.reports.cli:report_cmd",
+    "users": "scoring.web.cli:users_cmd",
+    "serve": "scoring.web.cli:serve_cmd",
+}
+
+
 class _Group(click.Group):
-    """Maps library errors to the documented exit codes instead of tracebacks."""
+    """Maps library errors to the documented exit codes instead of tracebacks, and loads the
+    layers' command groups (LAYER_COMMANDS) on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *(n for n in LAYER_COMMANDS if _layer_available(n))])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is not None or name not in LAYER_COMMANDS:
+            return cmd
+        return _load_layer(name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -44,6 +67,23 @@ class _Group(click.Group):
         except FormUnavailable as exc:
             err.print(f"[bold red]invalid input[/] — {escape(str(exc))}")
             sys.exit(EXIT_INVALID)
+
+
+def _layer_available(name: str) -> bool:
+    """A layer whose package is not there yet is left out of the help instead of failing it."""
+    import importlib.util
+
+    module = LAYER_COMMANDS[name].split(":")[0]
+    return importlib.util.find_spec(module.rsplit(".", 1)[0]) is not None and importlib.util.find_spec(module) is not None
+
+
+def _load_layer(name: str) -> click.Command | None:
+    import importlib
+
+    if not _layer_available(name):
+        return None
+    module, attr = LAYER_COMMANDS[name].split(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

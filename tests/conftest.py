@@ -35,3 +35,33 @@ def criteria_root(root: Path) -> Iterator[Path]:
             del os.environ["OCOP_CRITERIA_DIR"]
         else:
             os.environ["OCOP_CRITERIA_DIR"] = old
+
+
+import shutil  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+def _required_in_ci(what: str, how: str) -> None:
+    """Locally a missing server skips its tests; in CI (.ci/run provides it) that is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required in CI: {how}")
+    pytest.skip(f"{what} not available ({how})")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """SQLAlchemy URL of a real PostgreSQL server (.ci/run starts a throwaway cluster)."""
+    url = os.environ.get("OCOP_TEST_PG_URL")
+    if not url:
+        _required_in_ci("PostgreSQL", "set OCOP_TEST_PG_URL, as .ci/run does")
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium, driven by Playwright (no browser download: executable_path)."""
+    path = os.environ.get("OCOP_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        _required_in_ci("Chromium", "apt-get install -y chromium, as .ci/run does")
+    return path

@@ -11,6 +11,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("dev", deadline=None, max_examples=300)
+# Run before resolving an issue: random seeds, many more examples (pytest --hypothesis-profile=thorough,
+# or HYPOTHESIS_PROFILE=thorough).
+settings.register_profile(
+    "thorough", derandomize=False, deadline=None, max_examples=1000, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from scoring.criteria import PartialFormWarning  # noqa: E402

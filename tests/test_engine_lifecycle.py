@@ -32,6 +32,7 @@ def _dossier(points: int, level: str = "district") -> dict:
 EXPECTED = {0: (65.0, 3), 10: (75.0, 4), 20: (85.0, 4), 35: (100.0, 5)}
 
 
+@pytest.mark.slow
 def test_100_000_evaluations_in_one_process_delete_every_session():
     """Our probe hit MemoryError at the 1,025th session when states were never deleted."""
     engine = RuleEngine.shared()

@@ -118,3 +118,41 @@ def test_criteria_show_prints_the_cross_check_in_text_and_json():
     res = CliRunner().invoke(cli, ["criteria", "show", "qd26-2026", "hoa", "--json"])
     cc = json.loads(res.output)["provenance"]["cross_check"]
     assert cc["status"] == "cross-checked-except" and cc["criteria_differing"] == 1
+
+
+def test_a_council_overrides_a_suspected_typo_through_an_edited_pack(tmp_path):
+    """docs/DATA.md: copy the packs, change form 7's 3.1 to the 1/2/3 the other forms print, validate the
+    copy, point OCOP_CRITERIA_DIR at it. The shipped pack refuses 2 there; the edited one scores it."""
+    import shutil
+
+    from conftest import criteria_root
+    from scoring import DossierInvalid
+    from scoring.resources import data_dir
+
+    root = tmp_path / "criteria"
+    shutil.copytree(data_dir("criteria"), root, ignore=shutil.ignore_patterns("schema-stamps.txt"))
+    (path,) = (root / "qd26-2026" / "forms").glob("07-*.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    leaf = next(c for c in doc["parts"][0]["children"][2]["children"] if c["number"] == "3.1")
+    assert [o["points"] for o in leaf["options"]] == [1, 1, 3]
+    leaf["options"][1]["points"] = 2
+    prov = doc["provenance"]
+    prov["anomalies"] = [a for a in prov["anomalies"] if a.get("criterion") != "3.1"]
+    prov["notes"].append("Tỉnh X, Hội đồng OCOP 2026: 3.1 đọc là 1/2/3 như các biểu mẫu khác (quyết định số …).")
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["criteria", "validate", str(root)])
+    assert res.exit_code == 0, res.output
+
+    form = criteria.load_set("qd26-2026").form("che-bien-tu-rau-cu-qua-hat")
+    scores = {leaf.number: max(leaf.points) for leaf in form.leaves}
+    scores["3.1"] = 2
+    d = {"dossier_id": "X", "criteria_set": "qd26-2026", "form": form.slug, "level": "province",
+         "evaluated_on": "2026-09-01", "scores": scores}
+    with pytest.raises(DossierInvalid) as info:
+        evaluate(d)
+    assert "2 is not an option of criterion 3.1" in str(info.value)
+    with criteria_root(root):
+        r = evaluate(d)
+        assert next(c for c in r.criteria if c["id"] == "3.1")["mean"] == 2
+        assert r.total == 100 - 1  # every best option, 3.1 at 2 of 3
+        assert "suspected-typo" not in [w["code"] for w in r.warnings]

@@ -209,6 +209,24 @@ def form_to_dict(form: crit.Form) -> dict[str, Any]:
     }
 
 
+def cross_check_lines(cc: dict) -> list[str]:
+    """The form's cross-check against a second copy, as `criteria show` prints it (bilingual status)."""
+    if not cc:
+        return []
+    status = cc.get("status", "single-source")
+    lines = [f"Cross-check (đối chiếu): {status}"
+             + (f" — {cc['criteria_agreeing']} criteria agree, {cc.get('criteria_differing', 0)} differ"
+                if "criteria_agreeing" in cc else "")
+             + (f" · against {cc['against']}" if cc.get("against") else "")]
+    if cc.get("independent") is False:
+        lines.append("  the other copy is NOT independent (cùng một nguồn gốc / same lineage)")
+    if cc.get("official_text_checked") is False:
+        lines.append("  official gazette not read (chưa đối chiếu Công báo)")
+    for d in cc.get("differences") or []:
+        lines.append(f"  {d['criterion']}: ours {d.get('encoded')}, other copy {d.get('other')} — {d['description']}")
+    return lines
+
+
 @criteria_cmd.command("show")
 @click.argument("set_id", metavar="SET")
 @click.argument("slug", metavar="FORM")
@@ -233,6 +251,8 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
     elif form.status != "complete":
         out.print(f"[yellow]This form is {e(form.status)} in our sources and cannot be used for scoring "
                   "(biểu mẫu chưa có trong nguồn).[/]")
+    for line in cross_check_lines(form.provenance.get("cross_check") or {}):
+        out.print(e(line))
     for k in form.knockouts:
         out.print(f"[red]⛔ {e(k.id)}[/]: {e(k.text or '')}")
     marks = {3: "***", 4: "****", 5: "*****"}
@@ -268,6 +288,9 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
         for a in anomalies:
             where = f" {a.criterion}" if a.criterion else ""
             out.print(f"  - {e(a.kind + where)}: {e(a.description)}")
+        for a in form.provenance.get("anomalies") or []:
+            if a.get("other_forms"):
+                out.print(f"    {e(a.get('criterion', ''))} elsewhere (các biểu mẫu khác): {e(a['other_forms'])}")
 
 
 @criteria_cmd.command("validate")

@@ -155,6 +155,43 @@ def _printed_hint(issue: Issue) -> Issue:
                    + " — see `ocop criteria show SET FORM`")
 
 
+def _keyed_by_number(form: Form, cs: CriteriaSet, scores: Mapping[str, Any], where: str, issues: list[Issue],
+                     file: str | None) -> dict[str, Any]:
+    """A sheet's scores keyed by criterion number: a key printed on the paper form ("12.a" for 12.1 on
+    the QĐ 148 forms) is accepted where it stands for one criterion of the form; the same criterion
+    given under both keys is refused (which value would count?)."""
+    aliases = form.printed_aliases()
+    out: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+    for key, value in scores.items():
+        number = aliases.get(header_key(key), key) if key not in form.leaf_numbers else key
+        if number in out:
+            issues.append(Issue(f"tiêu chí {number} được cho điểm hai lần / criterion {number} is given twice, as "
+                                f"{given_as[number]!r} and {key!r} (a number printed on the form stands for it)",
+                                file, f"{where}.{key}", value, "one key per criterion"))
+            continue
+        out[number], given_as[number] = value, key
+    return out
+
+
+def _unknown_criterion(form: Form, cs: CriteriaSet, number: str, value: Any, location: str,
+                       file: str | None) -> Issue:
+    """A key that is no criterion of the form; a QĐ 148 group keyed the old way ("12") is told its key."""
+    new = form.renumbered().get(number)
+    if new:
+        return Issue(f"tiêu chí {number} nay là {new} (nhóm in '{number}. … a) …' được đánh số {new}, như quy tắc "
+                     f"'1. a)' → '1.1') / criterion {number} of form {form.slug} ({cs.id}) is now {new}: the group "
+                     f"printed '{number}. … a) …' is numbered {new}, by the rule '1. a)' → '1.1'", file, location,
+                     value, f"the key {new}")
+    means = [leaf.number for leaf in form.leaves if leaf.printed and header_key(leaf.printed) == header_key(number)]
+    if means:  # printed twice on this form: which one is meant cannot be told
+        return Issue(f"{number} is printed on form {form.slug} ({cs.id}) for more than one criterion", file, location,
+                     value, "the criterion number: " + ", ".join(f"{number} is {n}" for n in means)
+                     + " — see `ocop criteria show SET FORM`")
+    return Issue(f"criterion {number} is not on form {form.slug} ({cs.id})", file, location, value,
+                 "criterion numbers: " + ", ".join(form.leaf_numbers))
+
+
 def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = None) -> Dossier:
     """Validate a dossier (dict, or path to a JSON file) and return it ready for scoring."""
     if isinstance(data, (str, Path)):
@@ -245,10 +282,12 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     story = data.get("story_exists")
     for si, sheet in enumerate(sheets):
         where = f"sheets[{si}].scores" if "sheets" in data else "scores"
-        for number, value in sheet["scores"].items():
+        for key, value in _keyed_by_number(form, cs, sheet["scores"], where, issues, file).items():
+            number = key
             if number not in index:
-                issues.append(Issue(f"criterion {number} is not on form {form.slug} ({cs.id})", file,
-                                    f"{where}.{number}", value, "criterion numbers: " + ", ".join(index)))
+                issues.append(_unknown_criterion(form, cs, number, value, f"{where}.{number}", file))
+                if form.renumbered().get(number) in index:  # told its new key: not also "12.1 is left out"
+                    reported[si, index[form.renumbered()[number]]] = True
                 continue
             leaf = leaves[index[number]]
             if value is None:

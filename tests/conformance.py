@@ -167,3 +167,18 @@ def edge_cohort(set_id: str, slug: str) -> pd.DataFrame:
 
 def all_forms() -> list[tuple[str, str]]:
     return [(sid, slug) for sid, cs in crit.load_all().items() for slug in cs.forms]
+
+
+def frame_of(dossiers: list[dict]) -> pd.DataFrame:
+    """A wide table (one row per member sheet) holding these design.md §3 dossiers: the batch's input
+    for a hand-made dossier, so that both executors score the very same data."""
+    rows = []
+    for d in dossiers:
+        meta = {k: d[k] for k in ("dossier_id", "criteria_set", "form", "level", "evaluated_on", "kind", "lodged_on")
+                if k in d}
+        prev = d.get("previous_certificate") or {}
+        meta.update({f"previous_{k}": v for k, v in prev.items()})
+        meta["findings"] = ";".join(d.get("findings", []))
+        for sheet in d["sheets"]:
+            rows.append({**meta, "member": sheet["member"], **sheet["scores"]})
+    return pd.DataFrame(rows)

@@ -284,12 +284,15 @@ def test_columns_the_batch_does_not_use_are_named_not_dropped_silently(tmp_path)
     assert "columns not used for scoring: Ghi chú" in res.output
 
 
-def test_criterion_columns_named_by_their_printed_number_are_refused_with_the_numbers():
-    """A secretary copying the QĐ 148 paper form's 'a, b, c' numbering would lose every score of those
-    columns; the table is refused, each such column named with the criterion number(s) it stands for."""
-    frame = generate_cohort(3, seed=2, sets=["qd148-2023"]).rename(columns={"1.1": "1.a", "3.3": "3.c"})
+def test_criterion_columns_named_by_their_printed_number_are_read_where_unambiguous():
+    """A secretary copying the QĐ 148 paper form's 'a, b, c' numbering: '1.a' stands for 1.1 on every form
+    that prints it, so the column is read as 1.1 (issue 13); '3.c' is 3.3 on most forms and 3.6 on forms
+    18 and 19, so the table is refused, the column named with the criterion numbers it stands for."""
+    cohort = generate_cohort(3, seed=2, sets=["qd148-2023"])
+    plain, _ = evaluate_batch(cohort)
+    aliased, rejects = evaluate_batch(cohort.rename(columns={"1.1": "1.A", "12.1": "12.a"}))
+    assert rejects.empty and aliased["total"].tolist() == plain["total"].tolist()
     with pytest.raises(ValidationFailed) as info:
-        evaluate_batch(frame)
+        evaluate_batch(cohort.rename(columns={"3.3": "3.c"}))
     text = str(info.value)
-    assert "column '1.a'" in text and "1.1 (qd148-2023)" in text
     assert "column '3.c'" in text and "3.3 (qd148-2023), 3.6 (qd148-2023)" in text

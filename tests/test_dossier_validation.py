@@ -149,17 +149,41 @@ def test_the_case_decision_is_in_the_trace():
     assert rules(_with_32([1, 1, 1], {"3.2": "b"})) == ["applicability.case.stated"]
 
 
-def test_a_score_keyed_by_the_printed_number_names_the_criterion_number():
-    """QĐ 148 paper forms print '1.a', '3.c' where the data (and every result) says 1.1, 3.3/3.6."""
+def test_a_score_keyed_by_the_printed_number_is_read_as_its_criterion_where_unambiguous():
+    """QĐ 148 paper forms print '1.a', '12.a' where the data (and every result) says 1.1, 12.1: accepted as
+    aliases; the same criterion under both keys is refused (which value would count?)."""
     from scoring.batch import dossier_dicts, to_wide
     from scoring.dossier import parse_dossier
     from scoring.synth import generate_cohort
 
     d = next(dossier_dicts(to_wide(generate_cohort(1, seed=2, sets=["qd148-2023"]))))
-    d["sheets"][0]["scores"]["1.a"] = d["sheets"][0]["scores"].pop("1.1")
-    d["sheets"][0]["scores"]["3.C"] = 2
+    plain = parse_dossier(d)
+    keyed = json.loads(json.dumps(d))
+    for sheet in keyed["sheets"]:
+        sheet["scores"]["1.A"] = sheet["scores"].pop("1.1")
+    assert (parse_dossier(keyed).points == plain.points).all()
+    keyed["sheets"][0]["scores"]["1.1"] = keyed["sheets"][0]["scores"]["1.A"]
     with pytest.raises(DossierInvalid) as info:
-        parse_dossier(d)
-    text = str(info.value)
-    assert "1.a is 1.1 (qd148-2023)" in text
-    assert "3.C is 3.3 (qd148-2023), 3.C is 3.6 (qd148-2023)" in text
+        parse_dossier(keyed)
+    assert "criterion 1.1 is given twice, as '1.A' and '1.1'" in str(info.value)
+
+
+def test_a_printed_number_that_stands_for_two_criteria_is_refused_with_both():
+    """QĐ 148 forms 18 and 19 print 'c)' twice in group 3 (3.3 and 3.6, the second out of order)."""
+    d = _fixture("qd148-cosmetics-province-90")
+    for sheet in d["sheets"]:
+        sheet["scores"]["3.c"] = sheet["scores"].pop("3.6")
+    issues = _issues(d)
+    assert any("3.c is 3.3, 3.c is 3.6" in i.allowed for i in issues), [str(i) for i in issues]
+
+def test_a_qd148_group_keyed_the_old_way_is_told_its_new_key():
+    """QĐ 148 groups printed '12. … / a) …' were keyed '12' before issue 13; they are 12.1 now."""
+    d = _fixture("qd148-district-70")
+    for sheet in d["sheets"]:
+        sheet["scores"]["12"] = sheet["scores"].pop("12.1")
+    issues = _issues(d)
+    assert {i.location for i in issues} == {f"sheets[{k}].scores.12" for k in range(len(d["sheets"]))}
+    assert all("is now 12.1" in i.message and i.allowed == "the key 12.1" for i in issues)
+    for sheet in d["sheets"]:  # the printed form of the new key is accepted
+        sheet["scores"]["12.a"] = sheet["scores"].pop("12")
+    assert evaluate(d).total == evaluate(_fixture("qd148-district-70")).total

@@ -15,8 +15,9 @@ Everything is taken as printed; nothing is invented:
     order), the printed letter kept in the node's `printed` ("N.a") and notes ("Số in trên phiếu: a)"); a
     letter out of order is an anomaly (kind numbering); sub-items keep no `printed` of their own (they are
     printed '- ' or repeat their criterion's letter, see their notes);
-  * a group whose options sit directly under it — or whose only criterion row is a nameless "a)" or repeats
-    the group's own title — is scored directly: it is a leaf;
+  * a group whose options sit directly under it (no "a)" row) is scored directly: it is a leaf; a group with a
+    single "a)" row — even one with a blank label or repeating the group's title — has criterion N.1 (printed
+    "N.a"), as the rule "1. a)" → "1.1" gives everywhere (a blank label repeats the group's title, noted);
   * sub-items ("- Tạp chất" under "a) Ngoại hình", or "a) Ngoại hình - Tạp chất lạ" rows) become N.k.j;
   * "Trường hợp 1 / 2" blocks under "Lựa chọn một trong hai trường hợp sau" become cases of one leaf;
   * the first line of a title is the label; further lines and the description column are notes, except
@@ -697,19 +698,22 @@ class FormBuilder:
         node["children"] = children
         return node
 
-    def build_item(self, g_num: int, pos: int, it: dict) -> dict | None:
+    def build_item(self, g_num: int, pos: int, it: dict, group_label: str) -> dict | None:
         """A lettered criterion; `printed` keeps its number as on the paper form ("1.a" for "a)" under "1.")."""
-        node = self._build_item(g_num, pos, it)
+        node = self._build_item(g_num, pos, it, group_label)
         if node is None or not it["letter"]:
             return node
         return {"number": node["number"], "printed": f"{g_num}.{it['letter']}",
                 **{k: v for k, v in node.items() if k != "number"}}
 
-    def _build_item(self, g_num: int, pos: int, it: dict) -> dict | None:
+    def _build_item(self, g_num: int, pos: int, it: dict, group_label: str) -> dict | None:
         number = f"{g_num}.{pos + 1}"
         expected = VI_LETTERS[pos]
         label, texts = self.label_parts(it["title"], it["more"], it["desc"])
         notes0 = []
+        if not label:  # a single "a)" row with a blank label cell: the group's title is repeated
+            label = group_label
+            notes0.append("Dòng tiêu chí không có tên riêng trên phiếu: lặp lại tên nhóm")
         if it["letter"]:
             notes0.append(f"Số in trên phiếu: {it['letter']})")
             if it["letter"] != expected:
@@ -752,6 +756,9 @@ class FormBuilder:
         if opts:
             self.criterion_mark(number, it["title"], it["stars"], opts, notes)
         node = self.leaf(number, label, notes, kos, story, opts)
+        if node and it["printed"] is None and not it["raw_score"].strip():
+            self.notes.append(f"Criterion {number}: its score cell is blank; the group's printed maximum is used "
+                              "for the check.")
         if node:
             extra = ""
             if it["printed"] is not None and it["printed"] > node["max"]:
@@ -785,29 +792,12 @@ class FormBuilder:
                 self.compare_max(number, f"Group {number} '{label}'", g["printed"], g["raw_score"], node["max"])
             return node
         assert not any(it["kind"] == "case" for it in items), (self.no, number)
-        # scored directly: options under the group, or a single nameless / self-titled "a)" row
+        # scored directly only when the options sit under the group itself (no "a)" row). A single "a)" row —
+        # even nameless or repeating the group's title — is criterion N.1 ("1. a)" → "1.1", as everywhere)
         direct = None
         if g["options"]:
             assert not items, (self.no, number)
             direct = g["options"]
-        elif (len(items) == 1 and not items[0]["subs"] and items[0]["options"]
-              and (not items[0]["title"] or items[0]["title"].casefold() == label.casefold())):
-            it = items[0]
-            direct = it["options"]
-            notes = [f"Số in trên phiếu: {it['letter']}) — dòng tiêu chí duy nhất"
-                     + (", không có tên riêng" if not it["title"] else ", lặp lại tên nhóm")
-                     + ": nhóm được chấm trực tiếp"] + notes
-            inotes, ikos, istory = self.split_notes(list(it["more"]) + ([it["desc"]] if it["desc"] else []))
-            notes += inotes
-            kos += ikos
-            story = story or istory
-            if it["printed"] is None and not it["raw_score"].strip():
-                self.notes.append(f"Group {number}: the score cell of its single criterion row '{it['letter']})' is "
-                                  "blank; the group's printed maximum is used for the check.")
-            elif it["printed"] is not None and it["printed"] != g["printed"]:
-                self.compare_max(number, f"Criterion row '{it['letter']})' of group {number}", it["printed"],
-                                 it["raw_score"], g["printed"] or 0)
-            g = dict(g, stars=g["stars"] or it["stars"])
         if direct is not None:
             opts = self.options(direct, number, notes, kos)
             if opts:
@@ -817,7 +807,7 @@ class FormBuilder:
                 self.compare_max(number, f"Group {number} '{label}'", g["printed"], g["raw_score"], node["max"])
             return node
         assert not g["stars"], (self.no, number)
-        children = [n for n in (self.build_item(g["num"], i, it) for i, it in enumerate(items)) if n]
+        children = [n for n in (self.build_item(g["num"], i, it, label) for i, it in enumerate(items)) if n]
         if not children:
             return None
         assert not story, (self.no, number)

@@ -300,7 +300,98 @@ KO_CATALOGUE = {
     "ip-infringement": (
         "disqualify", "Nếu sản phẩm vi phạm sở hữu trí tuệ, sẽ bị loại bỏ",
         "Disqualified on intellectual-property infringement"),
+    "sensory-zero-score": (
+        "stop_evaluation",
+        "Nếu được 0 điểm tại một trong các chỉ tiêu cảm quan, sẽ không đánh giá các bước tiếp theo",
+        "0 points on any sensory criterion: the remaining criteria are not evaluated"),
 }
+
+# --------------------------------------------------------------------------------------------------
+# The cross-check against a second copy (reference/qd26-2026-crosscheck.md)
+# --------------------------------------------------------------------------------------------------
+CROSSCHECK_PATH = REFERENCE / "qd26-2026-crosscheck.md"
+CROSSCHECK_REF = "reference/qd26-2026-crosscheck.md"
+SECOND_COPY = ("hakienpdu95/minhan docs/bnn_txng.html (git blob de5efd83855305da226d6cbf675a52ea9adeb87b, repo HEAD "
+               "8870762012c75278b4020203cec89373e0fdb239), compared by the parser described in "
+               f"{CROSSCHECK_REF} §1")
+LINEAGE = ("Not independent: Appendix A was built from the same repository's fixture and checked against this same "
+           "HTML, so the cross-check shows a faithful transcription of that copy, not agreement with the decision. "
+           "Neither copy has been checked against the official gazette (Công báo / vanban.chinhphu.vn).")
+# Rows the second copy prints that Appendix A lacks (crosscheck §2 "Other points compared"), carried into
+# the data: one knock-out (form 16) and three notes without points.
+QUALITY_NOTE = ("(Chất lượng: Có nét riêng, khác biệt, có dấu hiệu nhận biết rõ ràng so với sản phẩm khác, tiềm "
+                "năng thành thương hiệu của địa phương)")
+SECOND_COPY_ROWS = {
+    (16, "6.4"): ("knockout", "sensory-zero-score",
+                  "Ghi chú: Nếu được 0 điểm tại một trong các chỉ tiêu trên, sẽ không đánh giá các bước tiếp theo."),
+    (2, "7"): ("note", None, QUALITY_NOTE),
+    (3, "8"): ("note", None, QUALITY_NOTE),
+    (5, "8"): ("note", None, "Ghi chú: Sản Tiêu chuẩn sản phẩm phải có phiếu kiểm nghiệm các chỉ tiêu an toàn thực phẩm"),
+}
+SECOND_COPY_REMARK = {
+    (16, "6.4"): ("Knock-out note printed after 6.4 (Vị) in the second copy and missing from Appendix A ({ref} §2, "
+                  "form 16): 'Nếu được 0 điểm tại một trong các chỉ tiêu trên, sẽ không đánh giá các bước tiếp theo' — "
+                  "0 points on any of 6.1–6.4 stops the evaluation; encoded as knock-out sensory-zero-score "
+                  "(stop_evaluation), as QĐ 1048 form 17 encodes the same note. The council records it in the "
+                  "dossier's findings."),
+    (2, "7"): ("Note row '(Chất lượng: …)' under criterion 7, printed in the second copy and missing from Appendix A "
+               "({ref} §2, form 2); it carries no points. The crosscheck quotes it with an ellipsis: the full wording "
+               "is the one the same row has in the other forms (e.g. form 5 criterion 7's label)."),
+    (3, "8"): ("Note row '(Chất lượng: …)' under criterion 8, printed in the second copy and missing from Appendix A "
+               "({ref} §2, form 3); no points. Full wording as in the other forms (the crosscheck quotes it elided)."),
+    (5, "8"): ("Note printed after the options of criterion 8 in the second copy, missing from Appendix A ({ref} §2, "
+               "form 5); no points. 'Sản Tiêu chuẩn' is garbled in the source and kept as printed (the other forms "
+               "print 'Bản Tiêu chuẩn')."),
+}
+# Every cell where the second copy differs (crosscheck §2): (criterion, encoded, second copy, description)
+DIFFERENCES = {
+    4: [("1.2", [0], [], "Option 1 'Không được cấp giấy chứng nhận chất lượng': points cell blank in the second copy; "
+                         "0 here (flagged), as the 8 other forms printing that option."),
+        ("7", [3], [13], "Option 'Có trên 2 chỉ tiêu': the second copy prints 13, above the criterion's maximum; 3 here "
+                         "(flagged as a corrected typo), as every other form prints.")],
+    7: [("1.2", [0], [], "Option 1: points cell blank in the second copy; 0 here (flagged).")],
+    10: [("1.2", [0], [], "Option 1: points cell blank in the second copy; 0 here (flagged).")],
+    11: [("1.2", [0], [], "Option 1: points cell blank in the second copy; 0 here (flagged)."),
+         ("6.1.1", [1], [11], "Option 'Có rất ít tạp chất, chấp nhận được': the second copy prints 11, above the "
+                              "maximum; 1 here (flagged as a corrected typo).")],
+    23: [("9", [4], [4, 1], "Maximum cell: the second copy holds two paragraphs, 4 then a stray 1; 4 here (the options "
+                            "2/4 and the group sums support 4).")],
+}
+# What the other forms print for the wording of the two suspected typos (crosscheck §3)
+OTHER_FORMS = {
+    (7, "3.1"): "The same three options appear as 3.1 in all 25 other forms, every time 1 / 2 / 3.",
+    (23, "6.2"): ("Form 24 (Cây cảnh) 6.2 Màu sắc: 'Phù hợp với đặc tính sản phẩm' 1 / 'Đẹp, bắt mắt…' 2 / 'Rất "
+                  "đẹp…' 4; form 25 (Động vật cảnh) 6.2: 1 / 3 / 5 for the same three wordings; food forms 6–10, 6.3 "
+                  "Màu sắc: 'Chấp nhận được' 0 / … / 'Phù hợp với đặc tính sản phẩm' 2 / 'Rất phù hợp…' 3. This "
+                  "suggests 0 / 1 / 3 / 5, but the decision does not say so."),
+}
+
+
+def parse_crosscheck() -> dict[int, tuple[str, int]]:
+    """§2 of the crosscheck: each form's status and criterion count."""
+    out = {}
+    for line in CROSSCHECK_PATH.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\| (\d+) \| [^|]+ \| \**(CROSS-CHECKED(?:-EXCEPT)?)\** \| (\d+) \|", line)
+        if m:
+            out[int(m.group(1))] = (m.group(2).lower(), int(m.group(3)))
+    assert sorted(out) == list(range(1, 27)), sorted(out)
+    return out
+
+
+def cross_check(n: int, status: str, count: int) -> dict:
+    diffs = DIFFERENCES.get(n, [])
+    assert (status == "cross-checked-except") == bool(diffs), (n, status)
+    differing = sorted({c for c, *_ in diffs})
+    out = {"status": status, "against": SECOND_COPY, "criteria_agreeing": count - len(differing),
+           "criteria_differing": len(differing), "independent": False, "official_text_checked": False}
+    if diffs:
+        out["differences"] = [{"criterion": c, "encoded": enc, "other": other, "description": d}
+                              for c, enc, other, d in diffs]
+    out["notes"] = [(f"Identical to the second copy on every criterion number, maximum, option point and star mark "
+                     if not diffs else
+                     f"Identical to the second copy except where that copy has blanks or slips ({', '.join(differing)}); "
+                     ) + f"{count} criteria compared ({CROSSCHECK_REF} §2).", LINEAGE]
+    return out
 
 IP_NOTE_IN_OPTION = re.compile(r"\s*–\s*(Ghi chú: Nếu sản phẩm vi phạm sở hữu trí tuệ, sẽ bị loại bỏ)\s*$")
 STAR_RE = re.compile(r"\s*⭐`(\*{3,5})` min-(\d)★\s*$")
@@ -584,7 +675,7 @@ SUSPECTED_TEXT = {
 }
 
 
-def build_form(raw: dict, classification: dict) -> tuple[dict, list]:
+def build_form(raw: dict, classification: dict, checked: tuple[str, int]) -> tuple[dict, list]:
     n = raw["number"]
     anomalies: list[dict] = []
     notes: list[str] = []
@@ -632,6 +723,21 @@ def build_form(raw: dict, classification: dict) -> tuple[dict, list]:
                           "Part A header of the source prints '(35 Điểm)' although the value column and the criteria "
                           "give 40 (14 + 12 + 14); a typo in the source (reference §4.3). The part is encoded as 40."})
 
+    # rows the second copy prints that Appendix A lacks
+    for (fno, number), (kind, kid, text) in SECOND_COPY_ROWS.items():
+        if fno != n:
+            continue
+        node = next(x for p in parts for x in iter_nodes(p["children"]) if x["number"] == number)
+        if kind == "knockout":
+            node["knockouts"] = node.get("knockouts", []) + [{"id": kid, "text": text}]
+        else:
+            node["notes"] = node.get("notes", []) + [text]
+        order = ["number", "label", "gloss", "max", "applies_when", "notes", "knockouts", "cases", "options", "children"]
+        node_sorted = {k: node[k] for k in order if k in node}
+        node.clear()
+        node.update(node_sorted)
+        notes.append(SECOND_COPY_REMARK[(fno, number)].format(ref=CROSSCHECK_REF))
+
     # ladder checks
     findings = []
     for p in parts:
@@ -642,7 +748,10 @@ def build_form(raw: dict, classification: dict) -> tuple[dict, list]:
                 findings.append((n, node["number"], case, pts, kind))
                 if (n, node["number"]) in SUSPECTED_REQUIRED:
                     anomalies.append({"kind": "suspected_typo", "criterion": node["number"], "points": dups,
-                                      "description": SUSPECTED_TEXT[(n, node["number"])]})
+                                      "description": SUSPECTED_TEXT[(n, node["number"])]
+                                      + f" Printed the same in both copies ({CROSSCHECK_REF} §3); a council that reads "
+                                        "it otherwise overrides it in an edited criteria pack (docs/DATA.md).",
+                                      "other_forms": OTHER_FORMS[(n, node["number"])]})
                 else:
                     anomalies.append({"kind": "suspected_typo", "criterion": node["number"], "points": dups or pts,
                                       "description": f"Ladder printed {'/'.join(map(str, pts))} ({kind}"
@@ -659,9 +768,10 @@ def build_form(raw: dict, classification: dict) -> tuple[dict, list]:
         "name_en": NAME_EN[n],
         "status": raw["status"],
         "provenance": {
-            "sources": [f"{MD_REF}, Appendix A — Bộ sản phẩm {n} (QĐ 26/2026/QĐ-TTg, Phụ lục II)", TRANSCRIPT],
+            "sources": [f"{MD_REF}, Appendix A — Bộ sản phẩm {n} (QĐ 26/2026/QĐ-TTg, Phụ lục II)", TRANSCRIPT,
+                        f"{CROSSCHECK_REF} — cross-check against a second copy of Phụ lục II"],
             "tag": "UNCONFIRMED",
-            "cross_check": {"status": "single-source"},
+            "cross_check": cross_check(n, *checked),
             "anomalies": anomalies,
             "notes": [CAVEAT, SKELETON] + notes,
         },
@@ -802,6 +912,12 @@ def build_set(forms: list[dict], classification: dict, used_kos: list[str]) -> d
                 "note): catalogued as disqualify.",
                 "All 26 forms are complete (each part sums to 40/25/35); every form carries provenance tag "
                 "UNCONFIRMED and its anomalies (typos, blank cells, synthetic yes/no options).",
+                f"Cross-check ({CROSSCHECK_REF}): 21 forms match a second copy of Phụ lục II ({SECOND_COPY.split(' (')[0]}) "
+                "exactly on every criterion number, maximum, option point and star mark; 5 (forms 4, 7, 10, 11, 23) "
+                "differ only where that copy has blank cells or slips. Both copies come from one lineage (not "
+                "independent) and the official gazette has not been read: each form's provenance.cross_check says so. "
+                "Rows that copy prints and Appendix A lacks are carried: form 16's knock-out after 6.4 "
+                "(sensory-zero-score) and the notes of forms 2 (7), 3 (8) and 5 (8).",
             ],
             "gaps": [
                 "Official-gazette confirmation of QĐ 26/2026/QĐ-TTg (only the GitHub transcript and two secondary "
@@ -864,9 +980,10 @@ def main() -> None:
     raw_forms = parse_forms(appendix_lines(text))
     assert [f["number"] for f in raw_forms] == list(range(1, 27)), [f["number"] for f in raw_forms]
 
+    checked = parse_crosscheck()
     forms, findings = [], []
     for raw in raw_forms:
-        form, fnd = build_form(raw, classification)
+        form, fnd = build_form(raw, classification, checked[raw["number"]])
         forms.append(form)
         findings += fnd
 

@@ -6,6 +6,7 @@ hand-reviewable JSON under criteria/. Keeping them lets a reviewer see how each 
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -13,7 +14,20 @@ from pathlib import Path
 from text_unidecode import unidecode
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+def _reference() -> Path:
+    """The reference texts: $OCOP_REFERENCE_DIR, else `shared/reference` beside the clone (CI, the main
+    checkout), else one level higher (a git worktree under wt/ beside shared/)."""
+    if os.environ.get("OCOP_REFERENCE_DIR"):
+        return Path(os.environ["OCOP_REFERENCE_DIR"])
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared" / "reference").is_dir():
+            return base / "shared" / "reference"
+    return ROOT.parent / "shared" / "reference"
+
+
+REFERENCE = _reference()
 CRITERIA = ROOT / "criteria"
 
 # Vietnamese list letters in order, as printed on QĐ 148 spreadsheets ("a) b) ... đ) e) ...").

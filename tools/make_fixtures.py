@@ -1,7 +1,9 @@
 """Build the bundled fixtures: hand-specified dossiers at borderline totals, and a seeded cohort.
 
 `python3 tools/make_fixtures.py` writes everything; `python3 tools/make_fixtures.py dossiers` only
-fixtures/dossiers/ (the cohort and cost table are another job's outputs).
+fixtures/dossiers/ (the cohort and cost table are another job's outputs); `… renumber-cohort` writes the
+dossiers and moves the committed cohort's points of renumbered criteria to their new keys (QĐ 148
+"12" → "12.1", issue 13) without regenerating it.
 
 Each member's sheet is built from the form: every criterion starts at the lowest option that meets
 the per-star marks up to the intended star level (`floor`; none for QĐ 1048, whose minimums are
@@ -261,9 +263,28 @@ def write_cohort() -> None:
         f"{f26.slug},9,2,4,12000000,công bố tiêu chuẩn chất lượng\n", encoding="utf-8")
 
 
+def renumber_cohort(path: Path = OUT / "cohort" / "cohort.csv") -> None:
+    """Move the points of QĐ 148 groups keyed the old way ("12") to their criterion ("12.1", issue 13),
+    leaving every other cell as it is: the committed cohort is not regenerated (its points would change)."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for cs in criteria.load_all().values():
+        for form in cs.forms.values():
+            rows = (frame["criteria_set"] == cs.id) & (frame["form"] == form.slug)
+            for old, new in form.renumbered().items():
+                if old in frame.columns and rows.any() and (frame.loc[rows, old] != "").any():
+                    if new not in frame.columns:
+                        frame[new] = ""
+                    frame.loc[rows, new], frame.loc[rows, old] = frame.loc[rows, old], ""
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
 def main(argv: list[str]) -> None:
     write_dossiers()
-    if argv[1:] != ["dossiers"]:
+    if argv[1:] == ["renumber-cohort"]:
+        renumber_cohort()
+    elif argv[1:] != ["dossiers"]:
         write_cohort()
 
 

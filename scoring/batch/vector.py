@@ -26,6 +26,7 @@ from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_
 from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, group_tables, score_group
 from .prepare import Prepared, _codes, prepare, score_cells
+from .printed import read_printed_columns
 from .tables import PRODUCT, check_headers, normalise_columns
 from .workers import Inline, executor
 
@@ -133,7 +134,7 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     decisions (None: the machine's cores, up to 4, for tables of `THREADED_ROWS` member sheets or
     more; 1: none); the output does not depend on it.
     """
-    frame = normalise_columns(frame, source)
+    frame = read_printed_columns(normalise_columns(frame, source))
     if workers is None:  # a long table has one row per criterion: its sheets count, not its rows
         sheets = len(frame) if "criterion" not in frame.columns else len(frame) // max(1, frame["criterion"].nunique())
         workers = 1 if sheets < THREADED_ROWS else None

@@ -157,6 +157,29 @@ class Form:
             for child in part.children:
                 yield from child.walk()
 
+    def printed_aliases(self) -> dict[str, str]:
+        """Printed numbers ("12.a") that stand for exactly one criterion of this form, keyed as typed
+        headers are matched (`header_key`), with that criterion's number. A printed number that appears
+        twice on the form (QĐ 148 forms 18 and 19 print "3.c" for 3.3 and 3.6) is ambiguous: left out,
+        so it is refused with the numbers it could mean instead of being guessed."""
+        from ..text import header_key
+
+        found: dict[str, set[str]] = {}
+        for leaf in self.leaves:
+            if leaf.printed and leaf.printed != leaf.number:
+                found.setdefault(header_key(leaf.printed), set()).add(leaf.number)
+        return {k: next(iter(v)) for k, v in found.items() if len(v) == 1 and k not in self.leaf_numbers}
+
+    def renumbered(self) -> dict[str, str]:
+        """Numbers of headings scored through one criterion only ("12" whose single criterion is "12.1"):
+        QĐ 148 groups printed "12. … / a) …" were keyed "12" before they were numbered "12.1" by the
+        rule "1. a)" → "1.1" (issue 13). A dossier keyed the old way is told the new key."""
+        out = {}
+        for node in self.nodes():
+            if node.children and len(node.children) == 1 and node.children[0].options:
+                out[node.number] = node.children[0].number
+        return out
+
     def knockout_ids(self) -> set[str]:
         ids = {k.id for k in self.knockouts}
         for node in self.nodes():

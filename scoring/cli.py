@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape  # data printed with markup: Rich would eat "[...]" in it
+from .terminal import escape  # data printed with markup (Rich would eat "[...]") and control characters removed
 from rich.table import Table
 
 from . import criteria as crit

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape as e
+from .terminal import escape as e
 from rich.panel import Panel
 from rich.table import Table
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape as e
+from ..terminal import escape as e
 
 ASSUME_HELP = ("How an upgrade moves the council's sheets and is priced: all_members (default: every member moves "
                "to the new option, priced from the lowest member's option) or mean (priced as the mean over members "

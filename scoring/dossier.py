@@ -45,6 +45,24 @@ class Dossier:
     source: str | None = None
 
 
+def today() -> date:
+    """Today's date (a function so that tests can fix it)."""
+    return date.today()
+
+
+FUTURE_CODE = "evaluated-in-future"
+
+
+def future_warning(day: date) -> dict[str, str]:
+    """The warning of a dossier evaluated after today: likely a typed year (2062 for 2026) or a
+    day-month swap; scored as given, but said."""
+    return {"code": FUTURE_CODE, "rule": "input.evaluated-in-future",
+            "vi": f"Ngày đánh giá {day.strftime('%d/%m/%Y')} ở sau hôm nay ({today().strftime('%d/%m/%Y')}): kiểm tra "
+                  "lại năm, ngày và tháng.",
+            "en": f"The evaluation date {day.isoformat()} is after today ({today().isoformat()}): check the year, "
+                  "day and month."}
+
+
 def _choose_set(data: Mapping[str, Any], day: date | None, issues: list[Issue], file: str | None) -> CriteriaSet | None:
     ids = crit.available_sets()
     set_id = data.get("criteria_set")

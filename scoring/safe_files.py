@@ -61,8 +61,10 @@ def check_outputs(inputs: Iterable[str | Path], outputs: Iterable[str | Path], *
     outs = [Path(p) for p in outputs]
     issues: list[Issue] = []
     for i, out in enumerate(outs):
+        is_input = False
         for src in ins:
             if _same(out, src):
+                is_input = True
                 issues.append(Issue(
                     f"[output-is-input] tệp kết quả trùng với tệp đầu vào {src} — sẽ ghi đè dữ liệu gốc / the output "
                     f"is the input file {src}: writing it would destroy your data", str(out), None, None,
@@ -72,6 +74,8 @@ def check_outputs(inputs: Iterable[str | Path], outputs: Iterable[str | Path], *
                 issues.append(Issue(
                     f"[outputs-collide] hai tệp kết quả là cùng một tệp ({other}) / two outputs are the same file "
                     f"({other})", str(out), None, None, "a different name for each output (e.g. --rejects)"))
+        if is_input:
+            continue
         if out.is_dir():
             issues.append(Issue("[output-is-directory] đường dẫn kết quả là một thư mục / the output path is a "
                                 "directory", str(out), None, None, "a file name"))

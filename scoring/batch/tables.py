@@ -9,14 +9,11 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -425,35 +422,22 @@ def typed_text(column: pd.Series) -> pd.Series:
         pd.api.types.is_object_dtype(column.dtype) else out
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a results file is shared like any other
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write CSV (UTF-8 with BOM, so Excel shows diacritics), XLSX or Parquet, atomically."""
+    """Write CSV (UTF-8 with BOM, so Excel shows diacritics), XLSX, Parquet or JSONL, atomically
+    (`scoring.safe_files.atomic_write`). Spreadsheet text that Excel would run as a formula is
+    written as text (XLSX) or with OWASP's leading quote (CSV); numbers stay numbers."""
+    from ..cells import unformula_frame
+    from ..safe_files import atomic_write
+    from .workbook import write_plain_xlsx
+
     path = check_output(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _atomic(path, lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"))
+        atomic_write(path, lambda p: unformula_frame(frame).to_csv(p, index=False, encoding="utf-8-sig"))
     elif suffix == ".xlsx":
-        _atomic(path, lambda p: frame.to_excel(p, index=False, engine="openpyxl"))
+        atomic_write(path, lambda p: write_plain_xlsx(frame, p))
     elif suffix == ".parquet":
-        _atomic(path, lambda p: frame.to_parquet(p, index=False))
+        atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     else:
-        _atomic(path, lambda p: frame.to_json(p, orient="records", lines=True, force_ascii=False))
+        atomic_write(path, lambda p: frame.to_json(p, orient="records", lines=True, force_ascii=False))
     return path

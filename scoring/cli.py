@@ -613,7 +613,7 @@ def _load_results(path: Path):
     from .errors import Issue
     from .evaluate import evaluate
     from .result import Result
-    from .text import read_text
+    from .text import parse_json, read_text
     from .whatif.cli_support import PLAN_INPUT
 
     suffix = path.suffix.lower()
@@ -621,12 +621,12 @@ def _load_results(path: Path):
     if suffix == ".json" or (suffix in (".jsonl", ".ndjson") and '"member_totals"' in text[:20000]):
         try:
             if suffix == ".json":
-                data = json.loads(text)
+                data = parse_json(text)
                 items = data if isinstance(data, list) else [data]
                 where = [f"[{i}]" if isinstance(data, list) else "" for i in range(len(items))]
             else:
                 lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-                items = [json.loads(line) for _, line in lines]
+                items = [parse_json(line) for _, line in lines]
                 where = [f"line {n}" for n, _ in lines]
         except ValueError as exc:
             raise ValidationFailed([Issue(f"not valid JSON: {exc}", str(path), None, None, PLAN_INPUT)],

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Issue, ValidationFailed
-from ..text import header_key
+from ..text import header_key, parse_json
 
 # header as typed (NFC, lower-case, spaces folded) -> canonical column
 HEADER_ALIASES = {
@@ -224,7 +224,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
                 records.append({})
                 continue
             try:
-                rec = json.loads(line)
+                rec = parse_json(line)
             except ValueError as exc:
                 issues.append(Issue(f"not a JSON object: {exc}", str(path), f"line {lineno}", line.strip()[:60]))
                 records.append({})

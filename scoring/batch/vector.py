@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..criteria.model import CriteriaSet
-from ..dossier import FUTURE_CODE, parse_dossier
+from ..dossier import FUTURE_CODE, level_code, parse_dossier
 from ..errors import DossierInvalid
 from ..evaluate import compiled_rules
 from ..errors import Issue
@@ -145,6 +145,8 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     if similar_ids not in ("refuse", "merge"):
         raise ValueError(f"similar_ids must be 'refuse' or 'merge', not {similar_ids!r}")
     frame = normalise_columns(frame, source)
+    if "level" in frame.columns:
+        frame = frame.assign(level=_level_codes(frame["level"]))
     if "dossier_id" in frame.columns and similar_ids == "merge":
         frame = frame.assign(dossier_id=merge_similar_ids(frame["dossier_id"]))
     if workers is None:  # a long table has one row per criterion: its sheets count, not its rows
@@ -155,6 +157,16 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     if council_size is not None:
         _council_warnings(results, council_size)
     return results, rejects
+
+
+def _level_codes(values: pd.Series) -> pd.Series:
+    """Levels typed in Vietnamese (tỉnh, Cấp huyện, trung ương) as the level codes, per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    fixed = [level_code(u) for u in uniques]
+    if all(type(a) is type(b) and a == b for a, b in zip(fixed, uniques)):
+        return values
+    table = np.array(fixed + [None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 ID_NEAR = "id-near-duplicate"

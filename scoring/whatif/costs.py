@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import Issue, ValidationFailed
-from ..text import header_key, nfc, nfc_deep, read_text
+from ..text import header_key, nfc, nfc_deep, parse_json, read_text
 
 COLUMNS = ("criteria_set", "form", "criterion", "from_points", "to_points", "cost", "label")
 REQUIRED = ("criterion", "from_points", "to_points", "cost")
@@ -140,7 +140,7 @@ def _rows_from_file(path: Path, issues: list[Issue]) -> list[tuple[str, Mapping[
         return None
     if path.suffix.lower() == ".json":
         try:
-            data = nfc_deep(json.loads(text))
+            data = nfc_deep(parse_json(text))
         except ValueError as exc:
             issues.append(Issue(f"not valid JSON: {exc}", str(path), None, None,
                                 '{"costs": [{"form": …, "criterion": …, "from_points": …, "to_points": …, "cost": …}]} '

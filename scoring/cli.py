@@ -698,23 +698,40 @@ def plan_cmd(results_path: Path, targets: dict[int, int], budget: float | None, 
         ok = "[red]không đạt được / cannot be met[/]"
     else:
         ok = "[red]không đạt trong ngân sách / not within budget[/]"
-    out.print(f"Mục tiêu / targets {cp.targets} (cumulative, counting {cp.count}) — {ok}")
-    out.print(f"  trước / before: {cp.counts_before}   sau / after: {cp.counts_after}")
+    counting = "số sao / stars" if cp.count == "stars" else "đã công nhận / recognised"
+    out.print(f"Mục tiêu (cộng dồn, đếm theo {counting}) / targets (cumulative, counting {cp.count}) — {ok}")
+    targets = Table(box=None, header_style="bold", pad_edge=False)
+    for col in ("hạng / stars", "mục tiêu / target", "trước / before", "sau / after"):
+        targets.add_column(col, justify="right")
+    for st in sorted(cp.targets, reverse=True):
+        targets.add_row(f"≥ {st}★", str(cp.targets[st]), str(cp.counts_before.get(st, 0)), str(cp.counts_after.get(st, 0)))
+    out.print(targets)
     out.print(f"  chi phí / cost: [bold]{format_amount(cp.cost, unit)}[/]"
-              + (f" / ngân sách budget {format_amount(cp.budget, unit)}" if cp.budget is not None else ""))
+              + (f" / ngân sách / budget {format_amount(cp.budget, unit)}" if cp.budget is not None else ""))
     if not cp.feasible:
         short = f"thiếu / shortfall: {format_amount(cp.shortfall, unit)}; " if cp.shortfall is not None else ""
-        out.print(f"  {short}chưa đạt / unmet: {cp.unmet_targets} — {escape(str(cp.shortfall_reason))} (best partial plan below)")
-    for c in cp.supported:
-        out.print(f"  · {escape(c.dossier_id)}: {c.stars_before}★ → {c.stars_after}★, {format_amount(c.cost, unit)}: "
-                  + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" + (f" ({escape(u.cost_label)})" if u.cost_label else "")
-                              for u in c.plan.upgrades))
+        unmet = ", ".join(f"≥ {k}★: {v}" for k, v in sorted(cp.unmet_targets.items(), reverse=True)) \
+            if isinstance(cp.unmet_targets, dict) else escape(str(cp.unmet_targets))
+        out.print(f"  {short}chưa đạt / unmet: {unmet} — {escape(str(cp.shortfall_reason))} "
+                  "(phương án tốt nhất có thể ở dưới / best partial plan below)")
+    if cp.supported:
+        width = max(len(str(c.dossier_id)) for c in cp.supported)
+        chosen = Table(box=None, header_style="bold", pad_edge=False, title="Hỗ trợ / support")
+        chosen.add_column("mã hồ sơ / dossier", no_wrap=True, min_width=width)  # an id is never cut
+        chosen.add_column("sao / stars", no_wrap=True)
+        chosen.add_column("chi phí / cost", justify="right", no_wrap=True)
+        chosen.add_column("nâng tiêu chí / upgrades", overflow="fold")
+        for c in cp.supported:
+            chosen.add_row(escape(c.dossier_id), f"{c.stars_before}★ → {c.stars_after}★", format_amount(c.cost, unit),
+                           "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}"
+                                     + (f" ({escape(u.cost_label)})" if u.cost_label else "") for u in c.plan.upgrades))
+        out.print(chosen)
     for s in cp.skipped:
         out.print(f"  [yellow]bỏ qua / skipped[/] {escape(s['dossier_id'])}: {escape(s['reason'])}")
     for w in cp.warnings:
         out.print(f"  [yellow]![/] {escape(w)}")
     if rewards:
-        out.print(f"  thưởng / rewards: before {format_amount(cp.reward_before, 'VND')}, after "
+        out.print(f"  thưởng / rewards: trước / before {format_amount(cp.reward_before, 'VND')}, sau / after "
                   f"{format_amount(cp.reward_after, 'VND')} (+{format_amount(cp.reward_after - cp.reward_before, 'VND')})")
 
 
@@ -728,7 +745,13 @@ def plan_cmd(results_path: Path, targets: dict[int, int], budget: float | None, 
 @criteria_option
 def policy_cmd(input_path: Path, gates: tuple[str, ...], bands: tuple[str, ...], max_spread: float | None,
                as_json: bool) -> None:
-    """Compare a cohort's outcomes under the decision's thresholds and under overridden ones."""
+    """Compare a cohort's outcomes under the decision's thresholds and under overridden ones.
+
+    INPUT is a table of member sheets, as `ocop batch` reads (.csv/.xlsx/.parquet/.jsonl). Gate ids
+    (--gate): district-to-province (QĐ 1048: 50 points; QĐ 148: 70) and province-to-central (90),
+    as `ocop criteria list --json` and criteria/<set>/set.json name them. Prints the outcomes of
+    both scenarios side by side and the dossiers whose outcome changes.
+    """
     from .batch import read_table
     from .whatif import compare_policies
 
@@ -758,10 +781,53 @@ def policy_cmd(input_path: Path, gates: tuple[str, ...], bands: tuple[str, ...],
     if as_json:
         _print_json(report)
         return
-    for name, s in report["scenarios"].items():
-        out.print(f"[bold]{name}[/] {s['overrides'] or '(thresholds of the decision)'}")
-        out.print(f"  stars {s['stars']}  status {s['status']}  escalate_to {s['escalate_to']}")
-    out.print(f"{len(report['changes']['what-if'])} dossier(s) change outcome.")
+    _print_policy(report)
+
+
+def _print_policy(report: dict[str, Any]) -> None:
+    """The scenarios side by side (one row per outcome), then the dossiers whose outcome changes."""
+    names = list(report["scenarios"])
+    scen = report["scenarios"]
+    for name in names:
+        shown = scen[name]["overrides"]
+        what = "; ".join(f"{k}: " + (", ".join(f"{kk}={vv:g}" for kk, vv in v.items()) if isinstance(v, dict) else f"{v:g}")
+                         for k, v in shown.items()) if shown else "ngưỡng của quyết định / the decision's thresholds"
+        out.print(f"[bold]{escape(name)}[/]: {escape(what)}")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("kết quả / outcome")
+    for name in names:
+        table.add_column(escape(name), justify="right")
+    rows: list[tuple[str, str]] = [("scored", "đã chấm / scored"), ("rejected", "bị loại khỏi lần chấm / rejected")]
+    stars = sorted({k for n in names for k in scen[n]["stars"]})
+    rows += [(("stars", k), f"{k}★") for k in stars]
+    statuses = sorted({k for n in names for k in scen[n]["status"]})
+    rows += [(("status", k), STATUS_WORDS.get(k, k)) for k in statuses]
+    levels = sorted({k for n in names for k in scen[n]["escalate_to"]})
+    rows += [(("escalate_to", k), "chuyển / escalate → " + LEVEL_WORDS.get(k if k != "none" else "—", k)) for k in levels]
+    for key, label in rows:
+        cells = []
+        for n in names:
+            v = scen[n][key] if isinstance(key, str) else scen[n][key[0]].get(key[1], 0)
+            cells.append(str(v))
+        table.add_row(escape(label), *cells)
+    out.print(table)
+    for name, changes in report["changes"].items():
+        out.print(f"{len(changes)} hồ sơ đổi kết quả / dossier(s) change outcome ({escape(names[0])} → {escape(name)})")
+        if not changes:
+            continue
+        diff = Table(box=None, header_style="bold", pad_edge=False)
+        width = max(len(str(c["dossier_id"])) for c in changes)
+        diff.add_column("mã hồ sơ / dossier", no_wrap=True, min_width=width)  # an id is never cut
+        for col in (names[0], name):
+            diff.add_column(escape(col), overflow="fold")
+        for c in changes:
+            def one(prefix: str) -> str:
+                st, stat, esc = (c.get(f"{prefix}.{k}") for k in ("stars", "status", "escalate_to"))
+                if st is None and stat is None:
+                    return "bị loại khỏi lần chấm / rejected"
+                return f"{int(st)}★ {STATUS_WORDS.get(stat, stat)}" + (f" → {LEVEL_WORDS.get(esc, esc)}" if esc else "")
+            diff.add_row(escape(c["dossier_id"]), escape(one(names[0])), escape(one(name)))
+        out.print(diff)
 
 
 def main() -> None:

@@ -306,8 +306,12 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     other = "recognised" if count == "stars" else "stars"
     alt_before = _counts((counted(r, other) for r in results), levels)
     if alt_before != before_counts:
-        warnings.append(f"counting {count!r} ({COUNTS[count]}); counted as {other!r} the cohort has {alt_before} "
-                        f"instead of {before_counts} / đếm theo '{count}', khác với đếm theo '{other}'")
+        def shown(counts: Mapping[int, int]) -> str:
+            return ", ".join(f"≥ {k}★: {v}" for k, v in sorted(counts.items(), reverse=True))
+
+        warnings.append(f"đếm theo '{count}', khác với đếm theo '{other}' ({shown(alt_before)} thay vì "
+                        f"{shown(before_counts)}) / counting {count!r} ({COUNTS[count]}); counted as {other!r} the "
+                        f"cohort has {shown(alt_before)} instead of {shown(before_counts)}")
     note = ("targets are cumulative: a product with more stars also counts toward lower targets; "
             f"needed counts of products with at least k stars: {req}")
     return CohortPlan(

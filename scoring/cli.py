@@ -18,7 +18,7 @@ from rich.table import Table
 
 from . import criteria as crit
 from .errors import FormUnavailable, ValidationFailed
-from .whatif.cli_support import ASSUME_HELP, RewardsType, TargetsType
+from .whatif.cli_support import ASSUME_HELP, AmountType, RewardsType, TargetsType
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
@@ -661,7 +661,8 @@ def _load_results(path: Path):
 @click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--targets", required=True, type=TargetsType(),
               help='Cumulative star targets, e.g. "4:2,3:3" (≥ 2 products at 4★+, ≥ 3 more at 3★+).')
-@click.option("--budget", type=click.FloatRange(min=0), help="Support budget ≥ 0 (VND with a cost table, steps without).")
+@click.option("--budget", type=AmountType(), help="Support budget ≥ 0 (VND with a cost table, steps without); "
+              "20.000.000 and 20000000 are the same amount.")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Cost table (CSV/JSON; English or Vietnamese headers, see whatif --help). Without it: one unit per option step.")
 @click.option("--default-step-cost", type=click.FloatRange(min=0), help="With --costs: price of a step the table does not price.")

@@ -13,12 +13,12 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape  # data printed with markup: Rich would eat "[...]" in it
+from .terminal import escape  # data printed with markup (Rich would eat "[...]") and control characters removed
 from rich.table import Table
 
 from . import criteria as crit
 from .errors import FormUnavailable, ValidationFailed
-from .whatif.cli_support import ASSUME_HELP, RewardsType, TargetsType
+from .whatif.cli_support import ASSUME_HELP, AmountType, RewardsType, TargetsType
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
@@ -62,10 +62,10 @@ class _Group(click.Group):
                 warnings.simplefilter("ignore", crit.PartialFormWarning)  # results carry it as a warning
                 return super().invoke(ctx)
         except ValidationFailed as exc:
-            err.print(f"[bold red]invalid input[/] — {escape(str(exc))}")
+            err.print(f"[bold red]dữ liệu không hợp lệ / invalid input[/] — {escape(str(exc))}")
             sys.exit(EXIT_INVALID)
         except FormUnavailable as exc:
-            err.print(f"[bold red]invalid input[/] — {escape(str(exc))}")
+            err.print(f"[bold red]dữ liệu không hợp lệ / invalid input[/] — {escape(str(exc))}")
             sys.exit(EXIT_INVALID)
 
 
@@ -312,6 +312,47 @@ def criteria_validate(path: Path | None) -> None:
     out.print(f"[green]✓[/] {escape(where)}: valid")
 
 
+# --------------------------------------------------------------------------- --criteria DIR
+
+CRITERIA_HELP = ("A criteria folder to use instead of the shipped one (a province's validated copy, laid out "
+                 "like `criteria/`: one folder per set); validated first, refused with the problems found.")
+
+
+def _criteria_option(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """--criteria DIR: validate the folder, then use it for this command (OCOP_CRITERIA_DIR, restored
+    when the command ends so that a test runner's next command sees the shipped criteria)."""
+    import os
+
+    from .errors import Issue
+
+    if value is None:
+        return
+    if (value / "set.json").exists():
+        raise ValidationFailed([Issue("[criteria-not-root] đây là thư mục của một bộ tiêu chí, không phải thư mục gốc "
+                                      "/ this is one criteria set's folder, not a criteria root", str(value), None, None,
+                                      f"its parent folder ({value.parent}), which holds one folder per set")],
+                               subject="--criteria")
+    issues = [i for i in crit.validate_path(value) if i.severity == "error"]
+    if issues:
+        raise ValidationFailed(issues, subject=f"--criteria {value} (bộ tiêu chí không hợp lệ / criteria invalid)")
+    before = os.environ.get("OCOP_CRITERIA_DIR")
+    os.environ["OCOP_CRITERIA_DIR"] = str(value.resolve())
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop("OCOP_CRITERIA_DIR", None)
+        else:
+            os.environ["OCOP_CRITERIA_DIR"] = before
+
+    ctx.call_on_close(restore)
+
+
+def criteria_option(f):
+    """The --criteria DIR option of the scoring commands."""
+    return click.option("--criteria", "criteria_root", type=click.Path(path_type=Path, file_okay=False, exists=True),
+                        callback=_criteria_option, expose_value=False, is_eager=True, help=CRITERIA_HELP)(f)
+
+
 # --------------------------------------------------------------------------- score
 
 
@@ -319,6 +360,7 @@ def criteria_validate(path: Path | None) -> None:
 @click.argument("dossiers", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the Result(s) as JSON (design.md §4).")
 @click.option("--brief", is_flag=True, help="Leave out the per-criterion table.")
+@criteria_option
 def score_cmd(dossiers: tuple[Path, ...], as_json: bool, brief: bool) -> None:
     """Score DOSSIER.json (one or more) with the rule engine and explain every decision.
 
@@ -349,7 +391,7 @@ def score_cmd(dossiers: tuple[Path, ...], as_json: bool, brief: bool) -> None:
             render(r, out, detail=not brief)
             out.print()
     for exc in failures:
-        err.print(f"[bold red]invalid input[/] — {escape(str(exc))}")
+        err.print(f"[bold red]dữ liệu không hợp lệ / invalid input[/] — {escape(str(exc))}")
     if failures:
         sys.exit(EXIT_INVALID)
 
@@ -369,22 +411,46 @@ def _summary(results, rejects) -> dict[str, Any]:
             "rejected": len(rejects) - idless, "rows_without_dossier_id": idless,
             "blank_rows_skipped": len(blank_rows), "blank_rows": blank_rows,
             "unused_columns": list(rejects.attrs.get("unused_columns", [])),
-            "stars": counts("stars"), "status": counts("status"), "escalate_to": counts("escalate_to")}
+            "stars": counts("stars"), "status": counts("status"), "escalate_to": counts("escalate_to"),
+            "warnings": _warning_counts(results), "evaluated_in_future": _warning_counts(results).get(
+                "evaluated-in-future", 0)}
+
+
+def _warning_counts(results) -> dict[str, int]:
+    """Dossiers per warning code (a dossier counts once per code)."""
+    if not len(results) or "warnings" not in results:
+        return {}
+    codes = results["warnings"].dropna().astype(str).str.split(";").explode()
+    codes = codes[codes.str.len() > 0]
+    return {str(k): int(v) for k, v in codes.value_counts().sort_index().items()}
 
 
 @cli.command("batch")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Results file: .csv, .xlsx, .parquet or .jsonl (written atomically).")
+              help="Results file: .csv, .xlsx, .parquet or .jsonl (written atomically; never over INPUT).")
 @click.option("--rejects", "rejects_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Rejects file (default: OUTPUT with '.rejects' before the suffix).")
+              help="Rejects file (default: OUTPUT with '.rejects' before the suffix); written only when a "
+                   "dossier is rejected.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT / the rejects file if they exist (never a read-only file).")
+@click.option("--empty-rejects", is_flag=True, help="Write the rejects file even when nothing is rejected.")
+@click.option("--sheet", help="XLSX input: the sheet to read (default: every sheet whose header has the required columns).")
+@click.option("--merge-similar-ids", is_flag=True,
+              help="Read dossier ids that differ only by case, spaces or Unicode form (HY-01 / hy-01) as one "
+                   "dossier (default: reject them as a likely typo).")
+@click.option("--council-max", type=click.IntRange(min=1), default=25, show_default=True,
+              help="Warn (council-large) about councils of more members than this.")
+@click.option("--council-single/--no-council-single", default=True, show_default=True,
+              help="Warn (council-single-member) about a council of one member in a table of larger councils.")
+@criteria_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Threads for scoring (default: the machine's cores, up to 4, for 100,000 member sheets or more; "
                    "1 = none). The results do not depend on it.")
-def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json: bool, progress: bool | None,
-              workers: int | None) -> None:
+def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, force: bool, empty_rejects: bool,
+              sheet: str | None, merge_similar_ids: bool, council_max: int, council_single: bool, as_json: bool,
+              progress: bool | None, workers: int | None) -> None:
     """Score a whole table of member sheets (INPUT: .csv, .xlsx, .parquet or .jsonl; wide or long).
 
     Every dossier is either scored (OUTPUT, with ranks within criteria set × form, province and
@@ -418,38 +484,102 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, as_json
     Rejects columns: dossier_id, rows (CSV/XLSX: the sheet's own row numbers, header
       and title rows counted; JSONL: line numbers; Parquet: 1-based records), reason.
     """
-    from .batch import evaluate_batch, read_table, write_table
+    from .batch import evaluate_batch, read_table
     from .batch.tables import check_output
+    from .safe_files import check_outputs, output_lock, signal_cleanup
 
     rejects_path = rejects_path or output.with_name(output.stem + ".rejects" + output.suffix)
     check_output(output)  # before reading and scoring, not after
     check_output(rejects_path)
-    frame = read_table(input_path)
-    show = sys.stderr.isatty() if progress is None else progress
-    results, rejects = evaluate_batch(frame, progress=show, source=str(input_path), workers=workers)
-    write_table(results, output)
-    write_table(rejects, rejects_path)
+    check_outputs([input_path], [output, rejects_path], force=force)
+    with signal_cleanup(), output_lock([output, rejects_path]):
+        frame = read_table(input_path, sheet=sheet)
+        show = sys.stderr.isatty() if progress is None else progress
+        results, rejects = evaluate_batch(frame, progress=show, source=str(input_path), workers=workers,
+                                          similar_ids="merge" if merge_similar_ids else "refuse",
+                                          council_size={"max": council_max, "single": council_single})
+        written, removed = _write_batch(results, rejects, output, rejects_path, empty_rejects)
     summary = _summary(results, rejects)
-    summary.update({"output": str(output), "rejects": str(rejects_path)})
+    summary.update({"output": str(output), "rejects": str(rejects_path) if str(rejects_path) in written else None,
+                    "written": written, "removed": removed, "sheets": list(frame.attrs.get("sheets", [])),
+                    "sheets_skipped": dict(frame.attrs.get("sheets_skipped", {})),
+                    "cells_outside_table": int(frame.attrs.get("outside_count", 0)),
+                    "cells_outside_table_first": list(frame.attrs.get("outside_cells", []))})
     if as_json:
         _print_json(summary)
         return
-    out.print(f"[bold]{summary['dossiers']}[/] hồ sơ / dossiers: [green]{summary['scored']} scored[/], "
-              f"[red]{summary['rejected']} rejected[/]")
+    _print_batch_summary(summary)
+
+
+def _write_batch(results, rejects, output: Path, rejects_path: Path, empty_rejects: bool) -> tuple[list[str], list[str]]:
+    """Results (an XLSX as the council workbook, rejects in its "Lý do loại" sheet too), and the
+    rejects file when there are rejects (or `empty_rejects`). A previous run's rejects file (the run
+    was allowed to replace it) is removed rather than left to be read as this run's."""
+    from .batch import write_table
+    from .batch.workbook import write_results_xlsx
+    from .safe_files import atomic_write
+
+    if output.suffix.lower() == ".xlsx":
+        atomic_write(output, lambda p: write_results_xlsx(results, rejects, p))
+    else:
+        write_table(results, output)
+    written, removed = [str(output)], []
+    if len(rejects) or empty_rejects:
+        if rejects_path.suffix.lower() == ".xlsx":
+            from .batch.workbook import write_plain_xlsx
+
+            atomic_write(rejects_path, lambda p: write_plain_xlsx(rejects, p, "Lý do loại"))
+        else:
+            write_table(rejects, rejects_path)
+        written.append(str(rejects_path))
+    elif rejects_path.exists():
+        rejects_path.unlink()
+        removed.append(str(rejects_path))
+    return written, removed
+
+
+def _print_batch_summary(summary: dict[str, Any]) -> None:
+    out.print(f"[bold]{summary['dossiers']}[/] hồ sơ / dossiers: [green]{summary['scored']} đã chấm / scored[/], "
+              f"[red]{summary['rejected']} bị loại khỏi lần chấm / rejected[/]")
+    if summary["sheets"]:
+        out.print("  trang tính đã đọc / sheets read: " + ", ".join(escape(repr(s)) for s in summary["sheets"]))
+    for name, lacks in summary["sheets_skipped"].items():
+        out.print(f"  [yellow]bỏ qua trang tính / sheet skipped[/] {escape(repr(name))}: thiếu cột / lacks "
+                  + escape(", ".join(lacks)))
     if summary["rows_without_dossier_id"]:
         out.print(f"  [red]{summary['rows_without_dossier_id']} dòng có dữ liệu nhưng thiếu mã hồ sơ / rows with "
-                  "data but no dossier_id[/] (listed in the rejects file)")
+                  "data but no dossier_id[/] (có trong tệp loại / listed in the rejects file)")
     if summary["blank_rows_skipped"]:
         rows = summary["blank_rows"]
         shown = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
-        out.print(f"  {summary['blank_rows_skipped']} dòng trống đã bỏ qua / blank rows skipped (rows {shown})")
+        out.print(f"  {summary['blank_rows_skipped']} dòng trống đã bỏ qua / blank rows skipped (dòng / rows {escape(shown)})")
+    if summary["cells_outside_table"]:
+        out.print(f"  [yellow]{summary['cells_outside_table']} ô có dữ liệu nằm ngoài các cột của bảng, không được dùng / "
+                  "cells with data outside the table's columns, not used:[/] "
+                  + escape(", ".join(summary["cells_outside_table_first"])))
     if summary["unused_columns"]:
         out.print("  cột không dùng để chấm / columns not used for scoring: "
                   + ", ".join(escape(c) for c in summary["unused_columns"]))
-    out.print("  sao / stars: " + ", ".join(f"{k}★ {v}" for k, v in summary["stars"].items()))
-    out.print("  trạng thái / status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
-    out.print("  chuyển cấp / escalate to: " + ", ".join(f"{k} {v}" for k, v in summary["escalate_to"].items()))
-    out.print(f"  → {output}\n  → {rejects_path}")
+    out.print("  sao / stars: " + (", ".join(f"{k}★ {v}" for k, v in summary["stars"].items()) or "—"))
+    out.print("  trạng thái / status: " + (", ".join(f"{escape(STATUS_WORDS.get(k, k))} {v}"
+                                                       for k, v in summary["status"].items()) or "—"))
+    out.print("  chuyển cấp / escalate to: " + (", ".join(f"{escape(LEVEL_WORDS.get(k, k))} {v}"
+                                                         for k, v in summary["escalate_to"].items()) or "—"))
+    if summary["warnings"]:
+        out.print("  [yellow]cảnh báo / warnings:[/] " + ", ".join(f"{escape(k)} {v}" for k, v in summary["warnings"].items()))
+    for path in summary["written"]:
+        out.print(f"  → đã ghi / written: {escape(path)}")
+    for path in summary["removed"]:
+        out.print(f"  → đã xoá tệp loại của lần chạy trước (không có hồ sơ bị loại) / removed the previous run's "
+                  f"rejects file (nothing rejected): {escape(path)}")
+    if not summary["rejected"] and not summary["rows_without_dossier_id"] and len(summary["written"]) == 1:
+        out.print("  không có hồ sơ bị loại: không ghi tệp loại / nothing rejected: no rejects file written")
+
+
+STATUS_WORDS = {"recognised": "công nhận / recognised", "not_recognised": "chưa công nhận / not recognised",
+                "disqualified": "bị loại / disqualified"}
+LEVEL_WORDS = {"commune": "xã / commune", "district": "huyện / district", "province": "tỉnh / province",
+               "central": "trung ương / central", "—": "không / none"}
 
 
 # --------------------------------------------------------------------------- what-if
@@ -476,6 +606,7 @@ def _costs(path: Path | None, default_step_cost: float | None):
 @click.option("--assume", type=click.Choice(["all_members", "mean"]), default="all_members", show_default=True,
               help=ASSUME_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (with the Result after it) as JSON.")
+@criteria_option
 def whatif_cmd(dossier: Path, target_stars: int, costs_path: Path | None, default_step_cost: float | None,
                assume: str, as_json: bool) -> None:
     """The cheapest criterion upgrades for DOSSIER to reach --target-stars (exact, not greedy).
@@ -505,7 +636,7 @@ def _load_results(path: Path):
     from .errors import Issue
     from .evaluate import evaluate
     from .result import Result
-    from .text import read_text
+    from .text import parse_json, read_text
     from .whatif.cli_support import PLAN_INPUT
 
     suffix = path.suffix.lower()
@@ -513,12 +644,12 @@ def _load_results(path: Path):
     if suffix == ".json" or (suffix in (".jsonl", ".ndjson") and '"member_totals"' in text[:20000]):
         try:
             if suffix == ".json":
-                data = json.loads(text)
+                data = parse_json(text)
                 items = data if isinstance(data, list) else [data]
                 where = [f"[{i}]" if isinstance(data, list) else "" for i in range(len(items))]
             else:
                 lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-                items = [json.loads(line) for _, line in lines]
+                items = [parse_json(line) for _, line in lines]
                 where = [f"line {n}" for n, _ in lines]
         except ValueError as exc:
             raise ValidationFailed([Issue(f"not valid JSON: {exc}", str(path), None, None, PLAN_INPUT)],
@@ -553,7 +684,8 @@ def _load_results(path: Path):
 @click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--targets", required=True, type=TargetsType(),
               help='Cumulative star targets, e.g. "4:2,3:3" (≥ 2 products at 4★+, ≥ 3 more at 3★+).')
-@click.option("--budget", type=click.FloatRange(min=0), help="Support budget ≥ 0 (VND with a cost table, steps without).")
+@click.option("--budget", type=AmountType(), help="Support budget ≥ 0 (VND with a cost table, steps without); "
+              "20.000.000 and 20000000 are the same amount.")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Cost table (CSV/JSON; English or Vietnamese headers, see whatif --help). Without it: one unit per option step.")
 @click.option("--default-step-cost", type=click.FloatRange(min=0), help="With --costs: price of a step the table does not price.")
@@ -564,6 +696,7 @@ def _load_results(path: Path):
 @click.option("--assume", type=click.Choice(["all_members", "mean"]), default="all_members", show_default=True,
               help=ASSUME_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@criteria_option
 def plan_cmd(results_path: Path, targets: dict[int, int], budget: float | None, costs_path: Path | None,
              default_step_cost: float | None, rewards: dict[int, float] | None, count: str, assume: str,
              as_json: bool) -> None:
@@ -589,23 +722,40 @@ def plan_cmd(results_path: Path, targets: dict[int, int], budget: float | None, 
         ok = "[red]không đạt được / cannot be met[/]"
     else:
         ok = "[red]không đạt trong ngân sách / not within budget[/]"
-    out.print(f"Mục tiêu / targets {cp.targets} (cumulative, counting {cp.count}) — {ok}")
-    out.print(f"  trước / before: {cp.counts_before}   sau / after: {cp.counts_after}")
+    counting = "số sao / stars" if cp.count == "stars" else "đã công nhận / recognised"
+    out.print(f"Mục tiêu (cộng dồn, đếm theo {counting}) / targets (cumulative, counting {cp.count}) — {ok}")
+    targets = Table(box=None, header_style="bold", pad_edge=False)
+    for col in ("hạng / stars", "mục tiêu / target", "trước / before", "sau / after"):
+        targets.add_column(col, justify="right")
+    for st in sorted(cp.targets, reverse=True):
+        targets.add_row(f"≥ {st}★", str(cp.targets[st]), str(cp.counts_before.get(st, 0)), str(cp.counts_after.get(st, 0)))
+    out.print(targets)
     out.print(f"  chi phí / cost: [bold]{format_amount(cp.cost, unit)}[/]"
-              + (f" / ngân sách budget {format_amount(cp.budget, unit)}" if cp.budget is not None else ""))
+              + (f" / ngân sách / budget {format_amount(cp.budget, unit)}" if cp.budget is not None else ""))
     if not cp.feasible:
         short = f"thiếu / shortfall: {format_amount(cp.shortfall, unit)}; " if cp.shortfall is not None else ""
-        out.print(f"  {short}chưa đạt / unmet: {cp.unmet_targets} — {escape(str(cp.shortfall_reason))} (best partial plan below)")
-    for c in cp.supported:
-        out.print(f"  · {escape(c.dossier_id)}: {c.stars_before}★ → {c.stars_after}★, {format_amount(c.cost, unit)}: "
-                  + "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}" + (f" ({escape(u.cost_label)})" if u.cost_label else "")
-                              for u in c.plan.upgrades))
+        unmet = ", ".join(f"≥ {k}★: {v}" for k, v in sorted(cp.unmet_targets.items(), reverse=True)) \
+            if isinstance(cp.unmet_targets, dict) else escape(str(cp.unmet_targets))
+        out.print(f"  {short}chưa đạt / unmet: {unmet} — {escape(str(cp.shortfall_reason))} "
+                  "(phương án tốt nhất có thể ở dưới / best partial plan below)")
+    if cp.supported:
+        width = max(len(str(c.dossier_id)) for c in cp.supported)
+        chosen = Table(box=None, header_style="bold", pad_edge=False, title="Hỗ trợ / support")
+        chosen.add_column("mã hồ sơ / dossier", no_wrap=True, min_width=width)  # an id is never cut
+        chosen.add_column("sao / stars", no_wrap=True)
+        chosen.add_column("chi phí / cost", justify="right", no_wrap=True)
+        chosen.add_column("nâng tiêu chí / upgrades", overflow="fold")
+        for c in cp.supported:
+            chosen.add_row(escape(c.dossier_id), f"{c.stars_before}★ → {c.stars_after}★", format_amount(c.cost, unit),
+                           "; ".join(f"{u.criterion} {u.from_points}→{u.to_points}"
+                                     + (f" ({escape(u.cost_label)})" if u.cost_label else "") for u in c.plan.upgrades))
+        out.print(chosen)
     for s in cp.skipped:
         out.print(f"  [yellow]bỏ qua / skipped[/] {escape(s['dossier_id'])}: {escape(s['reason'])}")
     for w in cp.warnings:
         out.print(f"  [yellow]![/] {escape(w)}")
     if rewards:
-        out.print(f"  thưởng / rewards: before {format_amount(cp.reward_before, 'VND')}, after "
+        out.print(f"  thưởng / rewards: trước / before {format_amount(cp.reward_before, 'VND')}, sau / after "
                   f"{format_amount(cp.reward_after, 'VND')} (+{format_amount(cp.reward_after - cp.reward_before, 'VND')})")
 
 
@@ -616,9 +766,16 @@ def plan_cmd(results_path: Path, targets: dict[int, int], budget: float | None, 
 @click.option("--band", "bands", multiple=True, metavar="STARS=POINTS", help="Override a band's lower limit, e.g. 4=75.")
 @click.option("--max-spread", type=float, help="Override the council spread warning threshold.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (with the changed dossiers).")
+@criteria_option
 def policy_cmd(input_path: Path, gates: tuple[str, ...], bands: tuple[str, ...], max_spread: float | None,
                as_json: bool) -> None:
-    """Compare a cohort's outcomes under the decision's thresholds and under overridden ones."""
+    """Compare a cohort's outcomes under the decision's thresholds and under overridden ones.
+
+    INPUT is a table of member sheets, as `ocop batch` reads (.csv/.xlsx/.parquet/.jsonl). Gate ids
+    (--gate): district-to-province (QĐ 1048: 50 points; QĐ 148: 70) and province-to-central (90),
+    as `ocop criteria list --json` and criteria/<set>/set.json name them. Prints the outcomes of
+    both scenarios side by side and the dossiers whose outcome changes.
+    """
     from .batch import read_table
     from .whatif import compare_policies
 
@@ -648,10 +805,53 @@ def policy_cmd(input_path: Path, gates: tuple[str, ...], bands: tuple[str, ...],
     if as_json:
         _print_json(report)
         return
-    for name, s in report["scenarios"].items():
-        out.print(f"[bold]{name}[/] {s['overrides'] or '(thresholds of the decision)'}")
-        out.print(f"  stars {s['stars']}  status {s['status']}  escalate_to {s['escalate_to']}")
-    out.print(f"{len(report['changes']['what-if'])} dossier(s) change outcome.")
+    _print_policy(report)
+
+
+def _print_policy(report: dict[str, Any]) -> None:
+    """The scenarios side by side (one row per outcome), then the dossiers whose outcome changes."""
+    names = list(report["scenarios"])
+    scen = report["scenarios"]
+    for name in names:
+        shown = scen[name]["overrides"]
+        what = "; ".join(f"{k}: " + (", ".join(f"{kk}={vv:g}" for kk, vv in v.items()) if isinstance(v, dict) else f"{v:g}")
+                         for k, v in shown.items()) if shown else "ngưỡng của quyết định / the decision's thresholds"
+        out.print(f"[bold]{escape(name)}[/]: {escape(what)}")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("kết quả / outcome")
+    for name in names:
+        table.add_column(escape(name), justify="right")
+    rows: list[tuple[str, str]] = [("scored", "đã chấm / scored"), ("rejected", "bị loại khỏi lần chấm / rejected")]
+    stars = sorted({k for n in names for k in scen[n]["stars"]})
+    rows += [(("stars", k), f"{k}★") for k in stars]
+    statuses = sorted({k for n in names for k in scen[n]["status"]})
+    rows += [(("status", k), STATUS_WORDS.get(k, k)) for k in statuses]
+    levels = sorted({k for n in names for k in scen[n]["escalate_to"]})
+    rows += [(("escalate_to", k), "chuyển / escalate → " + LEVEL_WORDS.get(k if k != "none" else "—", k)) for k in levels]
+    for key, label in rows:
+        cells = []
+        for n in names:
+            v = scen[n][key] if isinstance(key, str) else scen[n][key[0]].get(key[1], 0)
+            cells.append(str(v))
+        table.add_row(escape(label), *cells)
+    out.print(table)
+    for name, changes in report["changes"].items():
+        out.print(f"{len(changes)} hồ sơ đổi kết quả / dossier(s) change outcome ({escape(names[0])} → {escape(name)})")
+        if not changes:
+            continue
+        diff = Table(box=None, header_style="bold", pad_edge=False)
+        width = max(len(str(c["dossier_id"])) for c in changes)
+        diff.add_column("mã hồ sơ / dossier", no_wrap=True, min_width=width)  # an id is never cut
+        for col in (names[0], name):
+            diff.add_column(escape(col), overflow="fold")
+        for c in changes:
+            def one(prefix: str) -> str:
+                st, stat, esc = (c.get(f"{prefix}.{k}") for k in ("stars", "status", "escalate_to"))
+                if st is None and stat is None:
+                    return "bị loại khỏi lần chấm / rejected"
+                return f"{int(st)}★ {STATUS_WORDS.get(stat, stat)}" + (f" → {LEVEL_WORDS.get(esc, esc)}" if esc else "")
+            diff.add_row(escape(c["dossier_id"]), escape(one(names[0])), escape(one(name)))
+        out.print(diff)
 
 
 def main() -> None:
@@ -660,7 +860,8 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # internal error: exit 1 with a one-line message, traceback on request
-        err.print(f"[bold red]internal error[/] — {type(exc).__name__}: {escape(str(exc))}")
+        err.print(f"[bold red]lỗi nội bộ (xin báo lại) / internal error (please report)[/] — {type(exc).__name__}: "
+                  f"{escape(str(exc))}")
         if "--debug" in sys.argv:
             raise
         sys.exit(EXIT_INTERNAL)

@@ -45,6 +45,24 @@ class Dossier:
     source: str | None = None
 
 
+def today() -> date:
+    """Today's date (a function so that tests can fix it)."""
+    return date.today()
+
+
+FUTURE_CODE = "evaluated-in-future"
+
+
+def future_warning(day: date) -> dict[str, str]:
+    """The warning of a dossier evaluated after today: likely a typed year (2062 for 2026) or a
+    day-month swap; scored as given, but said."""
+    return {"code": FUTURE_CODE, "rule": "input.evaluated-in-future",
+            "vi": f"Ngày đánh giá {day.strftime('%d/%m/%Y')} ở sau hôm nay ({today().strftime('%d/%m/%Y')}): kiểm tra "
+                  "lại năm, ngày và tháng.",
+            "en": f"The evaluation date {day.isoformat()} is after today ({today().isoformat()}): check the year, "
+                  "day and month."}
+
+
 def _choose_set(data: Mapping[str, Any], day: date | None, issues: list[Issue], file: str | None) -> CriteriaSet | None:
     ids = crit.available_sets()
     set_id = data.get("criteria_set")
@@ -192,42 +210,86 @@ def _unknown_criterion(form: Form, cs: CriteriaSet, number: str, value: Any, loc
                  "criterion numbers: " + ", ".join(form.leaf_numbers))
 
 
+LEVEL_NAMES = {  # Vietnamese names of the levels (header_key form) -> the level codes of the schema
+    "xã": "commune", "cấp xã": "commune", "huyện": "district", "cấp huyện": "district", "tỉnh": "province",
+    "cấp tỉnh": "province", "trung ương": "central", "cấp trung ương": "central", "tw": "central",
+}
+
+
+def level_code(value: Any) -> Any:
+    """A level as the schema names it: `tỉnh` / `Cấp tỉnh` / `Province` are `province`."""
+    if not isinstance(value, str):
+        return value
+    key = header_key(value)
+    return LEVEL_NAMES.get(key, key if key in ("commune", "district", "province", "central") else value)
+
+
+def resolve_form(cs: CriteriaSet, value: Any) -> str | None:
+    """The slug of a form named by slug (or alias), number within the set ("5"), official code
+    ("I.2.b") or Vietnamese name ("Rau, củ, quả, hạt tươi"), compared NFC, case- and space-folded.
+    None when nothing (or more than one form) matches."""
+    if not isinstance(value, str) and not (isinstance(value, int) and not isinstance(value, bool)):
+        return None
+    text = str(value)
+    if cs.has_form(text):
+        return cs.form(text, warn=False).slug
+    key = header_key(text)
+    hits = {f.slug for f in cs.forms.values()
+            if key in (str(f.number), header_key(f.code or "\0"), header_key(f.name), header_key(f.slug))}
+    return hits.pop() if len(hits) == 1 else None
+
+
 def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = None) -> Dossier:
-    """Validate a dossier (dict, or path to a JSON file) and return it ready for scoring."""
+    """Validate a dossier (dict, or path to a JSON file) and return it ready for scoring.
+
+    Every problem is reported at once: schema, date, set, form, level, findings, members and points
+    are each checked as far as the others allow (a wrongly typed field is reported once, by the
+    schema, and left out of the later checks)."""
     if isinstance(data, (str, Path)):
         file = str(data)
         try:
             data = load_json(data)
         except (OSError, ValueError) as exc:
-            raise DossierInvalid([Issue(f"cannot read dossier: {exc}", file)], subject=file) from None
+            raise DossierInvalid([Issue(f"không đọc được hồ sơ / cannot read dossier: {exc}", file)], subject=file) from None
     data = nfc_deep(dict(data))
+    if "level" in data:
+        data["level"] = level_code(data["level"])
     subject = file or f"dossier {data.get('dossier_id', '?')}"
     issues = _sheets_or_scores(data, file) + schema_issues(_shape_checked(data), "dossier", file)
-    if issues:
-        raise DossierInvalid([_printed_hint(i) for i in issues], subject=subject)
+    issues = [_printed_hint(i) for i in issues]
+    flagged = {i.location for i in issues}
 
-    try:
-        day = date.fromisoformat(data["evaluated_on"])
-    except ValueError:
-        raise DossierInvalid([Issue("not a calendar date", file, "evaluated_on", data["evaluated_on"], "YYYY-MM-DD")],
-                             subject=subject) from None
-    cs = _choose_set(data, day, issues, file)
+    day = None
+    raw_day = data.get("evaluated_on")
+    if isinstance(raw_day, str) and "evaluated_on" not in flagged:
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            issues.append(Issue("ngày không có thật / not a calendar date", file, "evaluated_on", raw_day, "YYYY-MM-DD"))
+    if "criteria_set" in flagged:
+        data = {k: v for k, v in data.items() if k != "criteria_set"}
+        cs = None
+    else:
+        cs = _choose_set(data, day, issues, file)
     if cs is None:
-        raise DossierInvalid(issues, subject=subject)
+        raise DossierInvalid(issues or [Issue("thiếu ngày đánh giá / no evaluation date", file, "evaluated_on")],
+                             subject=subject)
 
-    if not cs.has_form(data["form"]):
-        issues.append(Issue(f"unknown form for {cs.id}", file, "form", data["form"],
-                            f"a slug from `ocop criteria list --set {cs.id}`"))
+    slug = resolve_form(cs, data.get("form"))
+    if slug is None:
+        if "form" not in flagged:
+            issues.append(Issue(f"unknown form for {cs.id}", file, "form", data.get("form"),
+                                f"a slug, number, code or name from `ocop criteria list --set {cs.id}`"))
         raise DossierInvalid(issues, subject=subject)
-    form = cs.form(data["form"])
+    form = cs.form(slug)
     if form.status == "missing":
-        raise DossierInvalid([Issue("this form is missing from our sources and cannot be scored", file, "form",
-                                    form.slug, "a form whose status is complete or partial")], subject=subject)
+        raise DossierInvalid(issues + [Issue("this form is missing from our sources and cannot be scored", file, "form",
+                                             form.slug, "a form whose status is complete or partial")], subject=subject)
     valid_from = getattr(form, "valid_from", None)
-    if valid_from is not None and day < valid_from:
+    if day is not None and valid_from is not None and day < valid_from:
         # e.g. the QĐ 1048 tourism form we have is QĐ 781's (from 2020-06-08); the original is missing,
         # so an earlier dossier has no form to be scored on, exactly as for a missing form
-        raise DossierInvalid([Issue(
+        raise DossierInvalid(issues + [Issue(
             f"biểu mẫu {form.slug} của {cs.id} chỉ áp dụng từ ngày {valid_from.isoformat()} (xem provenance của biểu "
             f"mẫu); nguồn dữ liệu không có biểu mẫu nào cho bộ sản phẩm này trước ngày đó, nên hồ sơ đánh giá ngày "
             f"{day.isoformat()} không chấm được / form {form.slug} of {cs.id} applies only from "
@@ -235,10 +297,17 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
             f"before that day, so a dossier evaluated on {day.isoformat()} cannot be scored",
             file, "evaluated_on", day.isoformat(), f"an evaluation date from {valid_from.isoformat()}")],
             subject=subject)
+    if day is None:  # the set was named, the date is wrong: the points can still be checked
+        day = cs.start
+        day_known = False
+    else:
+        day_known = True
 
     period = cs.period_on(day)
-    level = data["level"]
-    if period is None:
+    level = data.get("level")
+    if not day_known or "level" in flagged:
+        pass
+    elif period is None:
         issues.append(Issue(f"no process period of {cs.id} covers the evaluation date", file, "evaluated_on",
                             day.isoformat(), ", ".join(f"{p.start}…{p.end or ''}" for p in cs.periods)))
     elif level not in period.levels:
@@ -247,13 +316,14 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
 
     requirements = cs.requirement_findings
     known_findings = set(cs.knockouts) | set(requirements)
-    findings = tuple(data.get("findings", ()))
+    findings = tuple(f for f in (data.get("findings") or ()) if isinstance(f, str)) \
+        if isinstance(data.get("findings", ()), list) else ()
     minimums_from = cs.star_minimums.get("from")
     for i, fid in enumerate(findings):
         if fid not in known_findings:
             issues.append(Issue(f"unknown finding for {cs.id}", file, f"findings[{i}]", fid,
                                 ", ".join(sorted(known_findings))))
-        elif fid in requirements and minimums_from and day.isoformat() < minimums_from:
+        elif fid in requirements and minimums_from and day_known and day.isoformat() < minimums_from:
             # QĐ 781/2020 added the per-star requirements on 2020-06-08: a dossier evaluated before
             # cannot have failed them, and capping it would apply a rule not yet in force
             issues.append(Issue(
@@ -265,9 +335,17 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     knocked = any(f in cs.knockouts for f in findings)
 
     sheets = data.get("sheets") or [{"member": "M1", "scores": data.get("scores", {})}]
+    if not isinstance(sheets, list):
+        raise DossierInvalid(issues, subject=subject)
+    # a sheet the schema refused (not an object, member not text, scores not an object) is checked no further
+    sheets = [sh if isinstance(sh, dict) else {} for sh in sheets]
+    sheets = [dict(sh, member=sh["member"] if isinstance(sh.get("member"), str) else f"<sheet {i}>",
+                   scores=sh["scores"] if isinstance(sh.get("scores"), dict) else {}) for i, sh in enumerate(sheets)]
     # names are compared and reported trimmed (NFC already), as the batch reader reads them: "TV1 " is TV1
     members = [s["member"].strip() for s in sheets]
     for i, m in enumerate(members):
+        if f"sheets[{i}].member" in flagged or f"sheets[{i}]" in flagged:
+            continue
         if not m:
             issues.append(Issue("member name is blank", file, f"sheets[{i}].member", sheets[i]["member"],
                                 "a non-blank name (surrounding spaces are trimmed)"))
@@ -279,7 +357,7 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     index = {leaf.number: i for i, leaf in enumerate(leaves)}
     points = np.full((len(sheets), len(leaves)), MISSING, dtype=np.int16)
     reported = np.zeros_like(points, dtype=bool)  # cells already reported (not also "left out")
-    story = data.get("story_exists")
+    story = data.get("story_exists") if isinstance(data.get("story_exists"), bool) else None
     for si, sheet in enumerate(sheets):
         where = f"sheets[{si}].scores" if "sheets" in data else "scores"
         for key, value in _keyed_by_number(form, cs, sheet["scores"], where, issues, file).items():
@@ -291,6 +369,9 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
                 continue
             leaf = leaves[index[number]]
             if value is None:
+                continue
+            if f"{where}.{number}" in flagged or isinstance(value, bool) or not isinstance(value, (int, float)):
+                reported[si, index[number]] = True  # reported by the schema (a number is needed)
                 continue
             if value not in leaf.points:
                 issues.append(Issue(f"{value} is not an option of criterion {number} ({leaf.label})", file,

@@ -25,9 +25,9 @@ class Issue:
         where = ": ".join(p for p in (self.file, self.location) if p)
         text = f"{where}: {self.message}" if where else self.message
         if self.value is not None:
-            text += f" (got {self.value!r})"
+            text += f" (giá trị / got {self.value!r})"
         if self.allowed:
-            text += f"; allowed: {self.allowed}"
+            text += f"; cho phép / allowed: {self.allowed}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
@@ -49,7 +49,8 @@ class ValidationFailed(OcopError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        lines = [f"{self.subject} is invalid ({len(self.issues)} problem{'s' if len(self.issues) != 1 else ''}):"]
+        n = len(self.issues)
+        lines = [f"{self.subject} không hợp lệ / is invalid ({n} lỗi / problem{'s' if n != 1 else ''}):"]
         lines += [f"  - {issue}" for issue in self.issues]
         return "\n".join(lines)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .criteria.model import CriteriaSet, Period
-from .dossier import MISSING, Dossier, parse_dossier
+from . import dossier as dossier_module
+from .dossier import MISSING, Dossier, future_warning, parse_dossier
 from .engine.durable_backend import RuleEngine
 from .facts import aggregate, build_facts
 from .result import Result, trace_entries, warning_entries
@@ -119,7 +120,9 @@ def evaluate(dossier: Dossier | Mapping[str, Any] | str | Path, *, overrides: Ma
         parts=agg.part_means, part_max=form.part_max, total=agg.total, max_total=form.max,
         band_stars=decisions.values["band_stars"], stars=stars, status=decisions.values["status"],
         recognised_by=decisions.values.get("recognised_by"), escalate_to=decisions.values.get("escalate_to"),
-        unmet_minimums=unmet, knockouts=knockouts, warnings=warning_entries(decisions),
+        unmet_minimums=unmet, knockouts=knockouts,
+        warnings=warning_entries(decisions) + ([future_warning(d.evaluated_on)]
+                                               if d.evaluated_on > dossier_module.today() else []),
         trace=trace_entries(decisions), criteria=_criteria_detail(d, agg.criterion_means),
         next_star=_next_star(d, agg.total, stars, decisions.knocked_out, params, agg.criterion_means),
     )

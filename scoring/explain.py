@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape as e
+from .terminal import escape as e
 from rich.panel import Panel
 from rich.table import Table
 
@@ -27,7 +27,7 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
     head = (f"[bold]{e(r.dossier_id)}[/] {e(product)}\n"
             f"{r.criteria_set} · {e(r.form_name)} ({r.form}) · cấp/level {r.level} · {r.evaluated_on} · "
             f"kỳ/period {r.period} · {len(r.members)} thành viên/members")
-    console.print(Panel(head, expand=False))
+    console.print(Panel(head, expand=False), soft_wrap=False)  # wrapped inside the box, never cut
 
     parts = Table(title="Điểm theo phần / Points by part (mean of members)", box=None, header_style="bold")
     for col in ("Phần/Part", "điểm/mean", "tối đa/max"):
@@ -40,20 +40,27 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
                   + ", ".join(f"{e(m)} {t:g}" for m, t in r.member_totals.items()))
 
     if detail:
+        # members' names head their columns only when short: otherwise TV1, TV2, … with a legend, so
+        # that the label column (the one that wraps) keeps room on an 80-column terminal
+        short = all(len(m) <= 6 for m in r.members)
+        heads = [m if short else f"TV{i}" for i, m in enumerate(r.members, start=1)]
+        if not short:
+            console.print("Thành viên / members: " + ", ".join(f"TV{i} = {e(m)}" for i, m in enumerate(r.members, 1)),
+                          soft_wrap=False)
         crit = Table(title="Tiêu chí / Criteria", box=None, header_style="bold")
-        crit.add_column("no.")
-        crit.add_column("tiêu chí / criterion", overflow="fold", max_width=60)
-        for m in r.members:
-            crit.add_column(e(m), justify="right")
-        crit.add_column("TB/mean", justify="right")
-        crit.add_column("max", justify="right")
+        crit.add_column("no.", no_wrap=True)
+        crit.add_column("tiêu chí / criterion", overflow="fold", max_width=60, ratio=1, min_width=16)
+        for h in heads:
+            crit.add_column(e(h), justify="right", no_wrap=True)
+        crit.add_column("TB/mean", justify="right", no_wrap=True)
+        crit.add_column("max", justify="right", no_wrap=True)
         for c in r.criteria:
             label = f"{e(c['label'])} — [italic]{e(c['gloss'])}[/]"
             if c.get("note"):
                 label += f" [dim]({e(c['note'])})[/]"
             cells = ["–" if c["points"][m] is None else str(c["points"][m]) for m in r.members]
             crit.add_row(c["id"], label, *cells, f"{c['mean']:.2f}", str(c["max"]))
-        console.print(crit)
+        console.print(crit, soft_wrap=False)
 
     decision = (f"Hạng theo điểm / band: {_stars(r.band_stars)} ({r.band_stars})   "
                 f"Kết quả / stars: [bold]{_stars(r.stars)} ({r.stars})[/]\n"
@@ -61,7 +68,7 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
                 + (f" — bởi cấp / by {r.recognised_by}" if r.recognised_by else "")
                 + (f"\nChuyển lên cấp / escalate to: [bold]{r.escalate_to}[/]" if r.escalate_to else
                    "\nKhông chuyển cấp / not escalated"))
-    console.print(Panel(decision, title="Quyết định / Decision", expand=False))
+    console.print(Panel(decision, title="Quyết định / Decision", expand=False), soft_wrap=False)
 
     console.print("[bold]Vì sao / Why[/] (mỗi quy tắc đã áp dụng / every rule that fired):")
     for t in r.trace:

@@ -30,7 +30,38 @@ PLACES = {
 }
 PRODUCTS = ["Vải thiều", "Chè Shan tuyết", "Mật ong bạc hà", "Nước mắm", "Gạo ST25", "Kẹo dừa", "Cam sành",
             "Miến dong", "Rượu ngô", "Tinh dầu quế", "Mây tre đan", "Lụa tơ tằm", "Cà phê", "Bưởi da xanh"]
+# products that belong to each product set, keyed by words of the form's slug (first match wins), so
+# that a synthetic "Nước mắm" is never filed under honey or handicrafts
+PRODUCTS_BY_FORM = (  # matched as whole words of the slug, in this order (the specific before the general)
+    ("du-lich", ["Du lịch cộng đồng bản", "Homestay sinh thái", "Điểm du lịch làng nghề"]),
+    ("my-pham", ["Dầu gội bồ kết", "Xà bông nghệ"]), ("thuc-pham-chuc-nang", ["Cao atiso", "Viên nghệ mật ong"]),
+    ("tinh-dau", ["Tinh dầu quế", "Tinh dầu tràm"]), ("thao-duoc", ["Trà giảo cổ lam", "Cao atiso"]),
+    ("duoc-lieu", ["Tinh dầu quế", "Cao atiso"]), ("thu-cong", ["Mây tre đan", "Gốm men lam", "Giỏ cói"]),
+    ("vai", ["Lụa tơ tằm", "Thổ cẩm"]), ("cay-canh", ["Bonsai sam hương", "Mai vàng"]),
+    ("dong-vat-canh", ["Cá Koi", "Chim chào mào"]), ("hoa", ["Hoa lan", "Hoa cúc"]),
+    ("khong-con", ["Nước cốt chanh leo", "Nước ép dứa"]), ("co-con", ["Rượu vang sim", "Rượu ngô"]),
+    ("ruou", ["Rượu ngô", "Rượu làng Vân"]), ("nuoc-khoang", ["Nước khoáng thiên nhiên"]),
+    ("che-bien-tu-rau", ["Mứt gừng", "Vải sấy", "Kẹo dừa"]), ("che-bien-tu-thit", ["Lạp xưởng", "Khô bò"]),
+    ("che-bien-tu-gao", ["Miến dong", "Bánh đa"]), ("thuy-hai-san", ["Cá khô", "Mực một nắng"]),
+    ("y-te", ["Dụng cụ xoa bóp bằng gỗ", "Túi chườm thảo dược"]), ("ca-phe", ["Cà phê", "Ca cao"]),
+    ("tu-che", ["Trà sen", "Trà xanh túi lọc"]), ("che-tuoi", ["Chè Shan tuyết", "Chè búp Thái Nguyên"]),
+    ("tra", ["Trà hoa vàng", "Trà sen"]), ("nuoc-mam", ["Nước mắm", "Tương bần"]),
+    ("gia-vi", ["Muối tôm", "Tỏi Lý Sơn", "Hạt tiêu"]), ("mat-ong", ["Mật ong bạc hà", "Mật ong hoa nhãn"]),
+    ("do-an-nhanh", ["Chả cá", "Giò bò"]), ("gao", ["Gạo ST25", "Gạo nếp cái hoa vàng"]),
+    ("thit", ["Gà đồi", "Trứng vịt"]), ("rau-cu-qua", ["Vải thiều", "Cam sành", "Bưởi da xanh"]),
+)
 THRESHOLDS = (50.0, 70.0, 90.0)
+
+
+def products_for(slug: str) -> list[str]:
+    """Product names that fit a form (see PRODUCTS_BY_FORM); the general list for other forms."""
+    for word, names in PRODUCTS_BY_FORM:
+        if f"-{word}-" in f"-{slug}-":
+            return names
+    return PRODUCTS
+
+
+LAST_DAY = date(2026, 11, 1)  # the cohort's "today": no synthetic council meets after it
 
 
 def _date_in(rng: np.random.Generator, cs: crit.CriteriaSet, form: crit.Form, size: int, boundary: float
@@ -38,7 +69,7 @@ def _date_in(rng: np.random.Generator, cs: crit.CriteriaSet, form: crit.Form, si
     """Dates in the span the form can be scored in; a share `boundary` on the very days a set or
     period starts or ends (or on the last day of its transition), where off-by-one errors live."""
     first = max(cs.start, getattr(form, "valid_from", None) or cs.start)
-    end = cs.end or max(date(2026, 11, 1), cs.start + timedelta(days=365))
+    end = cs.end or max(LAST_DAY, cs.start + timedelta(days=90))  # never after the data's own date
     span = (end - first).days
     offs = rng.integers(0, span + 1, size=size)
     base = np.datetime64(first)
@@ -178,13 +209,14 @@ def generate_cohort(n_dossiers: int, *, seed: int = 0, sets: Iterable[str] | Non
             story[told] = np.where(no_story[told], "không", "có")
         prov = rng.integers(0, len(provinces), size=nd)
         dist = [PLACES[provinces[p]][rng.integers(0, len(PLACES[provinces[p]]))] for p in prov]
+        names = products_for(slug)
         meta = pd.DataFrame({
             "dossier_id": [f"{sid.upper()}-{form.number:02d}-{seed}-{i:07d}" for i in idx],
             "criteria_set": given_set, "form": slug, "level": levels,
             "evaluated_on": pd.to_datetime(days).strftime("%Y-%m-%d"),
             "findings": findings, "story_exists": story,
-            "product": [f"{PRODUCTS[i % len(PRODUCTS)]} {provinces[p]}" for i, p in zip(idx, prov)],
-            "producer": [f"HTX {PRODUCTS[i % len(PRODUCTS)].split()[0]} số {i % 97}" for i in idx],
+            "product": [f"{names[i % len(names)]} {provinces[p]}" for i, p in zip(idx, prov)],
+            "producer": [f"HTX {names[i % len(names)].split()[0]} số {i % 97}" for i in idx],
             "province": [provinces[p] for p in prov], "district": dist, "commune": [f"Xã {i % 13 + 1}" for i in idx],
         })
         sheet = meta.iloc[owner].reset_index(drop=True)

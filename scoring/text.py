@@ -34,5 +34,58 @@ def read_text(path: str | Path) -> str:
     return nfc(Path(path).read_text(encoding="utf-8-sig"))
 
 
+MAX_JSON_DEPTH = 200  # a dossier is 5 levels deep; a deeper document is not one of ours
+
+
+class JSONInvalid(ValueError):
+    """JSON we refuse although the json module would read it (a key given twice, too deep)."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JSONInvalid(f"[json-duplicate-key] khoá {key!r} xuất hiện hai lần trong một đối tượng — giá trị nào "
+                              f"đúng? / key {key!r} appears twice in one object: which value is meant?")
+        out[key] = value
+    return out
+
+
+def _depth_ok(text: str) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH before parsing (the parser would recurse to a
+    RecursionError; brackets inside strings are skipped)."""
+    depth, in_str, esc = 0, False, False
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise JSONInvalid(f"[json-too-deep] JSON lồng quá {MAX_JSON_DEPTH} cấp / JSON nested deeper than "
+                                  f"{MAX_JSON_DEPTH} levels")
+        elif ch in "]}":
+            depth -= 1
+
+
+def parse_json(text: str) -> Any:
+    """JSON text as data, refusing what would be silently misread: a key given twice in one object
+    (json keeps the last), nesting deeper than MAX_JSON_DEPTH. Raises ValueError (JSONInvalid or
+    json's own JSONDecodeError)."""
+    _depth_ok(text)
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except RecursionError:
+        raise JSONInvalid("[json-too-deep] JSON lồng quá sâu / JSON nested too deeply") from None
+
+
 def load_json(path: str | Path) -> Any:
-    return nfc_deep(json.loads(read_text(path)))
+    return nfc_deep(parse_json(read_text(path)))

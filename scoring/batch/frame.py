@@ -14,9 +14,9 @@ import pandas as pd
 
 from ..errors import Issue, ValidationFailed
 from ..text import nfc
-from .tables import CRITERION_COLUMN, META, PRODUCT, ROW
+from .tables import CRITERION_COLUMN, META, PRODUCT, REQUIRED, ROW
 
-REQUIRED = ["dossier_id", "form", "level", "evaluated_on", "member"]
+
 TRUE = {"true", "1", "yes", "có", "co", "x"}
 FALSE = {"false", "0", "no", "không", "khong"}
 
@@ -30,10 +30,14 @@ def check_columns(frame: pd.DataFrame, source: str = "table") -> None:
     if "criterion" in frame.columns or "points" in frame.columns:
         missing += [c for c in ("criterion", "points") if c not in frame.columns]
     if missing:
-        raise ValidationFailed([Issue("required column missing", source, f"column {c!r}", None,
-                                      "columns: " + ", ".join(REQUIRED) + " (Vietnamese headers such as "
-                                      "'Mã hồ sơ', 'Thành viên' are accepted; the header row must be within "
-                                      "the first rows of the sheet)") for c in missing], subject=source)
+        issues = [Issue("[column-missing] thiếu cột bắt buộc / required column missing", source, f"column {c!r}", None,
+                        "columns: " + ", ".join(REQUIRED) + " (Vietnamese headers such as "
+                        "'Mã hồ sơ', 'Thành viên' are accepted; the header row must be within "
+                        "the first rows of the sheet)") for c in missing]
+        for sheet, lacks in frame.attrs.get("sheets_lacking", {}).items():
+            issues.append(Issue("[sheet-lacks-columns] trang tính này thiếu cột / this sheet lacks columns", source,
+                                f"sheet {sheet!r}", ", ".join(lacks), "choose a sheet with --sheet NAME"))
+        raise ValidationFailed(issues, subject=source)
 
 
 def blank(values: pd.Series) -> np.ndarray:
@@ -58,6 +62,8 @@ def user_rows(frame: pd.DataFrame) -> np.ndarray:
     """The row numbers the user knows: those `read_table` put in the index, else 1-based records."""
     if frame.index.name == ROW and pd.api.types.is_integer_dtype(frame.index.dtype):
         return frame.index.to_numpy(dtype=np.int64)
+    if frame.index.name == ROW and len(frame.index) and all(isinstance(r, int) for r in frame.index[:1]):
+        return frame.index.to_numpy(dtype=object)  # rows of several sheets (SheetRow: 'Sheet!12')
     return np.arange(1, len(frame) + 1, dtype=np.int64)
 
 

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from .. import criteria as crit
 from ..criteria.model import CriteriaSet
+from ..dossier import resolve_form
 from ..errors import Issue
 from ..text import nfc
 from .frame import _id_text, _scalar, cases_value, factorize, findings_value, story_value
@@ -294,8 +295,9 @@ def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[Criter
     index: dict[tuple[str, str], int] = {}
     for si, cs in enumerate(sets):
         for fi, name in enumerate(funiq):
-            if isinstance(name, str) and cs.has_form(name) and cs.form(name).status != "missing":
-                key = (cs.id, cs.form(name, warn=False).slug)  # warned once, just above
+            slug = resolve_form(cs, name)  # a slug, number, code or Vietnamese name
+            if slug is not None and cs.form(slug).status != "missing":
+                key = (cs.id, slug)  # warned once, just above
                 if key not in index:
                     index[key] = len(groups)
                     groups.append((cs, key[1]))

@@ -9,20 +9,17 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Issue, ValidationFailed
-from ..text import header_key
+from ..text import header_key, parse_json
 
 # header as typed (NFC, lower-case, spaces folded) -> canonical column
 HEADER_ALIASES = {
@@ -47,6 +44,9 @@ META = ["dossier_id", "criteria_set", "form", "level", "evaluated_on", "member",
         "product", "producer", "province", "district", "commune"]
 PRODUCT = ["product", "producer", "province", "district", "commune"]
 CRITERION_COLUMN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+REQUIRED = ["dossier_id", "form", "level", "evaluated_on", "member"]
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell; a longer CSV field is a quote left open
+MAX_INPUT_BYTES = 2 * 1024 ** 3  # 2 GiB: larger tables are split (or given as Parquet)
 
 
 def canonical_header(name: object) -> str:
@@ -148,36 +148,62 @@ def _frame(rows: list[list[object]], numbers: list[int], header: list[object]) -
     return frame.drop(columns=[n for n in unnamed if frame[n].isna().all()])
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    """The first sheet as typed: merged cells filled from their top-left cell (secretaries merge
-    "Mã hồ sơ" over a dossier's member rows), the header found below any title rows, and rows
-    numbered as Excel shows them."""
-    import openpyxl
+def _read_xlsx(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """Every sheet whose header names the required columns (or `sheet`), read as typed, with bounded
+    memory (openpyxl's read-only parser: rows stream, a stray far cell costs one row, long empty runs
+    are skipped); merged cells down a column filled from their top-left cell (secretaries merge "Mã hồ
+    sơ" over a dossier's member rows); the header found below any title rows; rows numbered as Excel
+    shows them (prefixed by the sheet's name when several sheets are read)."""
+    from .xlsx_read import read_workbook
 
-    wb = openpyxl.load_workbook(path, data_only=True)  # not read-only: merged ranges are needed
-    ws = wb.worksheets[0]
-    rows = [[_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    for rng in ws.merged_cells.ranges:
-        value = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_col - 1 < len(rows[rng.min_row - 1]) else None
-        for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
-            for c in range(rng.min_col - 1, min(rng.max_col, len(rows[r]))):
-                rows[r][c] = value
-    if not rows:
-        return pd.DataFrame(index=pd.Index([], name=ROW))
-    h = _header_row(rows)
-    return _frame(rows[h + 1:], list(range(h + 2, len(rows) + 1)), rows[h])
+    return read_workbook(path, sheet, header_row=_header_row, frame=_frame, cell=_cell, required=REQUIRED,
+                         canonical=lambda v: canonical_header(_header_text(v)))
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """CSV (BOM or not) with every cell as text; a title row above the header is skipped; blank
-    lines are kept (as empty rows, counted by the batch) so that row numbers stay the file's."""
+def _sniff_delimiter(path: Path) -> str:
+    """The separator of a CSV: ',' or, as Excel in a Vietnamese locale writes, ';' (or tab). The one
+    whose header row names most known columns wins; ',' on a tie."""
     with open(path, encoding="utf-8-sig", newline="") as f:
-        head = list(itertools.islice(csv.reader(f), HEADER_SCAN))
+        sample = f.read(64 * 1024)
+    lines = sample.splitlines()[:HEADER_SCAN]
+    best, best_score = ",", -1
+    for delim in (",", ";", "\t"):
+        try:
+            rows = [list(r) for r in csv.reader(lines, delimiter=delim)]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        h = _header_row(rows)
+        names = [canonical_header(v) for v in rows[h]]
+        score = sum(1 for n in names if n in _KNOWN or CRITERION_COLUMN.match(n)) * 1000 + len(rows[h])
+        if len(rows[h]) > 1 and score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_csv(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """CSV (BOM or not; ',' ';' or tab separated, sniffed) with every cell as text; a title row above
+    the header is skipped; blank lines are kept (as empty rows, counted by the batch) so that row
+    numbers stay the file's."""
+    delim = _sniff_delimiter(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            head = list(itertools.islice(csv.reader(f, delimiter=delim), HEADER_SCAN))
+    except csv.Error as exc:
+        raise ValidationFailed([_too_large(path, f"{exc}")], subject=str(path)) from None
     h = _header_row([list(r) for r in head])
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                        skiprows=h, skip_blank_lines=False)
+                        skiprows=h, skip_blank_lines=False, sep=delim, engine="c")
     frame.index = pd.Index(np.arange(len(frame)) + h + 2, name=ROW)
+    frame.attrs["delimiter"] = delim
     return frame
+
+
+def _too_large(path: Path, detail: str) -> Issue:
+    return Issue(f"[cell-too-large] một ô quá dài (quá {MAX_CELL_CHARS:,} ký tự) — có thể thiếu dấu ngoặc kép đóng / a "
+                 f"cell is too long (over {MAX_CELL_CHARS:,} characters) — perhaps a quote is not closed ({detail})",
+                 str(path), None, None, f"cells of at most {MAX_CELL_CHARS:,} characters (Excel's own limit)")
 
 
 def _joined(value: object) -> object:
@@ -198,7 +224,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
                 records.append({})
                 continue
             try:
-                rec = json.loads(line)
+                rec = parse_json(line)
             except ValueError as exc:
                 issues.append(Issue(f"not a JSON object: {exc}", str(path), f"line {lineno}", line.strip()[:60]))
                 records.append({})
@@ -236,27 +262,137 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     """Read a council table; every non-score cell is kept as text, exactly as typed (NFC, trimmed).
     The index holds the user's row numbers (named "row"): spreadsheet rows (header included) for
-    CSV and XLSX, line numbers for JSONL, 1-based records for Parquet; rejects cite them."""
+    CSV and XLSX ('Sheet!row' when several sheets are read), line numbers for JSONL, 1-based records
+    for Parquet; rejects cite them. Vietnamese-locale cells are read deliberately (`locale_cells`).
+    `sheet`: the XLSX sheet to read (default: every sheet whose header names the required columns)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    readers = {".csv": _read_csv, ".xlsx": _read_xlsx, ".xlsm": _read_xlsx, ".parquet": _read_parquet,
-               ".jsonl": _read_jsonl, ".ndjson": _read_jsonl}
+    readers = {".csv": _read_csv, ".tsv": _read_csv, ".txt": _read_csv, ".xlsx": _read_xlsx, ".xlsm": _read_xlsx,
+               ".parquet": _read_parquet, ".jsonl": _read_jsonl, ".ndjson": _read_jsonl}
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise ValidationFailed([Issue(
+            f"[format-old-excel] định dạng {suffix} không được hỗ trợ: mở tệp và lưu thành .xlsx (File › Save As › Excel "
+            f"Workbook) / the {suffix} format is not supported: open the file and save it as .xlsx", str(path), None,
+            suffix, ".xlsx, .csv, .parquet, .jsonl")], subject=str(path))
     if suffix not in readers:
-        raise ValidationFailed([Issue("unsupported input format", str(path), None, suffix,
-                                      ".csv, .xlsx, .parquet, .jsonl")], subject=str(path))
+        raise ValidationFailed([Issue("[format-unsupported] định dạng không được hỗ trợ / unsupported input format",
+                                      str(path), None, suffix, ".csv, .xlsx, .parquet, .jsonl")], subject=str(path))
+    if sheet is not None and suffix not in (".xlsx", ".xlsm"):
+        raise ValidationFailed([Issue("[sheet-not-workbook] --sheet chỉ dùng cho tệp .xlsx / --sheet applies to .xlsx "
+                                      "files only", str(path), "--sheet", sheet, "an .xlsx input")], subject=str(path))
     try:
-        frame = readers[suffix](path)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ValidationFailed([Issue(f"[file-unreadable] không đọc được tệp / cannot read the file: {exc.strerror}",
+                                      str(path))], subject=str(path)) from None
+    if size > MAX_INPUT_BYTES:
+        raise ValidationFailed([Issue(f"[file-too-large] tệp quá lớn / the file is too large ({size:,} bytes)",
+                                      str(path), None, None, f"at most {MAX_INPUT_BYTES:,} bytes: split the table")],
+                               subject=str(path))
+    try:
+        frame = readers[suffix](path, sheet) if suffix in (".xlsx", ".xlsm", ".csv", ".tsv", ".txt") else readers[suffix](path)
     except ValidationFailed:
         raise
-    except (ValueError, UnicodeDecodeError, OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise ValidationFailed([Issue(f"cannot read table: {exc}", str(path))], subject=str(path)) from None
+    except (csv.Error, OverflowError) as exc:
+        raise ValidationFailed([_too_large(path, str(exc))], subject=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed([Issue(
+            "[encoding] tệp không phải văn bản UTF-8 — lưu lại dưới dạng CSV UTF-8 / the file is not UTF-8 text — save it "
+            f"as 'CSV UTF-8' ({exc.reason} at byte {exc.start})", str(path), None, None, "UTF-8 (with or without BOM)")],
+            subject=str(path)) from None
+    except (ValueError, OSError, KeyError, IndexError, TypeError, EOFError, RecursionError, zipfile.BadZipFile) as exc:
+        raise ValidationFailed([Issue(f"[table-unreadable] không đọc được bảng / cannot read table: "
+                                      f"{type(exc).__name__}: {str(exc)[:300]}", str(path))], subject=str(path)) from None
+    except Exception as exc:  # a corrupt workbook raises whatever its parser meets (openpyxl, lxml, zip)
+        if type(exc).__module__.split(".")[0] in ("openpyxl", "xml", "lxml", "zipfile", "pyarrow", "pandas"):
+            raise ValidationFailed([Issue(f"[table-unreadable] không đọc được bảng / cannot read table: "
+                                          f"{type(exc).__name__}: {str(exc)[:300]}", str(path))], subject=str(path)) from None
+        raise
+    attrs = dict(frame.attrs)
     frame = normalise_columns(frame, str(path))
+    if suffix not in (".csv", ".tsv", ".txt"):  # CSV cells are all text: no TRUE/FALSE cell there
+        _excel_booleans(frame)
     for col in frame.columns:
         if pd.api.types.is_object_dtype(frame[col].dtype) or pd.api.types.is_string_dtype(frame[col].dtype):
             frame[col] = typed_text(frame[col])
+    _check_cell_sizes(frame, path)
+    frame = locale_cells(frame)
+    frame.attrs.update(attrs)
+    return frame
+
+
+def _excel_booleans(frame: pd.DataFrame) -> None:
+    """Excel TRUE/FALSE (and JSON true/false) in score columns as text saying what they are, before
+    any factorization: Python counts True equal to 1, and pandas would merge the two."""
+    for col in frame.columns:
+        name = str(col)
+        if not (CRITERION_COLUMN.match(name) or name == "points"):
+            continue
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values.dtype):
+            frame[col] = values.map(lambda v: EXCEL_BOOLEAN.format("TRUE" if v else "FALSE")).astype(object)
+        elif values.dtype == object:
+            mask = values.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+            if mask.any():
+                fixed = values.copy()
+                fixed[mask] = [EXCEL_BOOLEAN.format("TRUE" if v else "FALSE") for v in values[mask]]
+                frame[col] = fixed
+
+
+def _check_cell_sizes(frame: pd.DataFrame, path: Path) -> None:
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
+            lengths = frame[col].map(lambda v: len(v) if isinstance(v, str) else 0)
+            if len(lengths) and int(lengths.max()) > MAX_CELL_CHARS:
+                row = lengths.idxmax()
+                raise ValidationFailed([_too_large(path, f"row {row}, column {col!r}")], subject=str(path))
+
+
+EXCEL_BOOLEAN = "{} (ô đúng/sai của Excel, không phải điểm / an Excel TRUE/FALSE cell, not a score)"
+
+
+def locale_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells typed the Vietnamese way, read deliberately (`scoring.cells`): score cells `3,0` and
+    full-width `３` as numbers; dates `20/05/2021` (day first) as 2021-05-20. An Excel TRUE/FALSE
+    in a score cell is never 1/0: it is kept as text saying what it is, so that its dossier is
+    rejected naming it. Converted once per distinct value."""
+    from ..cells import date_iso, score_number
+
+    def score(v: object) -> object:
+        if isinstance(v, (bool, np.bool_)):
+            return EXCEL_BOOLEAN.format("TRUE" if v else "FALSE")
+        if isinstance(v, str):
+            n = score_number(v)
+            return v if n is None else n
+        return v
+
+    def day(v: object) -> object:
+        if isinstance(v, str):
+            return date_iso(v) or v
+        return v
+
+    for col in frame.columns:
+        name = str(col)
+        fn = score if (CRITERION_COLUMN.match(name) or name == "points") else day if name == "evaluated_on" else None
+        if fn is None:
+            continue
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values.dtype):
+            values = values.astype(object)
+        elif not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        fixed = [fn(u) for u in uniques]
+        if all(type(a) is type(b) and a == b for a, b in zip(fixed, uniques)):
+            continue
+        table = np.empty(len(fixed) + 1, dtype=object)
+        for i, v in enumerate(fixed):
+            table[i] = v
+        table[-1] = None
+        frame[col] = pd.Series(table[codes], index=frame.index, dtype=object)
     return frame
 
 
@@ -286,35 +422,22 @@ def typed_text(column: pd.Series) -> pd.Series:
         pd.api.types.is_object_dtype(column.dtype) else out
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a results file is shared like any other
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write CSV (UTF-8 with BOM, so Excel shows diacritics), XLSX or Parquet, atomically."""
+    """Write CSV (UTF-8 with BOM, so Excel shows diacritics), XLSX, Parquet or JSONL, atomically
+    (`scoring.safe_files.atomic_write`). Spreadsheet text that Excel would run as a formula is
+    written as text (XLSX) or with OWASP's leading quote (CSV); numbers stay numbers."""
+    from ..cells import unformula_frame
+    from ..safe_files import atomic_write
+    from .workbook import write_plain_xlsx
+
     path = check_output(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _atomic(path, lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"))
+        atomic_write(path, lambda p: unformula_frame(frame).to_csv(p, index=False, encoding="utf-8-sig"))
     elif suffix == ".xlsx":
-        _atomic(path, lambda p: frame.to_excel(p, index=False, engine="openpyxl"))
+        atomic_write(path, lambda p: write_plain_xlsx(frame, p))
     elif suffix == ".parquet":
-        _atomic(path, lambda p: frame.to_parquet(p, index=False))
+        atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     else:
-        _atomic(path, lambda p: frame.to_json(p, orient="records", lines=True, force_ascii=False))
+        atomic_write(path, lambda p: frame.to_json(p, orient="records", lines=True, force_ascii=False))
     return path

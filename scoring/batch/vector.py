@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..criteria.model import CriteriaSet
-from ..dossier import parse_dossier
+from ..dossier import FUTURE_CODE, level_code, parse_dossier
 from ..errors import DossierInvalid
 from ..evaluate import compiled_rules
 from ..errors import Issue
@@ -120,7 +120,8 @@ def _row_picker(wide: pd.DataFrame):
 
 
 def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None = None, progress: bool = False,
-                   source: str = "table", workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   source: str = "table", workers: int | None = None, similar_ids: str = "refuse",
+                   council_size: Mapping[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every dossier of a wide or long table; return (results, rejects).
 
     Every dossier ends up in exactly one of the two frames. `results` has one row per dossier
@@ -133,13 +134,112 @@ def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None =
     `rejects.attrs["unused_columns"]`. `workers`: threads for the table's columns, form groups and
     decisions (None: the machine's cores, up to 4, for tables of `THREADED_ROWS` member sheets or
     more; 1: none); the output does not depend on it.
+
+    `similar_ids`: dossier ids that differ only by case, spaces or Unicode compatibility form
+    ("HY-01" / "hy-01" / "ＨＹ-01") are a likely typo that would split one council into two
+    products: "refuse" rejects every dossier of such a group naming the other spellings; "merge"
+    reads them as one dossier (the first spelling in the table). `council_size`: warn about unusual
+    councils ({"max": 25, "single": True}: more than 25 members; one member in a table whose other
+    councils have several); None: no such warning (the decisions leave council size to each
+    province's rules, so the limits are the caller's).
     """
+    if similar_ids not in ("refuse", "merge"):
+        raise ValueError(f"similar_ids must be 'refuse' or 'merge', not {similar_ids!r}")
     frame = read_printed_columns(normalise_columns(frame, source))
+    if "level" in frame.columns:
+        frame = frame.assign(level=_level_codes(frame["level"]))
+    if "dossier_id" in frame.columns and similar_ids == "merge":
+        frame = frame.assign(dossier_id=merge_similar_ids(frame["dossier_id"]))
     if workers is None:  # a long table has one row per criterion: its sheets count, not its rows
         sheets = len(frame) if "criterion" not in frame.columns else len(frame) // max(1, frame["criterion"].nunique())
         workers = 1 if sheets < THREADED_ROWS else None
     with executor(workers) as pool:
-        return _evaluate(frame, overrides, progress, source, pool)
+        results, rejects = _evaluate(frame, overrides, progress, source, pool)
+    if council_size is not None:
+        _council_warnings(results, council_size)
+    return results, rejects
+
+
+def _level_codes(values: pd.Series) -> pd.Series:
+    """Levels typed in Vietnamese (tỉnh, Cấp huyện, trung ương) as the level codes, per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    fixed = [level_code(u) for u in uniques]
+    if all(type(a) is type(b) and a == b for a, b in zip(fixed, uniques)):
+        return values
+    table = np.array(fixed + [None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object)
+
+
+ID_NEAR = "id-near-duplicate"
+
+
+def _id_keys(ids: np.ndarray) -> np.ndarray:
+    """The key two spellings of one dossier id share: NFKC, lower case, without any whitespace."""
+    arr = pa.array([str(i) for i in ids], type=pa.string())
+    key = pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(arr, form="NFKC")), pattern=r"\s+",
+                                     replacement="")
+    return key.to_numpy(zero_copy_only=False).astype(object)
+
+
+def similar_id_groups(ids: np.ndarray) -> list[list[str]]:
+    """Groups (of two or more) of distinct dossier ids that differ only by case, spaces or Unicode
+    compatibility form, each in order of first appearance."""
+    if len(ids) < 2:
+        return []
+    keys = _id_keys(ids)
+    codes, uniq = pd.factorize(pd.Series(keys, dtype=object))
+    if len(uniq) == len(ids):
+        return []
+    counts = np.bincount(codes)
+    groups: dict[int, list[str]] = {}
+    for i in np.flatnonzero(counts[codes] > 1):
+        groups.setdefault(int(codes[i]), []).append(str(ids[i]))
+    return list(groups.values())
+
+
+def merge_similar_ids(values: pd.Series) -> pd.Series:
+    """Ids of one similar-id group written as its first spelling (`similar_ids="merge"`)."""
+    codes, ids = _codes(values, as_text=True)
+    groups = similar_id_groups(np.asarray(ids, dtype=object))
+    if not groups:
+        return values
+    to = {other: g[0] for g in groups for other in g[1:]}
+    fixed = np.array([to.get(str(i), i) for i in ids] + [None], dtype=object)
+    return pd.Series(fixed[codes], index=values.index, dtype=object)
+
+
+def _similar_reasons(ids: np.ndarray, source: str) -> dict[str, str]:
+    out = {}
+    for group in similar_id_groups(ids):
+        for did in group:
+            others = ", ".join(repr(o) for o in group if o != did)
+            out[did] = str(Issue(
+                f"[{ID_NEAR}] mã hồ sơ {did!r} chỉ khác {others} ở chữ hoa/thường, khoảng trắng hoặc dạng Unicode — có thể "
+                f"gõ nhầm, sẽ tách một hội đồng thành hai sản phẩm / dossier id {did!r} differs from {others} only by "
+                f"case, spaces or Unicode form — likely a typo that would split one council into two products",
+                source, "column 'dossier_id'", did,
+                "one spelling for the dossier (or --merge-similar-ids to read them as one dossier)"))
+    return out
+
+
+COUNCIL_SINGLE, COUNCIL_LARGE = "council-single-member", "council-large"
+
+
+def _council_warnings(results: pd.DataFrame, limits: Mapping[str, Any]) -> None:
+    """Councils of an unusual size, as warnings after the engine's (see `evaluate_batch`)."""
+    if not len(results):
+        return
+    members = results["members"].to_numpy()
+    large = members > int(limits.get("max", 25))
+    single = (members == 1) & bool(limits.get("single", True)) & bool((members > 1).any())
+    if not (large.any() or single.any()):
+        return
+    warnings = results["warnings"].to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(large | single):
+        code = COUNCIL_LARGE if large[i] else COUNCIL_SINGLE
+        w = warnings[i]
+        warnings[i] = f"{w};{code}" if isinstance(w, str) and w else code
+    results["warnings"] = pd.Series(warnings, index=results.index, dtype=object)
 
 
 def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress: bool, source: str,
@@ -166,6 +266,7 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
             columns, given, text = cells.result()
             cells = Inline().submit(lambda: ({k: v[keep] for k, v in columns.items()}, given[keep], text[keep]))
     wide, long_reasons = wide_and_reasons(frame, source, rownum)
+    near = _similar_reasons(np.asarray(ids, dtype=object), source)
     if long_reasons or "criterion" in frame.columns:  # pivoted: the wide rows are not the user's rows
         prep = prepare(wide, criterion_columns(wide), source=source, pool=pool)
         src_code = pd.Index(prep.ids).get_indexer(ids)[idc]
@@ -176,6 +277,14 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
         code_of = {v: i for i, v in enumerate(prep.ids)}
         for did, reason in long_reasons.items():
             d = code_of[did]
+            prep.reasons[d] = reason + ("; " + prep.reasons[d] if d in prep.reasons else "")
+            prep.suspicious[d] = True
+    if near:
+        code_of = {v: i for i, v in enumerate(prep.ids)}
+        for did, reason in near.items():
+            d = code_of.get(did)
+            if d is None:
+                continue
             prep.reasons[d] = reason + ("; " + prep.reasons[d] if d in prep.reasons else "")
             prep.suspicious[d] = True
     messages: dict[int, str] = {}
@@ -326,7 +435,22 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
     out.update(_ranks(keys, out["total"], out["part_C"], out["part_A"]))
     for key, values in decided().items():
         out[key] = values[order]
+    _future_warnings(out, prep.days[do])
     return _frame(out, len(d))
+
+
+def _future_warnings(out: dict[str, np.ndarray], days: np.ndarray) -> None:
+    """`evaluated-in-future` after the rule engine's warnings, as the single path adds it."""
+    from .. import dossier as dossier_module
+
+    future = np.flatnonzero(days > np.datetime64(dossier_module.today().isoformat(), "D"))
+    if not len(future):
+        return
+    warnings = out["warnings"].copy()
+    for i in future:
+        w = warnings[i]
+        warnings[i] = f"{w};{FUTURE_CODE}" if isinstance(w, str) and w else FUTURE_CODE
+    out["warnings"] = warnings
 
 
 def _frame(out: dict[str, np.ndarray], n: int) -> pd.DataFrame:

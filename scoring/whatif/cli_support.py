@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape as e
+from ..terminal import escape as e
 
 ASSUME_HELP = ("How an upgrade moves the council's sheets and is priced: all_members (default: every member moves "
                "to the new option, priced from the lowest member's option) or mean (priced as the mean over members "
@@ -43,6 +43,24 @@ class TargetsType(_Pairs):
 
 class RewardsType(_Pairs):
     name, parser = "STARS:AMOUNT,…", "parse_rewards"
+
+
+class AmountType(click.ParamType):
+    """An amount ≥ 0 typed either way: 20000000, 20.000.000 (Vietnamese thousands dots), 1.234,5."""
+
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from ..cells import amount_number
+
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            amount: float | None = float(value)
+        else:
+            amount = amount_number(str(value))
+        if amount is None or amount != amount or amount in (float("inf"),) or amount < 0:
+            self.fail(f"{value!r}: số tiền ≥ 0, ví dụ 20.000.000 hoặc 20000000 / an amount ≥ 0, e.g. 20.000.000 or "
+                      "20000000", param, ctx)
+        return amount
 
 
 def format_amount(amount: float | None, unit: str) -> str:

@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from ..cells import amount_number
+
 import numpy as np
 
 from ..result import Result
@@ -66,15 +68,20 @@ def parse_targets(text: str | Mapping[int, int]) -> dict[int, int]:
 
 
 def parse_rewards(text: str | Mapping[int, float] | None) -> dict[int, float]:
-    """'5:30000000,4:20000000' -> {5: 3e7, 4: 2e7}; ValueError naming the bad part."""
-    form = 'STARS:AMOUNT pairs separated by commas, stars 1..5 and a finite amount ≥ 0, e.g. "5:30000000,4:20000000"'
+    """'5:30000000,4:20000000' (or '5:30.000.000', Vietnamese thousands dots) -> {5: 3e7, 4: 2e7};
+    ValueError naming the bad part."""
+    form = ('STARS:AMOUNT pairs separated by commas, stars 1..5 and a finite amount ≥ 0, e.g. "5:30000000,4:20000000" '
+            'or "5:30.000.000,4:20.000.000"')
     if text is None:
         return {}
     pairs = _pairs(text)
     out: dict[int, float] = {}
     for stars, amount in pairs:
         try:
-            s, a = int(str(stars).strip()), float(str(amount).strip())
+            s = int(str(stars).strip())
+            a = amount_number(str(amount)) if isinstance(amount, str) else float(amount)
+            if a is None:
+                raise ValueError(amount)
         except (TypeError, ValueError):
             raise ValueError(f"{stars!r}" + (f":{amount!r}" if amount is not None else "") + f": expected {form}") from None
         if not 1 <= s <= 5 or not math.isfinite(a) or a < 0 or s in out:
@@ -306,8 +313,12 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     other = "recognised" if count == "stars" else "stars"
     alt_before = _counts((counted(r, other) for r in results), levels)
     if alt_before != before_counts:
-        warnings.append(f"counting {count!r} ({COUNTS[count]}); counted as {other!r} the cohort has {alt_before} "
-                        f"instead of {before_counts} / đếm theo '{count}', khác với đếm theo '{other}'")
+        def shown(counts: Mapping[int, int]) -> str:
+            return ", ".join(f"≥ {k}★: {v}" for k, v in sorted(counts.items(), reverse=True))
+
+        warnings.append(f"đếm theo '{count}', khác với đếm theo '{other}' ({shown(alt_before)} thay vì "
+                        f"{shown(before_counts)}) / counting {count!r} ({COUNTS[count]}); counted as {other!r} the "
+                        f"cohort has {shown(alt_before)} instead of {shown(before_counts)}")
     note = ("targets are cumulative: a product with more stars also counts toward lower targets; "
             f"needed counts of products with at least k stars: {req}")
     return CohortPlan(

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import Issue, ValidationFailed
-from ..text import header_key, nfc, nfc_deep, read_text
+from ..cells import amount_number
+from ..text import header_key, nfc, nfc_deep, parse_json, read_text
 
 COLUMNS = ("criteria_set", "form", "criterion", "from_points", "to_points", "cost", "label")
 REQUIRED = ("criterion", "from_points", "to_points", "cost")
@@ -140,7 +141,7 @@ def _rows_from_file(path: Path, issues: list[Issue]) -> list[tuple[str, Mapping[
         return None
     if path.suffix.lower() == ".json":
         try:
-            data = nfc_deep(json.loads(text))
+            data = nfc_deep(parse_json(text))
         except ValueError as exc:
             issues.append(Issue(f"not valid JSON: {exc}", str(path), None, None,
                                 '{"costs": [{"form": …, "criterion": …, "from_points": …, "to_points": …, "cost": …}]} '
@@ -264,8 +265,12 @@ def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step
             if v is None:
                 bad(fld, "points must be a whole number", row[fld], "a whole number of points, an option of the criterion")
         try:
-            cost = float(str(row["cost"]).strip()) if not isinstance(row["cost"], (int, float)) else float(row["cost"])
-        except ValueError:
+            if isinstance(row["cost"], (int, float)):
+                cost = float(row["cost"])
+            else:  # '20.000.000' (Vietnamese thousands dots), '1.234,5', '20000000'
+                parsed = amount_number(str(row["cost"]))
+                cost = math.nan if parsed is None else parsed
+        except (TypeError, ValueError):
             cost = math.nan
         if isinstance(row["cost"], bool) or not math.isfinite(cost) or cost < 0:
             bad("cost", "the cost must be a finite amount ≥ 0", row["cost"], _ALLOWED["cost"])

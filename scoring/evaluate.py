@@ -122,4 +122,5 @@ def evaluate(dossier: Dossier | Mapping[str, Any] | str | Path, *, overrides: Ma
         unmet_minimums=unmet, knockouts=knockouts, warnings=warning_entries(decisions),
         trace=trace_entries(decisions), criteria=_criteria_detail(d, agg.criterion_means),
         next_star=_next_star(d, agg.total, stars, decisions.knocked_out, params, agg.criterion_means),
+        kind=d.kind, lodged_on=d.lodged_on.isoformat() if d.lodged_on else None,
     )

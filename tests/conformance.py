@@ -22,6 +22,7 @@ def differences(r: Result, row: pd.Series) -> list[str]:
         "criteria_set": (r.criteria_set, row["criteria_set"]), "form": (r.form, row["form"]),
         "level": (r.level, row["level"]), "period": (r.period, row["period"]),
         "evaluated_on": (r.evaluated_on, row["evaluated_on"]),
+        "kind": (r.kind, row["kind"]), "lodged_on": (r.lodged_on, _none(row["lodged_on"])),
         "band_stars": (r.band_stars, int(row["band_stars"])), "stars": (r.stars, int(row["stars"])),
         "status": (r.status, row["status"]), "recognised_by": (r.recognised_by, _none(row["recognised_by"])),
         "escalate_to": (r.escalate_to, _none(row["escalate_to"])), "members": (len(r.members), int(row["members"])),

@@ -74,6 +74,8 @@ def _filing(d: Dossier) -> dict[str, Any]:
     expires = d.previous_certificate.get("expires_on")
     out["expires_on"] = expires.isoformat() if expires else ""
     out["lodged_on"] = d.lodged_on.isoformat() if d.lodged_on else ""
+    out["expires_on_vi"] = expires.strftime("%d/%m/%Y") if expires else ""  # Vietnamese date for the vi sentence
+    out["lodged_on_vi"] = d.lodged_on.strftime("%d/%m/%Y") if d.lodged_on else ""
     return out
 
 

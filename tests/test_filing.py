@@ -161,3 +161,27 @@ def test_an_unknown_kind_is_refused_naming_the_kinds():
     assert "kind" in str(info.value) and "re-evaluation" in str(info.value)
     _, rejects = evaluate_batch(frame_of([d]))
     assert rejects.iloc[0]["reason"] == "; ".join(str(i) for i in info.value.issues)
+
+
+def test_the_vietnamese_sentence_uses_vietnamese_dates():
+    r = evaluate(WARNING_CASES[0][0])
+    (w,) = [w for w in r.warnings if w["code"] == "re-evaluation-window"]
+    assert "31/12/2026" in w["vi"] and "2026-12-31" not in w["vi"] and "30/06/2027" in w["vi"] and "2027-06-30" in w["en"]
+
+
+def test_a_transition_window_outside_the_sets_lapse_is_refused_by_validate(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from scoring.cli import cli
+    from scoring.resources import data_dir
+
+    root = tmp_path / "criteria"
+    shutil.copytree(data_dir("criteria"), root, ignore=shutil.ignore_patterns("schema-stamps.txt"))
+    path = root / "qd148-2023" / "set.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["in_force"]["finish_by"]["kinds"]["re-evaluation"] = "2026-07-22"  # after lapses (2026-07-21)
+    path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["criteria", "validate", str(root / "qd148-2023")])
+    assert res.exit_code == 2 and "in_force.finish_by.kinds.re-evaluation" in res.output

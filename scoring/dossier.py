@@ -15,6 +15,7 @@ import numpy as np
 from . import criteria as crit
 from .criteria.model import CriteriaSet, Form, Period
 from .errors import DossierInvalid, Issue
+from .filing import DEFAULT_KIND, Problem, choose_set
 from .schemas import schema_issues
 from .text import header_key, load_json, nfc_deep
 
@@ -43,6 +44,9 @@ class Dossier:
     product: Mapping[str, Any] = field(default_factory=dict)
     transition: bool = False
     source: str | None = None
+    kind: str = DEFAULT_KIND  # new | upgrade | re-evaluation
+    lodged_on: date | None = None
+    previous_certificate: Mapping[str, Any] = field(default_factory=dict)  # expires_on (date), stars, number
 
 
 def today() -> date:
@@ -63,30 +67,32 @@ def future_warning(day: date) -> dict[str, str]:
                   "day and month."}
 
 
-def _choose_set(data: Mapping[str, Any], day: date | None, issues: list[Issue], file: str | None) -> CriteriaSet | None:
-    ids = crit.available_sets()
-    set_id = data.get("criteria_set")
-    if set_id is not None:
-        if set_id not in ids:
-            issues.append(Issue("unknown criteria set", file, "criteria_set", set_id, ", ".join(ids)))
-            return None
-        cs = crit.load_set(set_id)
-        if day is not None and not cs.accepts(day):
-            last = cs.lapses or cs.end
-            issues.append(Issue(f"evaluation date is outside the dates {set_id} applies to", file, "evaluated_on",
-                                day.isoformat(), f"{cs.start.isoformat()} … {last.isoformat() if last else 'today'}"))
-            return None
-        return cs
-    if day is None:
+def _choose_set(data: Mapping[str, Any], day: date, kind: str, lodged_on: date | None, issues: list[Issue],
+                file: str | None) -> CriteriaSet | None:
+    """The set the dossier is scored under, chosen by `scoring.filing.choose_set` as the batch chooses it."""
+    chosen = choose_set(data.get("criteria_set"), day, kind, lodged_on, crit.load_all())
+    if isinstance(chosen, Problem):
+        issues.append(Issue(chosen.message, file, chosen.field, chosen.value, chosen.allowed))
         return None
-    try:
-        return crit.in_force(day)
-    except LookupError:
-        spans = [f"{s}: {c.start.isoformat()} … {(c.end.isoformat() if c.end else 'today')}"
-                 for s, c in crit.load_all().items()]
-        issues.append(Issue("no criteria set is in force on the evaluation date", file, "evaluated_on",
-                            day.isoformat(), "; ".join(spans)))
-        return None
+    return chosen
+
+
+def _dates(data: Mapping[str, Any], flagged: set[str | None], file: str | None
+           ) -> tuple[dict[str, date | None], list[Issue]]:
+    """evaluated_on, lodged_on and previous_certificate.expires_on as dates. A field the schema
+    already flagged (wrong type or pattern) is reported once, by the schema, and read as absent."""
+    out: dict[str, date | None] = {}
+    issues = []
+    for key, value in (("evaluated_on", data.get("evaluated_on")), ("lodged_on", data.get("lodged_on")),
+                       ("previous_certificate.expires_on", (data.get("previous_certificate") or {}).get("expires_on"))):
+        out[key] = None
+        if not isinstance(value, str) or key in flagged:
+            continue
+        try:
+            out[key] = date.fromisoformat(value)
+        except ValueError:
+            issues.append(Issue("ngày không có thật / not a calendar date", file, key, value, "YYYY-MM-DD"))
+    return out, issues
 
 
 _SHAPES = ("sheets: [{\"member\": …, \"scores\": {…}}, …] (one sheet per council member), or, for a "
@@ -259,18 +265,17 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     issues = [_printed_hint(i) for i in issues]
     flagged = {i.location for i in issues}
 
-    day = None
-    raw_day = data.get("evaluated_on")
-    if isinstance(raw_day, str) and "evaluated_on" not in flagged:
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            issues.append(Issue("ngày không có thật / not a calendar date", file, "evaluated_on", raw_day, "YYYY-MM-DD"))
+    days, date_issues = _dates(data, flagged, file)
+    issues += date_issues
+    day, lodged_on = days["evaluated_on"], days["lodged_on"]
+    kind = data.get("kind", DEFAULT_KIND)
     if "criteria_set" in flagged:
         data = {k: v for k, v in data.items() if k != "criteria_set"}
         cs = None
+    elif day is None or any(i.location == "lodged_on" for i in date_issues) or "kind" in flagged:
+        cs = None  # the set cannot be chosen; what else is wrong is still reported below
     else:
-        cs = _choose_set(data, day, issues, file)
+        cs = _choose_set(data, day, kind, lodged_on, issues, file)
     if cs is None:
         raise DossierInvalid(issues or [Issue("thiếu ngày đánh giá / no evaluation date", file, "evaluated_on")],
                              subject=subject)
@@ -413,5 +418,8 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
         dossier_id=data["dossier_id"], criteria_set=cs, form=form, period=period, level=level, evaluated_on=day,
         members=tuple(members), points=points, applicable=applicable, findings=findings, story_exists=story,
         product=dict(data.get("product", {})), transition=not cs.in_force_on(day), source=file, cases=cases,
-        cases_stated=tuple(n for n in (data.get("cases") or {}) if n in cases),
+        cases_stated=tuple(n for n in (data.get("cases") or {}) if n in cases), kind=kind, lodged_on=lodged_on,
+        previous_certificate={**(data.get("previous_certificate") or {}),
+                              **({"expires_on": days["previous_certificate.expires_on"]}
+                                 if days["previous_certificate.expires_on"] else {})},
     )

@@ -125,4 +125,5 @@ def evaluate(dossier: Dossier | Mapping[str, Any] | str | Path, *, overrides: Ma
                                                if d.evaluated_on > dossier_module.today() else []),
         trace=trace_entries(decisions), criteria=_criteria_detail(d, agg.criterion_means),
         next_star=_next_star(d, agg.total, stars, decisions.knocked_out, params, agg.criterion_means),
+        kind=d.kind, lodged_on=d.lodged_on.isoformat() if d.lodged_on else None,
     )

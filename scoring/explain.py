@@ -17,6 +17,9 @@ STATUS = {
 }
 
 
+KIND_VI = {"new": "lần đầu", "upgrade": "nâng hạng", "re-evaluation": "phân hạng lại"}
+
+
 def _stars(n: int) -> str:
     return "★" * n + "☆" * (5 - n) if n else "—"
 
@@ -27,6 +30,9 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
     head = (f"[bold]{e(r.dossier_id)}[/] {e(product)}\n"
             f"{r.criteria_set} · {e(r.form_name)} ({r.form}) · cấp/level {r.level} · {r.evaluated_on} · "
             f"kỳ/period {r.period} · {len(r.members)} thành viên/members")
+    if r.kind != "new" or r.lodged_on:
+        head += f"\nhồ sơ/kind {KIND_VI.get(r.kind, r.kind)} ({r.kind})" + (
+            f" · nộp/lodged {r.lodged_on[8:10]}/{r.lodged_on[5:7]}/{r.lodged_on[:4]}" if r.lodged_on else "")
     console.print(Panel(head, expand=False), soft_wrap=False)  # wrapped inside the box, never cut
 
     parts = Table(title="Điểm theo phần / Points by part (mean of members)", box=None, header_style="bold")

@@ -58,6 +58,27 @@ def minimums_gap(d: Dossier) -> bool:
     return any(r.get("tag") == "GAP" for r in sm.get("requirements", []) or [])
 
 
+def _filing(d: Dossier) -> dict[str, Any]:
+    """The filing facts (kind, day counts to and from the previous certificate's expiry) of one dossier,
+    computed by the function the batch uses, on arrays of one."""
+    from . import criteria as crit
+    from .filing import filing_facts, successor_start
+
+    def day(value: Any) -> np.ndarray:
+        return np.array([value if value is not None else "NaT"], dtype="datetime64[D]")
+
+    facts = filing_facts(np.array([d.kind], dtype=object), day(d.lodged_on),
+                         day(d.previous_certificate.get("expires_on")), day(d.evaluated_on),
+                         successor_start(crit.load_all()))
+    out = {k: v[0].item() if hasattr(v[0], "item") else v[0] for k, v in facts.items()}
+    expires = d.previous_certificate.get("expires_on")
+    out["expires_on"] = expires.isoformat() if expires else ""
+    out["lodged_on"] = d.lodged_on.isoformat() if d.lodged_on else ""
+    out["expires_on_vi"] = expires.strftime("%d/%m/%Y") if expires else ""  # Vietnamese date for the vi sentence
+    out["lodged_on_vi"] = d.lodged_on.strftime("%d/%m/%Y") if d.lodged_on else ""
+    return out
+
+
 def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
     """Facts per stage (award and outcome facts are built from the earlier stages' decisions)."""
     cs, form = d.criteria_set, d.form
@@ -68,6 +89,7 @@ def build_facts(d: Dossier, agg: Aggregates) -> dict[str, list[dict[str, Any]]]:
             "uses_doubtful": bool(doubtful), "doubtful": ", ".join(doubtful), "transition": d.transition,
             "minimums_gap": minimums_gap(d), "criteria_set": cs.id, "evaluated_on": d.evaluated_on.isoformat(),
             "max_total": form.max, "set_max": cs.total_max, **form.partial_detail(cs.total_max),
+            **_filing(d),
         }],
         "criterion": [
             {"criterion": leaf.number, "applies_when": leaf.applies_when, "applicable": False}

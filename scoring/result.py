@@ -74,6 +74,8 @@ class Result:
     trace: list[dict[str, Any]]
     criteria: list[dict[str, Any]]
     next_star: dict[str, Any] | None = field(default=None)
+    kind: str = "new"  # the dossier's kind (new | upgrade | re-evaluation), echoed
+    lodged_on: str | None = None  # the day the file was lodged, echoed (ISO date)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

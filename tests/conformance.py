@@ -22,6 +22,7 @@ def differences(r: Result, row: pd.Series) -> list[str]:
         "criteria_set": (r.criteria_set, row["criteria_set"]), "form": (r.form, row["form"]),
         "level": (r.level, row["level"]), "period": (r.period, row["period"]),
         "evaluated_on": (r.evaluated_on, row["evaluated_on"]),
+        "kind": (r.kind, row["kind"]), "lodged_on": (r.lodged_on, _none(row["lodged_on"])),
         "band_stars": (r.band_stars, int(row["band_stars"])), "stars": (r.stars, int(row["stars"])),
         "status": (r.status, row["status"]), "recognised_by": (r.recognised_by, _none(row["recognised_by"])),
         "escalate_to": (r.escalate_to, _none(row["escalate_to"])), "members": (len(r.members), int(row["members"])),
@@ -162,7 +163,42 @@ def edge_cohort(set_id: str, slug: str) -> pd.DataFrame:
     bad = one.copy()
     bad.loc[0, crit_cols[0]] = 97.0
     variant("not-an-option", bad)
+    if form.number == 1:  # the filing columns depend on the set only: one form per set
+        _filing_variants(cs, one, variant, level_on)
     return pd.concat(parts, ignore_index=True)
+
+
+def _filing_variants(cs, one: pd.DataFrame, variant, level_on) -> None:
+    """Kinds and lodging days on the edges of QĐ 26/2026 Điều 12 (transition windows, the 180–120-day
+    re-evaluation window, the 180 days of k3), in both spellings of the kind."""
+    on = lambda day: dict(evaluated_on=day, level=level_on(date.fromisoformat(day)))  # noqa: E731
+    mid = (cs.end or date(2026, 12, 1)) - timedelta(days=1)
+    variant("kind-upgrade", one, kind="upgrade", **on(mid.isoformat()))
+    variant("kind-vi", one, kind="Phân hạng lại", **on(mid.isoformat()))
+    variant("kind-bad", one, kind="renewal", **on(mid.isoformat()))
+    variant("lodged-after-evaluated", one, lodged_on=(mid + timedelta(days=1)).isoformat(), **on(mid.isoformat()))
+    if cs.finish_by:
+        before = (date.fromisoformat(cs.finish_by["lodged_before"]) - timedelta(days=1)).isoformat()
+        for kind, last in cs.finish_by["kinds"].items():
+            end = date.fromisoformat(last)
+            for day in (end, end + timedelta(days=1)):
+                for named in (cs.id, ""):
+                    variant(f"{kind}-{day.isoformat()}-{named or 'omitted'}", one, kind=kind, lodged_on=before,
+                            criteria_set=named, **on(day.isoformat()))
+        variant("lodged-late-named", one, kind="new", lodged_on=cs.finish_by["lodged_before"], criteria_set=cs.id,
+                **on(cs.finish_by["lodged_before"]))
+    if cs.end is None:  # the set in force now: re-evaluation windows and the extension of Điều 12 k3
+        expires = date(2027, 6, 30)
+        for offset in (181, 180, 120, 119):
+            variant(f"reeval-{offset}", one, kind="re-evaluation", previous_expires_on=expires.isoformat(),
+                    previous_stars=4, lodged_on=(expires - timedelta(days=offset)).isoformat(),
+                    **on((expires - timedelta(days=offset - 30)).isoformat()))
+        short = date(2026, 8, 1)  # last filing day 2026-04-03, before QĐ 26/2026 took effect: k3
+        for after in (0, 1, 180, 181):
+            variant(f"k3-{after}", one, kind="re-evaluation", previous_expires_on=short.isoformat(),
+                    lodged_on="2026-06-01", **on((short + timedelta(days=after)).isoformat()))
+        variant("new-set-for-old-file", one, kind="new", lodged_on="2026-05-21", criteria_set=cs.id,
+                **on("2026-06-01"))
 
 
 def all_forms() -> list[tuple[str, str]]:

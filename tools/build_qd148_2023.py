@@ -973,6 +973,14 @@ def build_set(forms: list[dict], cls: dict[int, dict], used_kos: set[str]) -> di
             "from": "2023-02-24",
             "to": "2026-05-21",
             "lapses": "2026-07-21",
+            "finish_by": {
+                "lodged_before": "2026-05-22",
+                "kinds": {"new": "2026-07-21", "upgrade": "2026-07-21", "re-evaluation": "2026-06-21"},
+                "source": ("QĐ 26/2026/QĐ-TTg Điều 12 k2: hồ sơ nộp trước ngày 22/05/2026 — a) lần đầu hoặc nâng hạng: "
+                           "hoàn thành đánh giá, phân hạng không quá 60 ngày; b) phân hạng lại: không quá 30 ngày, kể "
+                           "từ ngày Quyết định này có hiệu lực (22/05/2026 + 60 days = 21/07/2026, + 30 days = "
+                           "21/06/2026; reference qd26-2026-process.md §11)"),
+            },
             "note": ("Effective on signature (24/02/2023), replacing QĐ 1048/QĐ-TTg and QĐ 781/QĐ-TTg. Superseded for "
                      "evaluations from 22/05/2026 by QĐ 26/2026/QĐ-TTg (set qd26-2026), whose Điều 11.2 makes 148 and "
                      "1489 cease to have effect 60 days after 22/05/2026 (≈ 21/07/2026); Điều 12: files lodged before "

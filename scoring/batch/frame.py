@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Issue, ValidationFailed
+from ..filing import KIND_ALIASES
 from ..text import nfc
-from .tables import CRITERION_COLUMN, META, PRODUCT, REQUIRED, ROW
+from .tables import CRITERION_COLUMN, FILING, META, PRODUCT, REQUIRED, ROW
 
 
 TRUE = {"true", "1", "yes", "có", "co", "x"}
@@ -209,6 +210,35 @@ def date_value(value: Any) -> Any:
     return value
 
 
+def kind_value(value: Any) -> Any:
+    """'Phân hạng lại', 'nâng hạng', 're-evaluation' … as the dossier's kind; anything else as typed (the
+    schema names what is allowed)."""
+    value = _scalar(value)
+    if not isinstance(value, str):
+        return value
+    return KIND_ALIASES.get(" ".join(value.lower().split()), value)
+
+
+def filing_values(row: dict[str, Any]) -> dict[str, Any]:
+    """The dossier fields of the filing columns (kind, lodged_on, previous_certificate), only those given."""
+    out: dict[str, Any] = {}
+    if row.get("kind") is not None:
+        out["kind"] = kind_value(row["kind"])
+    if row.get("lodged_on") is not None:
+        out["lodged_on"] = date_value(row["lodged_on"])
+    prev = {}
+    if row.get("previous_expires_on") is not None:
+        prev["expires_on"] = date_value(row["previous_expires_on"])
+    if row.get("previous_stars") is not None:
+        stars = points_value(row["previous_stars"])
+        prev["stars"] = stars
+    if row.get("previous_number") is not None:
+        prev["number"] = _id_text(row["previous_number"])
+    if prev:
+        out["previous_certificate"] = prev
+    return out
+
+
 def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """The dossiers of a wide frame, as design.md §3 JSON (dossiers in order of first appearance,
     rows in table order). Columns are read once as numpy arrays: slicing a frame per dossier would
@@ -242,6 +272,7 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
             d["cases"] = cases
         if "findings" in cols:
             d["findings"] = findings_value(cols["findings"][first])
+        d.update(filing_values({c: get(c) for c in FILING}))
         sheets = []
         for r in rows:
             scores = {c: points_value(cols[c][r]) for c in crit_cols}

@@ -208,7 +208,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
             "form": ({"status": np.full(m, form.status, dtype=object),
                       "provenance": np.full(m, form.provenance.get("tag", "GAP"), dtype=object),
                       "uses_doubtful": doubtful_any[sel], "transition": transition[sel],
-                      "minimums_gap": minimums_gap[sel]}, own),
+                      "minimums_gap": minimums_gap[sel], **{k: v[kg[sel]] for k, v in prep.filing.items()}}, own),
             "criterion": ({"criterion": tables.numbers[na_l], "applies_when": tables.applies_when[na_l],
                            "applicable": np.zeros(len(na_l), dtype=bool)}, na_d),
             "score": ({"total": total[sel], "spread": spread[sel], "level": klevels[sel], "members": members[sel]}, own),

@@ -25,11 +25,12 @@ from ..criteria.model import CriteriaSet
 from ..dossier import resolve_form
 from ..errors import Issue
 from ..text import nfc
-from .frame import _id_text, _scalar, cases_value, factorize, findings_value, story_value
-from .tables import PRODUCT
+from ..filing import DEFAULT_KIND, KINDS, Problem, choose_set, filing_facts, successor_start
+from .frame import _id_text, _scalar, cases_value, date_value, factorize, findings_value, kind_value, story_value
+from .tables import FILING, PRODUCT
 from .workers import Inline
 
-META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", "cases", *PRODUCT)
+META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", "cases", *FILING, *PRODUCT)
 STORY_NONE, STORY_FALSE, STORY_TRUE, STORY_INVALID = -1, 0, 1, 2
 
 
@@ -66,6 +67,9 @@ class Prepared:
     level_ok: np.ndarray         # dossier -> its level is one of its period's levels
     transition: np.ndarray       # dossier -> evaluated outside its set's time in force
     minimums_gap: np.ndarray     # dossier -> its set's per-star requirements apply and have a GAP
+    filing: dict[str, np.ndarray] | None = None  # dossier -> the filing facts (scoring.filing.filing_facts)
+    kind: np.ndarray | None = None     # dossier -> new | upgrade | re-evaluation (object)
+    lodged: np.ndarray | None = None   # dossier -> lodged_on, datetime64[D] (NaT = not given)
 
     def rows_of(self, d: int) -> np.ndarray:
         return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
@@ -268,22 +272,45 @@ def _days(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
     return np.r_[parsed, np.array(["NaT"], dtype="datetime64[D]")][codes]
 
 
-def _resolve_sets(meta: dict[str, np.ndarray], evaluated_on: tuple[np.ndarray, np.ndarray], nd: int
-                  ) -> tuple[np.ndarray, list[CriteriaSet], np.ndarray]:
-    """Set index and evaluation day per dossier (-1 / NaT where they cannot be resolved)."""
-    days = _days(*evaluated_on)
+def _dates_of(coded: dict[str, tuple[np.ndarray, np.ndarray]], col: str, nd: int) -> tuple[np.ndarray, np.ndarray]:
+    """datetime64[D] per dossier of a date column (NaT = empty or not a date) and whether a cell was given."""
+    if col not in coded:
+        return np.full(nd, np.datetime64("NaT"), dtype="datetime64[D]"), np.zeros(nd, dtype=bool)
+    codes, uniques = coded[col]
+    uniques = np.asarray([date_value(u) for u in uniques], dtype=object)
+    return _days(codes, uniques), codes >= 0
+
+
+def _resolve_sets(meta: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np.ndarray]], nd: int
+                  ) -> tuple[np.ndarray, list[CriteriaSet], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Set index and evaluation day per dossier (-1 / NaT where they cannot be resolved), chosen by
+    `scoring.filing.choose_set` — the single path's function — once per distinct (set given, day, kind,
+    lodging day); and the kind, lodging day and whether a filing cell is unreadable (the single path words it)."""
+    days = _days(*coded["evaluated_on"])
     sets = list(crit.load_all().values())
-    set_idx = np.full(nd, -1, dtype=np.int64)
+    by_id = {cs.id: cs for cs in sets}
+    position = {cs.id: i for i, cs in enumerate(sets)}
     given = meta.get("criteria_set", np.full(nd, None, dtype=object))
-    none_given = pd.isna(given)
-    for i, cs in enumerate(sets):
-        start = np.datetime64(cs.start)
-        last = cs.lapses or cs.end
-        accepts = (days >= start) & ((days <= np.datetime64(last)) if last else True)
-        in_force = (days >= start) & ((days <= np.datetime64(cs.end)) if cs.end else True)
-        set_idx[(given == cs.id) & accepts] = i
-        set_idx[none_given & in_force] = i
-    return set_idx, sets, days
+    kind = (_decode(*coded["kind"], kind_value, missing=DEFAULT_KIND) if "kind" in coded
+            else np.full(nd, DEFAULT_KIND, dtype=object))
+    lodged, lodged_given = _dates_of(coded, "lodged_on", nd)
+    expires, expires_given = _dates_of(coded, "previous_expires_on", nd)
+    unreadable = ~np.isin(kind, KINDS) | (lodged_given & np.isnat(lodged)) | (expires_given & np.isnat(expires))
+    set_idx = np.full(nd, -1, dtype=np.int64)
+    combos = pd.DataFrame({"set": given, "day": days, "kind": kind, "lodged": lodged})
+    group = combos.groupby(["set", "day", "kind", "lodged"], dropna=False, sort=False).ngroup().to_numpy()
+    firsts = np.unique(group, return_index=True)[1]
+    for g, i in enumerate(firsts):
+        if np.isnat(days[i]) or unreadable[i]:
+            continue
+        set_id = given[i] if isinstance(given[i], str) else None
+        if given[i] is not None and set_id is None:
+            continue
+        chosen = choose_set(set_id, days[i].astype(object), kind[i],
+                            None if np.isnat(lodged[i]) else lodged[i].astype(object), by_id)
+        if not isinstance(chosen, Problem):
+            set_idx[group == g] = position[chosen.id]
+    return set_idx, sets, days, kind, lodged, expires
 
 
 def _form_groups(forms_given: np.ndarray, set_idx: np.ndarray, sets: list[CriteriaSet]
@@ -342,7 +369,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
                 "the alternative cases are not criterion=case pairs", source, "column 'cases' (Trường hợp)",
                 meta["cases"][d], "pairs separated by ';', each criterion once, e.g. 3.2=a; 8=TH1")))
 
-    set_idx, sets, days = _resolve_sets(meta, coded["evaluated_on"], nd)
+    set_idx, sets, days, kind, lodged, expires = _resolve_sets(meta, coded, nd)
     suspicious |= (set_idx < 0) | np.isnat(days)
     group, group_forms = _form_groups(meta["form"], set_idx, sets)
     suspicious |= group < 0
@@ -365,9 +392,13 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     row_start = np.empty(nd, dtype=np.int64)
     row_start[dossier_order] = np.r_[0, np.cumsum(n_members[dossier_order])[:-1]]
     per_set = _set_facts(set_idx, sets, days, coded.get("level", (np.full(nd, -1), np.array([], dtype=object))))
+    if any(c in coded for c in FILING[2:]):  # previous stars / number: checked (and worded) by the single path
+        suspicious |= np.logical_or.reduce([coded[c][0] >= 0 for c in FILING[2:] if c in coded])
+    filing = filing_facts(kind, lodged, expires, days, successor_start({cs.id: cs for cs in sets}))
     return Prepared(n, dcode, ids, first_row, n_members, member_code, member_names, columns, given, meta,
                     {c: codes for c, (codes, _) in coded.items()}, reasons, suspicious, set_idx, sets, days,
-                    group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start, *per_set)
+                    group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start, *per_set,
+                    filing=filing, kind=kind, lodged=lodged)
 
 
 def _set_facts(set_idx: np.ndarray, sets: list[CriteriaSet], days: np.ndarray, level: tuple[np.ndarray, np.ndarray]

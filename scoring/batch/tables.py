@@ -21,6 +21,8 @@ import pandas as pd
 from ..errors import Issue, ValidationFailed
 from ..text import header_key, parse_json
 
+# a dossier's kind, lodging day and previous certificate (issue 13; scoring.filing)
+FILING = ["kind", "lodged_on", "previous_expires_on", "previous_stars", "previous_number"]
 # header as typed (NFC, lower-case, spaces folded) -> canonical column
 HEADER_ALIASES = {
     "dossier_id": "dossier_id", "mã hồ sơ": "dossier_id", "ma ho so": "dossier_id", "hồ sơ": "dossier_id",
@@ -32,6 +34,12 @@ HEADER_ALIASES = {
     "findings": "findings", "điều kiện loại": "findings", "phát hiện": "findings",
     "story_exists": "story_exists", "có câu chuyện": "story_exists",
     "cases": "cases", "trường hợp": "cases",
+    "kind": "kind", "loại hồ sơ": "kind", "hình thức đăng ký": "kind", "loại đăng ký": "kind",
+    "lodged_on": "lodged_on", "ngày nộp hồ sơ": "lodged_on", "ngày nộp": "lodged_on",
+    "previous_expires_on": "previous_expires_on", "ngày hết hạn giấy chứng nhận": "previous_expires_on",
+    "hạn giấy chứng nhận": "previous_expires_on",
+    "previous_stars": "previous_stars", "hạng sao đã công nhận": "previous_stars", "số sao đã công nhận": "previous_stars",
+    "previous_number": "previous_number", "số giấy chứng nhận": "previous_number",
     "product": "product", "sản phẩm": "product", "tên sản phẩm": "product",
     "producer": "producer", "chủ thể": "producer", "chủ thể ocop": "producer",
     "province": "province", "tỉnh": "province",
@@ -41,6 +49,7 @@ HEADER_ALIASES = {
     "points": "points", "điểm": "points",
 }
 META = ["dossier_id", "criteria_set", "form", "level", "evaluated_on", "member", "findings", "story_exists", "cases",
+        *FILING,
         "product", "producer", "province", "district", "commune"]
 PRODUCT = ["product", "producer", "province", "district", "commune"]
 CRITERION_COLUMN = re.compile(r"^[0-9]+(\.[0-9]+)*$")

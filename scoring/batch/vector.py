@@ -31,7 +31,8 @@ from .tables import PRODUCT, check_headers, normalise_columns
 from .workers import Inline, executor
 
 RESULT_COLUMNS = [
-    "dossier_id", "criteria_set", "form", "level", "evaluated_on", "period", *PRODUCT, "members", "member_totals",
+    "dossier_id", "criteria_set", "form", "level", "evaluated_on", "period", "kind", "lodged_on", *PRODUCT, "members",
+    "member_totals",
     "part_A", "part_B", "part_C", "total", "max_total", "band_stars", "stars", "status", "recognised_by",
     "escalate_to", "unmet_minimums", "knockouts", "warnings", "rank_form", "rank_province", "rank_district",
 ]
@@ -417,6 +418,9 @@ def _results(prep: Prepared, parts: list[dict[str, Any]],
     day_of, days = pd.factorize(prep.days[do].view(np.int64))  # a round has a few days: hashed, not sorted
     out["evaluated_on"] = np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)[day_of]
     out["period"] = prep.period_id[do]
+    out["kind"] = prep.kind[do]
+    lodged = prep.lodged[do]
+    out["lodged_on"] = np.where(np.isnat(lodged), None, np.datetime_as_string(lodged, unit="D")).astype(object)
     for c in PRODUCT:
         if c in prep.meta:
             out[c] = prep.meta[c][do]

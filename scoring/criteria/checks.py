@@ -6,7 +6,7 @@ every check returns `Issue`s naming the file and the JSON path rather than raisi
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ..errors import Issue
@@ -217,6 +217,19 @@ def set_issues(meta: dict[str, Any], file: str | None, form_slugs: set[str]) -> 
                 err(f"gate {gate['id']} must go to a higher level", f"{where}.gates[{g}]", gate["to_level"])
         if i + 1 < len(periods) and period["to"] is not None and period["to"] >= periods[i + 1]["from"]:
             err("periods overlap", where, period["to"], f"before {periods[i + 1]['from']}")
+    span = meta.get("in_force", {})
+    fb, end, lapses = span.get("finish_by"), _date(span.get("to")), _date(span.get("lapses"))
+    if fb:  # the transition windows (QĐ 26/2026 Điều 12 k2): after the set's end, within its lapse
+        if end is None or _date(fb["lodged_before"]) != end + timedelta(days=1):
+            err("finish_by.lodged_before must be the day after in_force.to (the successor's start)",
+                "in_force.finish_by.lodged_before", fb["lodged_before"],
+                (end + timedelta(days=1)).isoformat() if end else "an in_force.to date first")
+        for kind, day in fb["kinds"].items():
+            d = _date(day)
+            if end is not None and d is not None and not (end < d and (lapses is None or d <= lapses)):
+                err(f"the last evaluation day of a {kind} file must fall after in_force.to and not after lapses",
+                    f"in_force.finish_by.kinds.{kind}", day,
+                    f"after {end.isoformat()}" + (f", until {lapses.isoformat()}" if lapses else ""))
     ids = [k["id"] for k in meta.get("knockouts", [])]
     for kid, n in Counter(ids).items():
         if n > 1:

@@ -114,6 +114,7 @@ def _build_set(meta: dict[str, Any], forms: dict[str, Form], folder: Path) -> Cr
         id=meta["id"], decision=MappingProxyType(meta["decision"]),
         start=_day(meta["in_force"]["from"]), end=_day(meta["in_force"]["to"]),
         lapses=_day(meta["in_force"].get("lapses")),
+        finish_by=MappingProxyType(meta["in_force"]["finish_by"]) if meta["in_force"].get("finish_by") else None,
         parts=MappingProxyType({p["part"]: p["max"] for p in meta["parts"]}),
         part_labels=MappingProxyType({p["part"]: (p["label"], p["label_en"]) for p in meta["parts"]}),
         total_max=meta["total_max"],

@@ -288,6 +288,8 @@ class CriteriaSet:
     forms: Mapping[str, Form]
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source_dir: str | None = None
+    # the transition windows of set.json in_force.finish_by (files lodged before the successor's start)
+    finish_by: Mapping[str, Any] | None = None
 
     def form(self, slug: str, *, warn: bool = True) -> Form:
         """The form for a slug or one of its aliases (KeyError if unknown).
@@ -315,6 +317,14 @@ class CriteriaSet:
             if period.covers(day):
                 return period
         return None
+
+    def finish_window(self, kind: str) -> tuple[date, date] | None:
+        """(lodged before, evaluated on or before) for files of `kind` finishing under this set after it
+        stopped being in force (QĐ 148 under QĐ 26/2026 Điều 12 k2), or None when the set has none."""
+        fb = self.finish_by
+        if not fb:
+            return None
+        return date.fromisoformat(fb["lodged_before"]), date.fromisoformat(fb["kinds"][kind])
 
     def in_force_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)

@@ -214,6 +214,11 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
             data = load_json(data)
         except (OSError, ValueError) as exc:
             raise DossierInvalid([Issue(f"không đọc được hồ sơ / cannot read dossier: {exc}", file)], subject=file) from None
+    if not isinstance(data, Mapping):
+        raise DossierInvalid([Issue("[dossier-not-object] hồ sơ phải là một đối tượng JSON {…} / a dossier is a JSON "
+                                    "object {…}", file, "(top level)", type(data).__name__,
+                                    "an object with dossier_id, form, level, evaluated_on and sheets")],
+                             subject=file or "dossier")
     data = nfc_deep(dict(data))
     if "level" in data:
         data["level"] = level_code(data["level"])

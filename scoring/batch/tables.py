@@ -60,9 +60,10 @@ def normalise_columns(frame: pd.DataFrame, source: str = "table") -> pd.DataFram
     renamed = {c: canonical_header(c) for c in frame.columns}
     seen: dict[str, object] = {}
     issues = []
-    for original, canon in renamed.items():
+    for original in frame.columns:  # not the dict: two columns may carry one header
+        canon = renamed[original]
         if canon in seen:
-            issues.append(Issue("two columns mean the same thing", source, f"column {original!r}", canon,
+            issues.append(Issue("[columns-duplicate] hai cột cùng một nghĩa / two columns mean the same thing", source, f"column {original!r}", canon,
                                 f"one of {seen[canon]!r} / {original!r}"))
         seen[canon] = original
     if issues:

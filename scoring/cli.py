@@ -163,7 +163,7 @@ def criteria_list(set_id: str | None, as_json: bool) -> None:
 def _unknown_set(set_id: str, ids: list[str]):
     from .errors import Issue
 
-    return Issue("unknown criteria set", location="criteria_set", value=set_id, allowed=", ".join(ids))
+    return Issue("bộ tiêu chí không có / unknown criteria set", location="criteria_set", value=set_id, allowed=", ".join(ids))
 
 
 def _load_form(set_id: str, slug: str) -> crit.Form:
@@ -174,7 +174,7 @@ def _load_form(set_id: str, slug: str) -> crit.Form:
         raise ValidationFailed([_unknown_set(set_id, ids)], subject="criteria set")
     cs = crit.load_set(set_id)
     if not cs.has_form(slug):
-        raise ValidationFailed([Issue("unknown form", location="form", value=slug,
+        raise ValidationFailed([Issue("biểu mẫu không có / unknown form", location="form", value=slug,
                                       allowed="see `ocop criteria list --set " + set_id + "`")], subject="form")
     return cs.form(slug, warn=False)  # displayed, not scored: `criteria show` prints the status itself
 
@@ -631,11 +631,11 @@ def _load_results(path: Path):
                 items = [parse_json(line) for _, line in lines]
                 where = [f"line {n}" for n, _ in lines]
         except ValueError as exc:
-            raise ValidationFailed([Issue(f"not valid JSON: {exc}", str(path), None, None, PLAN_INPUT)],
+            raise ValidationFailed([Issue(f"JSON không hợp lệ / not valid JSON: {exc}", str(path), None, None, PLAN_INPUT)],
                                    subject=str(path)) from None
         names = {f.name for f in fields(Result)}
         required = {f.name for f in fields(Result) if f.name != "next_star"}
-        issues = [Issue("not a Result of `ocop score --json` (the value lists fields it lacks)", str(path), w or None,
+        issues = [Issue("không phải kết quả của `ocop score --json` / not a Result of `ocop score --json` (the value lists fields it lacks)", str(path), w or None,
                         sorted(required - set(item))[:6] if isinstance(item, dict) else type(item).__name__,
                         PLAN_INPUT)
                   for item, w in zip(items, where) if not isinstance(item, dict) or not required <= set(item)]
@@ -645,7 +645,7 @@ def _load_results(path: Path):
     frame = read_table(path)
     # `ocop batch` results are recognised by their own columns
     if {"band_stars", "member_totals"} <= {str(c).strip() for c in frame.columns}:
-        raise ValidationFailed([Issue("this looks like `ocop batch` results (band_stars, member_totals, …), which a "
+        raise ValidationFailed([Issue("đây là kết quả của `ocop batch`, kế hoạch không dùng được / this looks like `ocop batch` results (band_stars, member_totals, …), which a "
                                       "plan cannot use", str(path), "columns", None, PLAN_INPUT)], subject=str(path))
     wide = to_wide(normalise_columns(frame, str(path)), str(path))
     results, bad = [], []

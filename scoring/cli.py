@@ -434,15 +434,20 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, force: 
 
     Every dossier is either scored (OUTPUT, with ranks within criteria set × form, province and
     district) or rejected with the reason and its rows (rejects file): scored + rejected = dossiers
-    in INPUT. Blank rows are skipped and counted. Full reference: docs/BATCH.md.
+    in INPUT. Blank rows are skipped and counted. CSV may be separated by ',', ';' or tab, with
+    decimal commas (3,0); an XLSX is read sheet by sheet (--sheet to choose one). OUTPUT is never
+    the input and never replaced without --force; XLSX output is a council workbook (Vietnamese
+    headers, a summary sheet, a 'Lý do loại' sheet). Full reference: docs/BATCH.md.
 
     \b
     Input columns (one row per dossier × member; Vietnamese headers accepted):
       dossier_id    Mã hồ sơ, Hồ sơ           (required; merged Excel cells are filled down)
       member        Thành viên, Thành viên hội đồng, Người đánh giá   (required)
-      form          Bộ sản phẩm, Biểu mẫu, Mã bộ sản phẩm   (required; slug: ocop criteria list)
-      level         Cấp, Cấp đánh giá          (required: district/province/central, as the period has)
-      evaluated_on  Ngày đánh giá, Ngày        (required; YYYY-MM-DD or an Excel date)
+      form          Bộ sản phẩm, Biểu mẫu, Mã bộ sản phẩm   (required; slug, number, code I.1.a
+                    or Vietnamese name: ocop criteria list)
+      level         Cấp, Cấp đánh giá          (required: district/province/central or
+                    huyện/tỉnh/trung ương, as the period has)
+      evaluated_on  Ngày đánh giá, Ngày        (required; YYYY-MM-DD, dd/mm/yyyy or an Excel date)
       criteria_set  Bộ tiêu chí    (optional; empty = the set in force on evaluated_on)
       findings      Điều kiện loại, Phát hiện  (optional; knock-out ids separated by ';')
       story_exists  Có câu chuyện  (optional; có/không, true/false, 1/0)
@@ -662,7 +667,8 @@ def _load_results(path: Path):
 @cli.command("plan")
 @click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--targets", required=True, type=TargetsType(),
-              help='Cumulative star targets, e.g. "4:2,3:3" (≥ 2 products at 4★+, ≥ 3 more at 3★+).')
+              help='Cumulative star targets, e.g. "4:2,3:3": at least 2 products with 4★ or more and at least 3 '
+                   'with 3★ or more (the 4★ ones count toward both).')
 @click.option("--budget", type=AmountType(), help="Support budget ≥ 0 (VND with a cost table, steps without); "
               "20.000.000 and 20000000 are the same amount.")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),

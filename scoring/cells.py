@@ -36,9 +36,15 @@ def csv_text(value: Any) -> Any:
     return value
 
 
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what the XLSX format cannot store
+
+
 def xlsx_cell(cell: Any, value: Any) -> None:
     """Set an openpyxl cell so that text is always text: a string starting with '=' is stored as a
-    string, not a formula (openpyxl infers formulas from a leading '=')."""
+    string, not a formula (openpyxl infers formulas from a leading '='). Control characters the
+    format cannot hold (an escape sequence typed into a member's name) become U+FFFD, visibly."""
+    if isinstance(value, str) and _XLSX_ILLEGAL.search(value):
+        value = _XLSX_ILLEGAL.sub("\ufffd", value)
     cell.value = value
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"

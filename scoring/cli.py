@@ -27,7 +27,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    from .terminal import json_safe
+
+    click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 # The programme's layers above the kernel (design.md §7) each keep their commands in their own
@@ -161,7 +163,7 @@ def criteria_list(set_id: str | None, as_json: bool) -> None:
 def _unknown_set(set_id: str, ids: list[str]):
     from .errors import Issue
 
-    return Issue("unknown criteria set", location="criteria_set", value=set_id, allowed=", ".join(ids))
+    return Issue("bộ tiêu chí không có / unknown criteria set", location="criteria_set", value=set_id, allowed=", ".join(ids))
 
 
 def _load_form(set_id: str, slug: str) -> crit.Form:
@@ -172,7 +174,7 @@ def _load_form(set_id: str, slug: str) -> crit.Form:
         raise ValidationFailed([_unknown_set(set_id, ids)], subject="criteria set")
     cs = crit.load_set(set_id)
     if not cs.has_form(slug):
-        raise ValidationFailed([Issue("unknown form", location="form", value=slug,
+        raise ValidationFailed([Issue("biểu mẫu không có / unknown form", location="form", value=slug,
                                       allowed="see `ocop criteria list --set " + set_id + "`")], subject="form")
     return cs.form(slug, warn=False)  # displayed, not scored: `criteria show` prints the status itself
 
@@ -455,15 +457,20 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, force: 
 
     Every dossier is either scored (OUTPUT, with ranks within criteria set × form, province and
     district) or rejected with the reason and its rows (rejects file): scored + rejected = dossiers
-    in INPUT. Blank rows are skipped and counted. Full reference: docs/BATCH.md.
+    in INPUT. Blank rows are skipped and counted. CSV may be separated by ',', ';' or tab, with
+    decimal commas (3,0); an XLSX is read sheet by sheet (--sheet to choose one). OUTPUT is never
+    the input and never replaced without --force; XLSX output is a council workbook (Vietnamese
+    headers, a summary sheet, a 'Lý do loại' sheet). Full reference: docs/BATCH.md.
 
     \b
     Input columns (one row per dossier × member; Vietnamese headers accepted):
       dossier_id    Mã hồ sơ, Hồ sơ           (required; merged Excel cells are filled down)
       member        Thành viên, Thành viên hội đồng, Người đánh giá   (required)
-      form          Bộ sản phẩm, Biểu mẫu, Mã bộ sản phẩm   (required; slug: ocop criteria list)
-      level         Cấp, Cấp đánh giá          (required: district/province/central, as the period has)
-      evaluated_on  Ngày đánh giá, Ngày        (required; YYYY-MM-DD or an Excel date)
+      form          Bộ sản phẩm, Biểu mẫu, Mã bộ sản phẩm   (required; slug, number, code I.1.a
+                    or Vietnamese name: ocop criteria list)
+      level         Cấp, Cấp đánh giá          (required: district/province/central or
+                    huyện/tỉnh/trung ương, as the period has)
+      evaluated_on  Ngày đánh giá, Ngày        (required; YYYY-MM-DD, dd/mm/yyyy or an Excel date)
       criteria_set  Bộ tiêu chí    (optional; empty = the set in force on evaluated_on)
       findings      Điều kiện loại, Phát hiện  (optional; knock-out ids separated by ';')
       story_exists  Có câu chuyện  (optional; có/không, true/false, 1/0)
@@ -652,11 +659,11 @@ def _load_results(path: Path):
                 items = [parse_json(line) for _, line in lines]
                 where = [f"line {n}" for n, _ in lines]
         except ValueError as exc:
-            raise ValidationFailed([Issue(f"not valid JSON: {exc}", str(path), None, None, PLAN_INPUT)],
+            raise ValidationFailed([Issue(f"JSON không hợp lệ / not valid JSON: {exc}", str(path), None, None, PLAN_INPUT)],
                                    subject=str(path)) from None
         names = {f.name for f in fields(Result)}
         required = {f.name for f in fields(Result) if f.name != "next_star"}
-        issues = [Issue("not a Result of `ocop score --json` (the value lists fields it lacks)", str(path), w or None,
+        issues = [Issue("không phải kết quả của `ocop score --json` / not a Result of `ocop score --json` (the value lists fields it lacks)", str(path), w or None,
                         sorted(required - set(item))[:6] if isinstance(item, dict) else type(item).__name__,
                         PLAN_INPUT)
                   for item, w in zip(items, where) if not isinstance(item, dict) or not required <= set(item)]
@@ -666,7 +673,7 @@ def _load_results(path: Path):
     frame = read_table(path)
     # `ocop batch` results are recognised by their own columns
     if {"band_stars", "member_totals"} <= {str(c).strip() for c in frame.columns}:
-        raise ValidationFailed([Issue("this looks like `ocop batch` results (band_stars, member_totals, …), which a "
+        raise ValidationFailed([Issue("đây là kết quả của `ocop batch`, kế hoạch không dùng được / this looks like `ocop batch` results (band_stars, member_totals, …), which a "
                                       "plan cannot use", str(path), "columns", None, PLAN_INPUT)], subject=str(path))
     wide = to_wide(normalise_columns(frame, str(path)), str(path))
     results, bad = [], []
@@ -683,7 +690,8 @@ def _load_results(path: Path):
 @cli.command("plan")
 @click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--targets", required=True, type=TargetsType(),
-              help='Cumulative star targets, e.g. "4:2,3:3" (≥ 2 products at 4★+, ≥ 3 more at 3★+).')
+              help='Cumulative star targets, e.g. "4:2,3:3": at least 2 products with 4★ or more and at least 3 '
+                   'with 3★ or more (the 4★ ones count toward both).')
 @click.option("--budget", type=AmountType(), help="Support budget ≥ 0 (VND with a cost table, steps without); "
               "20.000.000 and 20000000 are the same amount.")
 @click.option("--costs", "costs_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),

@@ -134,10 +134,10 @@ def _alternative_cases(form: Form, data: Mapping[str, Any], points: np.ndarray, 
         leaf = by_number.get(number, (None, None))[1]
         if leaf is None or not leaf.cases:
             with_cases = [f"{lf.number}" for lf in form.leaves if lf.cases]
-            issues.append(Issue(f"criterion {number} of form {form.slug} has no alternative cases", file,
+            issues.append(Issue(f"tiêu chí {number} của biểu mẫu {form.slug} không có các trường hợp / criterion {number} of form {form.slug} has no alternative cases", file,
                                 f"cases.{number}", case, "criteria with cases: " + (", ".join(with_cases) or "none")))
         elif case not in dict(leaf.cases):
-            issues.append(Issue(f"unknown case for criterion {number}", file, f"cases.{number}", case,
+            issues.append(Issue(f"trường hợp không có ở tiêu chí {number} / unknown case for criterion {number}", file, f"cases.{number}", case,
                                 ", ".join(f"{cid} ({label})" for cid, label in leaf.cases)))
     out: dict[str, str | None] = {}
     for number, (li, leaf) in by_number.items():
@@ -151,7 +151,7 @@ def _alternative_cases(form: Form, data: Mapping[str, Any], points: np.ndarray, 
         if case in ladders:
             for si, p in given:
                 if p not in ladders[case]:
-                    issues.append(Issue(f"{p} is not an option of case {case} of criterion {number}, the case the "
+                    issues.append(Issue(f"{p} không phải lựa chọn của trường hợp {case}, tiêu chí {number} / {p} is not an option of case {case} of criterion {number}, the case the "
                                         f"dossier states (cases.{number})", file, where(si), p,
                                         ", ".join(map(str, sorted(ladders[case])))))
             out[number] = case
@@ -209,10 +209,12 @@ def _unknown_criterion(form: Form, cs: CriteriaSet, number: str, value: Any, loc
                      value, f"the key {new}")
     means = [leaf.number for leaf in form.leaves if leaf.printed and header_key(leaf.printed) == header_key(number)]
     if means:  # printed twice on this form: which one is meant cannot be told
-        return Issue(f"{number} is printed on form {form.slug} ({cs.id}) for more than one criterion", file, location,
+        return Issue(f"số {number} được in cho nhiều tiêu chí / {number} is printed on form {form.slug} ({cs.id}) for "
+                     "more than one criterion", file, location,
                      value, "the criterion number: " + ", ".join(f"{number} is {n}" for n in means)
                      + " — see `ocop criteria show SET FORM`")
-    return Issue(f"criterion {number} is not on form {form.slug} ({cs.id})", file, location, value,
+    return Issue(f"tiêu chí {number} không có trên biểu mẫu / criterion {number} is not on form {form.slug} ({cs.id})",
+                 file, location, value,
                  "criterion numbers: " + ", ".join(form.leaf_numbers))
 
 
@@ -257,6 +259,11 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
             data = load_json(data)
         except (OSError, ValueError) as exc:
             raise DossierInvalid([Issue(f"không đọc được hồ sơ / cannot read dossier: {exc}", file)], subject=file) from None
+    if not isinstance(data, Mapping):
+        raise DossierInvalid([Issue("[dossier-not-object] hồ sơ phải là một đối tượng JSON {…} / a dossier is a JSON "
+                                    "object {…}", file, "(top level)", type(data).__name__,
+                                    "an object with dossier_id, form, level, evaluated_on and sheets")],
+                             subject=file or "dossier")
     data = nfc_deep(dict(data))
     if "level" in data:
         data["level"] = level_code(data["level"])
@@ -283,12 +290,12 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     slug = resolve_form(cs, data.get("form"))
     if slug is None:
         if "form" not in flagged:
-            issues.append(Issue(f"unknown form for {cs.id}", file, "form", data.get("form"),
+            issues.append(Issue(f"biểu mẫu không có trong {cs.id} / unknown form for {cs.id}", file, "form", data.get("form"),
                                 f"a slug, number, code or name from `ocop criteria list --set {cs.id}`"))
         raise DossierInvalid(issues, subject=subject)
     form = cs.form(slug)
     if form.status == "missing":
-        raise DossierInvalid(issues + [Issue("this form is missing from our sources and cannot be scored", file, "form",
+        raise DossierInvalid(issues + [Issue("biểu mẫu chưa có trong nguồn, không chấm được / this form is missing from our sources and cannot be scored", file, "form",
                                              form.slug, "a form whose status is complete or partial")], subject=subject)
     valid_from = getattr(form, "valid_from", None)
     if day is not None and valid_from is not None and day < valid_from:
@@ -313,10 +320,10 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     if not day_known or "level" in flagged:
         pass
     elif period is None:
-        issues.append(Issue(f"no process period of {cs.id} covers the evaluation date", file, "evaluated_on",
+        issues.append(Issue(f"không giai đoạn nào của {cs.id} chứa ngày đánh giá / no process period of {cs.id} covers the evaluation date", file, "evaluated_on",
                             day.isoformat(), ", ".join(f"{p.start}…{p.end or ''}" for p in cs.periods)))
     elif level not in period.levels:
-        issues.append(Issue(f"no council scores at this level in period {period.id} of {cs.id}", file, "level", level,
+        issues.append(Issue(f"giai đoạn {period.id} của {cs.id} không có hội đồng cấp này / no council scores at this level in period {period.id} of {cs.id}", file, "level", level,
                             ", ".join(period.levels)))
 
     requirements = cs.requirement_findings
@@ -326,7 +333,7 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
     minimums_from = cs.star_minimums.get("from")
     for i, fid in enumerate(findings):
         if fid not in known_findings:
-            issues.append(Issue(f"unknown finding for {cs.id}", file, f"findings[{i}]", fid,
+            issues.append(Issue(f"điều kiện loại không có trong {cs.id} / unknown finding for {cs.id}", file, f"findings[{i}]", fid,
                                 ", ".join(sorted(known_findings))))
         elif fid in requirements and minimums_from and day_known and day.isoformat() < minimums_from:
             # QĐ 781/2020 added the per-star requirements on 2020-06-08: a dossier evaluated before
@@ -352,10 +359,10 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
         if f"sheets[{i}].member" in flagged or f"sheets[{i}]" in flagged:
             continue
         if not m:
-            issues.append(Issue("member name is blank", file, f"sheets[{i}].member", sheets[i]["member"],
+            issues.append(Issue("tên thành viên để trống / member name is blank", file, f"sheets[{i}].member", sheets[i]["member"],
                                 "a non-blank name (surrounding spaces are trimmed)"))
         elif members.index(m) != i:
-            issues.append(Issue("duplicate member (names compared trimmed and NFC-normalised)", file,
+            issues.append(Issue("thành viên bị lặp / duplicate member (names compared trimmed and NFC-normalised)", file,
                                 f"sheets[{i}].member", sheets[i]["member"], "each member once"))
 
     leaves = form.leaves
@@ -379,12 +386,12 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
                 reported[si, index[number]] = True  # reported by the schema (a number is needed)
                 continue
             if value not in leaf.points:
-                issues.append(Issue(f"{value} is not an option of criterion {number} ({leaf.label})", file,
+                issues.append(Issue(f"{value} không phải mức điểm của tiêu chí {number} / {value} is not an option of criterion {number} ({leaf.label})", file,
                                     f"{where}.{number}", value, ", ".join(map(str, leaf.points))))
                 reported[si, index[number]] = True
                 continue
             if leaf.applies_when == "story_exists" and story is False:
-                issues.append(Issue(f"criterion {number} applies only when a story exists, and story_exists is false",
+                issues.append(Issue(f"tiêu chí {number} chỉ chấm khi có câu chuyện sản phẩm / criterion {number} applies only when a story exists, and story_exists is false",
                                     file, f"{where}.{number}", value, "null"))
                 reported[si, index[number]] = True
                 continue
@@ -403,7 +410,7 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
         for si in np.flatnonzero(~scored & ~reported[:, li]):
             where = f"sheets[{si}].scores" if "sheets" in data else "scores"
             cond = " (it applies: story_exists is true or another member scored it)" if leaf.applies_when else ""
-            issues.append(Issue(f"criterion {leaf.number} ({leaf.label}) is left out{cond}", file,
+            issues.append(Issue(f"tiêu chí {leaf.number} chưa được chấm / criterion {leaf.number} ({leaf.label}) is left out{cond}", file,
                                 f"{where}.{leaf.number}", None,
                                 "one of " + ", ".join(map(str, leaf.points))
                                 + ("" if leaf.applies_when else "; only criteria that apply conditionally may be null")))

@@ -69,9 +69,10 @@ def normalise_columns(frame: pd.DataFrame, source: str = "table") -> pd.DataFram
     renamed = {c: canonical_header(c) for c in frame.columns}
     seen: dict[str, object] = {}
     issues = []
-    for original, canon in renamed.items():
+    for original in frame.columns:  # not the dict: two columns may carry one header
+        canon = renamed[original]
         if canon in seen:
-            issues.append(Issue("two columns mean the same thing", source, f"column {original!r}", canon,
+            issues.append(Issue("[columns-duplicate] hai cột cùng một nghĩa / two columns mean the same thing", source, f"column {original!r}", canon,
                                 f"one of {seen[canon]!r} / {original!r}"))
         seen[canon] = original
     if issues:
@@ -93,7 +94,7 @@ def check_headers(frame: pd.DataFrame, source: str = "table") -> list[str]:
             continue
         means = printed.get(header_key(name))
         if means:
-            issues.append(Issue("a criterion column is named by the number printed on the form", source,
+            issues.append(Issue("cột tiêu chí mang số in trên biểu mẫu giấy / a criterion column is named by the number printed on the form", source,
                                 f"column {name!r}", name,
                                 "the criterion number: " + ", ".join(f"{n} ({s})" for s, n in means)
                                 + " (printed numbers are not renamed: '3.c' is 3.3 on some QĐ 148 forms "
@@ -235,18 +236,18 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
             try:
                 rec = parse_json(line)
             except ValueError as exc:
-                issues.append(Issue(f"not a JSON object: {exc}", str(path), f"line {lineno}", line.strip()[:60]))
+                issues.append(Issue(f"không phải đối tượng JSON / not a JSON object: {exc}", str(path), f"line {lineno}", line.strip()[:60]))
                 records.append({})
                 continue
             if not isinstance(rec, dict):
-                issues.append(Issue("not a JSON object", str(path), f"line {lineno}", rec, "one object per line"))
+                issues.append(Issue("không phải đối tượng JSON / not a JSON object", str(path), f"line {lineno}", rec, "one object per line"))
                 records.append({})
                 continue
             for key, value in rec.items():
                 if canonical_header(key) == "findings":
                     rec[key] = _joined(value)
                 elif isinstance(value, (list, dict)):
-                    issues.append(Issue("nested value in a column that holds one value", str(path),
+                    issues.append(Issue("giá trị lồng trong cột chỉ chứa một giá trị / nested value in a column that holds one value", str(path),
                                         f"line {lineno}, key {key!r}", value,
                                         "a number or text (only 'findings' may be an array)"))
             records.append(rec)
@@ -261,7 +262,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     frame = pd.read_parquet(path)
     schema = pq.read_schema(path)
     lists = [f.name for f in schema if str(f.type).startswith(("list", "large_list"))]
-    issues = [Issue("nested value in a column that holds one value", str(path), f"column {c!r}", str(schema.field(c).type),
+    issues = [Issue("giá trị lồng trong cột chỉ chứa một giá trị / nested value in a column that holds one value", str(path), f"column {c!r}", str(schema.field(c).type),
                     "a number or text (only 'findings' may be a list)") for c in lists if canonical_header(c) != "findings"]
     if issues:
         raise ValidationFailed(issues, subject=str(path))
@@ -409,7 +410,7 @@ def check_output(path: str | Path) -> Path:
     """Refuse an output format before any work is done (not after scoring a million sheets)."""
     path = Path(path)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise ValidationFailed([Issue("unsupported output format", str(path), None, path.suffix,
+        raise ValidationFailed([Issue("định dạng tệp kết quả không được hỗ trợ / unsupported output format", str(path), None, path.suffix,
                                       ", ".join(OUTPUT_SUFFIXES))], subject=str(path))
     return path
 

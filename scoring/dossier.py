@@ -280,7 +280,13 @@ def parse_dossier(data: Mapping[str, Any] | str | Path, *, file: str | None = No
         data = {k: v for k, v in data.items() if k != "criteria_set"}
         cs = None
     elif day is None or any(i.location == "lodged_on" for i in date_issues) or "kind" in flagged:
-        cs = None  # the set cannot be chosen; what else is wrong is still reported below
+        # Without its dates the set cannot be chosen; a set the dossier names still lets the form,
+        # members and points be checked, so that every problem is reported at once.
+        set_id, ids = data.get("criteria_set"), crit.available_sets()
+        cs = crit.load_set(set_id) if set_id in ids else None
+        if set_id is not None and cs is None:
+            issues.append(Issue("bộ tiêu chí không có / unknown criteria set", file, "criteria_set", set_id,
+                                ", ".join(ids)))
     else:
         cs = _choose_set(data, day, kind, lodged_on, issues, file)
     if cs is None:

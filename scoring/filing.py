@@ -74,7 +74,7 @@ def choose_set(set_id: str | None, day: date, kind: str, lodged_on: date | None,
                        lodged_on.isoformat(), f"a date on or before the evaluation date {day.isoformat()}")
     if set_id is not None:
         if set_id not in sets:
-            return Problem("unknown criteria set", "criteria_set", set_id, ", ".join(sets))
+            return Problem("bộ tiêu chí không có / unknown criteria set", "criteria_set", set_id, ", ".join(sets))
         cs = sets[set_id]
         if cs.in_force_on(day):
             old = _finishing_old_set(day, kind, lodged_on, sets)
@@ -102,7 +102,8 @@ def choose_set(set_id: str | None, day: date, kind: str, lodged_on: date | None,
                     return _late(cs, kind, day, last)
             return cs
         last = cs.lapses or cs.end
-        return Problem(f"evaluation date is outside the dates {set_id} applies to", "evaluated_on", day.isoformat(),
+        return Problem(f"ngày đánh giá nằm ngoài thời gian áp dụng {set_id} / evaluation date is outside the dates "
+                       f"{set_id} applies to", "evaluated_on", day.isoformat(),
                        f"{cs.start.isoformat()} … {last.isoformat() if last else 'today'}")
     old = _lodged_under_old_set(day, lodged_on, sets)
     if old is not None:
@@ -112,7 +113,8 @@ def choose_set(set_id: str | None, day: date, kind: str, lodged_on: date | None,
         if cs.in_force_on(day):
             return cs
     spans = "; ".join(f"{s}: {c.start.isoformat()} … {(c.end.isoformat() if c.end else 'today')}" for s, c in sets.items())
-    return Problem("no criteria set is in force on the evaluation date", "evaluated_on", day.isoformat(), spans)
+    return Problem("không bộ tiêu chí nào có hiệu lực vào ngày đánh giá / no criteria set is in force on the "
+                   "evaluation date", "evaluated_on", day.isoformat(), spans)
 
 
 def _late(cs: CriteriaSet, kind: str, day: date, last: date) -> Problem:

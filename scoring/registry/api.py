@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import getpass
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from sqlalchemy import Connection, func, insert, select, update
 
 from . import db, queries
+from .bulk import bulk_insert, dumps
 from .dates import expiry, process_of, reevaluation_window, revocation_rules, round_deadlines
 from .errors import RegistryError, not_found
 from .identity import name_key
@@ -73,16 +75,17 @@ class Transaction:
 
     def audit(self, action: str, entity: str, entity_id: Any, before: Mapping[str, Any] | None = None,
               after: Mapping[str, Any] | None = None) -> None:
-        self._audit.append({"at": utcnow(), "actor": self.actor, "action": action, "entity": entity,
+        """Queue one audit row (written in this transaction, in order, at the latest on commit)."""
+        self._audit.append({"actor": self.actor, "action": action, "entity": entity,
                             "entity_id": None if entity_id is None else str(entity_id),
-                            "before": None if before is None else _json_safe(before),
-                            "after": None if after is None else _json_safe(after)})
+                            "before_json": None if before is None else dumps(_json_safe(before)),
+                            "after_json": None if after is None else dumps(_json_safe(after))})
         if len(self._audit) >= 5000:
             self.flush()
 
     def flush(self) -> None:
         if self._audit:
-            self.conn.execute(insert(AuditEntry), self._audit)
+            self.conn.execute(bulk_insert(self.conn.dialect.name, AuditEntry, ["before", "after"]), self._audit)
             self._audit = []
 
 
@@ -527,6 +530,7 @@ class Registry:
             pk = self._dossier_pk(tx.conn, dossier_id)
             version = tx.conn.execute(select(Dossier.version).where(Dossier.id == pk)).scalar_one()
             row = result_row(data, pk, version, source="engine")
+            row["result"] = json.loads(row["result"])  # the JSON column serialises it itself here
             row.update(session_id=session_id, decided=decided)
             rid = int(tx.conn.execute(insert(ResultRow).values(**row)).inserted_primary_key[0])
             tx.audit("create", "result", rid, None, {k: v for k, v in row.items() if k != "result"}

@@ -14,25 +14,31 @@ listed with the kernel's message; the rest of the file is stored). A changed dos
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Text, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ..errors import Issue, ValidationFailed
 from .errors import RegistryError
-from .identity import plain_json, canonical_dossier, content_hash, criteria_hash, differences, name_key
+from .bulk import bulk_insert, raw_json
+from .identity import canonical_dossier, canonical_json, criteria_hash, differences, name_key, plain_json
 from .models import KINDS, Dossier, DossierVersion, MemberSheet, Producer, Product, ResultRow, Round, utcnow
 
 if TYPE_CHECKING:
     from .api import Registry, Transaction
 
 CHUNK = 2000
+_T0 = time.perf_counter()
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".jsonl", ".ndjson")
 
 
@@ -56,20 +62,27 @@ class ImportReport:
 
 @dataclass
 class Prepared:
-    """A scored dossier ready to store."""
+    """A scored dossier ready to store: its canonical JSON as text (hashed, stored as is)."""
 
     dossier_id: str
-    content: dict[str, Any]
-    hash: str
-    result: dict[str, Any]  # a ResultRow row without dossier_pk / dossier_version
-    sheets: list[tuple[str, dict[str, Any]]]
-    product: Mapping[str, Any]
+    text: str  # canonical_json of the canonical dossier
+    meta: dict[str, Any]  # the canonical dossier without its sheets (for the dossier's columns)
+    result: dict[str, Any]  # a ResultRow row without dossier_pk / dossier_version; "result" as JSON text
+    sheets: list[tuple[str, str]]  # (member, scores as canonical JSON text)
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def product(self) -> Mapping[str, Any]:
+        return self.meta.get("product") or {}
 
 
 def _trace(message: str) -> None:
     """Stage lines on stderr when OCOP_REGISTRY_TRACE is set (the kill test waits for them)."""
     if os.environ.get("OCOP_REGISTRY_TRACE"):
-        print(f"registry: {message}", file=sys.stderr, flush=True)
+        print(f"registry: {time.perf_counter() - _T0:.2f}s {message}", file=sys.stderr, flush=True)
 
 
 def _day(value: Any) -> date | None:
@@ -94,7 +107,8 @@ def result_row(data: Mapping[str, Any], dossier_pk: int | None, version: int, *,
             "status": data["status"], "recognised_by": data.get("recognised_by") or None,
             "escalate_to": data.get("escalate_to") or None, "engine_version": scoring.__version__,
             "criteria_hash": criteria_hash(data["criteria_set"], data["form"], os.environ.get("OCOP_CRITERIA_DIR")),
-            "source": source, "result": data, "decided": False, "created_at": utcnow()}
+            "source": source, "result": json.dumps(data, ensure_ascii=False, default=str), "decided": False,
+            "created_at": utcnow()}
 
 
 def _kind_issue(d: Mapping[str, Any]) -> str | None:
@@ -145,16 +159,15 @@ def prepare_json(dossiers: Iterable[Any], source: str | None, report: ImportRepo
             report.rejected.append({"dossier_id": did, "reason": str(exc)})
             continue
         content = canonical_dossier(item)
-        data = result.to_dict()
-        sheets = item.get("sheets")
+        sheets = content.get("sheets")
         if isinstance(sheets, list) and sheets:
-            pairs = [(str(s.get("member", result.members[k] if k < len(result.members) else f"M{k + 1}")),
-                      dict(s.get("scores") or {})) for k, s in enumerate(sheets)]
-        else:
-            pairs = [(result.members[0] if result.members else "M1", dict(item.get("scores") or {}))]
-        out.append(Prepared(result.dossier_id, content, content_hash(content),
-                            result_row(data, None, 1, source="engine"), _clean_sheets(pairs),
-                            dict(item.get("product") or {})))
+            pairs = [(str(s.get("member", f"M{k + 1}")), s.get("scores") or {}) for k, s in enumerate(sheets)]
+        else:  # a single member's scores at top level: the kernel names the member
+            pairs = [(result.members[0] if result.members else "M1", content.get("scores") or {})]
+        meta = {k: v for k, v in content.items() if k != "sheets"}
+        out.append(Prepared(result.dossier_id, canonical_json(content), meta,
+                            result_row(result.to_dict(), None, 1, source="engine"),
+                            [(m, canonical_json(sc)) for m, sc in pairs]))
     return out
 
 
@@ -166,10 +179,6 @@ def _kernel_knows(name: str) -> bool:
     from ..resources import schema_path
 
     return name in json.loads(schema_path("dossier").read_text(encoding="utf-8")).get("properties", {})
-
-
-def _clean_sheets(pairs: Sequence[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    return [(m, {k: v for k, v in plain_json(s).items() if v is not None}) for m, s in pairs]
 
 
 # --------------------------------------------------------------------------- tables
@@ -190,28 +199,20 @@ def prepare_table(path: Path, report: ImportReport, progress: bool) -> list[Prep
                                 "reason": str(r.get("reason"))})
     if not len(results):
         return []
+    from .tables import batch_result_rows, table_dossiers
+
     wide = to_wide(normalise_columns(frame, str(path)), str(path))
     extra = {c: _first_by_dossier(wide, c) for c in ("kind", "lodged_on") if c in wide.columns}
-    rows = {str(r["dossier_id"]): r for r in results.to_dict("records")}
+    rows = batch_result_rows(results)
+    forms = {did: (r["criteria_set"], r["form"]) for did, r in rows.items()}
     out = []
-    for d in dossier_dicts(wide):
-        did = d["dossier_id"]
-        row = rows.get(did)
-        if row is None:
-            continue  # rejected: listed above
-        for c, values in extra.items():
-            if values.get(did) is not None:
-                d[c] = values[did]
-        if "product" in d and "product" in d["product"]:  # the table's product column is design.md §3's name
-            d["product"] = {("name" if k == "product" else k): v for k, v in d["product"].items()}
-        kind_issue = _kind_issue(d)
+    for did, text, meta, sheets in table_dossiers(wide, set(rows), forms, extra):
+        kind_issue = _kind_issue(meta)
         if kind_issue:
             report.rejected.append({"dossier_id": did, "reason": kind_issue})
             continue
-        content = canonical_dossier(d)
-        sheets = [(s.get("member", f"M{k + 1}"), s["scores"]) for k, s in enumerate(content.get("sheets", []))]
-        out.append(Prepared(did, content, content_hash(content), result_row(row, None, 1, source="batch"), sheets,
-                            dict(d.get("product") or {})))
+        out.append(Prepared(did, text, meta, rows[did], sheets))
+    _trace(f"prepared {len(out)} dossiers")
     return out
 
 
@@ -249,20 +250,23 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
                                "commune": commune})
     producer_ids: dict[tuple[str, str], int] = {}
     keys = list(wanted)
-    for chunk in _chunks(keys):
+    provinces = sorted({k[1] for k in keys})
+    for chunk in _chunks(provinces, 500):  # few provinces: their producers, matched here
         for r in conn.execute(select(Producer.id, Producer.name_key, Producer.province)
-                              .where(tuple_(Producer.name_key, Producer.province).in_(list(chunk)))):
-            producer_ids[(r.name_key, r.province)] = r.id
+                              .where(Producer.province.in_(list(chunk)))):
+            if (r.name_key, r.province) in wanted:
+                producer_ids[(r.name_key, r.province)] = r.id
     new = [k for k in keys if k not in producer_ids]
     if new:
-        now = utcnow()
         rows = [{"name": wanted[k]["name"], "name_key": k[0], "province": k[1], "district": wanted[k]["district"],
-                 "commune": wanted[k]["commune"], "created_at": now} for k in new]
+                 "commune": wanted[k]["commune"]} for k in new]
         for chunk in _chunks(rows):
-            got = conn.execute(insert(Producer).returning(Producer.id, sort_by_parameter_order=True), list(chunk))
-            for row, pid in zip(chunk, got.scalars()):
-                producer_ids[(row["name_key"], row["province"])] = pid
-                tx.audit("create", "producer", pid, None, row)
+            conn.execute(bulk_insert(conn.dialect.name, Producer), list(chunk))
+            for r in conn.execute(select(Producer.id, Producer.name_key, Producer.province)
+                                  .where(Producer.province.in_(sorted({row["province"] for row in chunk})))):
+                producer_ids.setdefault((r.name_key, r.province), r.id)
+            for row in chunk:
+                tx.audit("create", "producer", producer_ids[(row["name_key"], row["province"])], None, row)
         report.producers_created += len(new)
 
     wanted_products: dict[tuple[int, str], dict[str, Any]] = {}
@@ -276,19 +280,21 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
                 "criteria_set": it.result["criteria_set"], "form": it.result["form"]})
     product_ids: dict[tuple[int, str], int] = {}
     pkeys = list(wanted_products)
-    for chunk in _chunks(pkeys):
+    for chunk in _chunks(sorted({k[0] for k in pkeys}), 500):
         for r in conn.execute(select(Product.id, Product.producer_id, Product.name_key)
-                              .where(tuple_(Product.producer_id, Product.name_key).in_(list(chunk)))):
-            product_ids[(r.producer_id, r.name_key)] = r.id
+                              .where(Product.producer_id.in_(list(chunk)))):
+            if (r.producer_id, r.name_key) in wanted_products:
+                product_ids[(r.producer_id, r.name_key)] = r.id
     newp = [k for k in pkeys if k not in product_ids]
     if newp:
-        now = utcnow()
-        rows = [{"producer_id": k[0], "name_key": k[1], **wanted_products[k], "created_at": now} for k in newp]
+        rows = [{"producer_id": k[0], "name_key": k[1], **wanted_products[k]} for k in newp]
         for chunk in _chunks(rows):
-            got = conn.execute(insert(Product).returning(Product.id, sort_by_parameter_order=True), list(chunk))
-            for row, pid in zip(chunk, got.scalars()):
-                product_ids[(row["producer_id"], row["name_key"])] = pid
-                tx.audit("create", "product", pid, None, row)
+            conn.execute(bulk_insert(conn.dialect.name, Product), list(chunk))
+            for r in conn.execute(select(Product.id, Product.producer_id, Product.name_key)
+                                  .where(Product.producer_id.in_(sorted({row["producer_id"] for row in chunk})))):
+                product_ids.setdefault((r.producer_id, r.name_key), r.id)
+            for row in chunk:
+                tx.audit("create", "product", product_ids[(row["producer_id"], row["name_key"])], None, row)
         report.products_created += len(newp)
     out: dict[str, int | None] = {}
     for it in items:
@@ -318,7 +324,7 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
     stored: dict[str, Any] = {}
     for chunk in _chunks([it.dossier_id for it in items]):
         for r in conn.execute(select(Dossier.id, Dossier.dossier_id, Dossier.content_hash, Dossier.version,
-                                     Dossier.content, Dossier.source).where(Dossier.dossier_id.in_(list(chunk)))):
+                                     Dossier.source).where(Dossier.dossier_id.in_(list(chunk)))):
             stored[r.dossier_id] = r
     fresh, changed = [], []
     for it in items:
@@ -329,10 +335,14 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
             report.unchanged.append(it.dossier_id)
         else:
             changed.append(it)
+    old_content = {}
+    for it in changed:
+        old_content[it.dossier_id] = conn.execute(select(Dossier.content)
+                                                  .where(Dossier.id == stored[it.dossier_id].id)).scalar_one()
     if changed and not replace:
         details = []
         for it in changed[:20]:
-            diff = differences(stored[it.dossier_id].content, it.content)
+            diff = differences(old_content[it.dossier_id], json.loads(it.text))
             details.append(f"{it.dossier_id}: " + "; ".join(diff[:8]) + (" …" if len(diff) > 8 else ""))
         if len(changed) > 20:
             details.append(f"… and {len(changed) - 20} more changed dossier(s)")
@@ -345,15 +355,19 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
     if not todo:
         return report
     products = _resolve_products(tx, todo, report)
+    _trace(f"resolved {len(products)} products")
     now = utcnow()
     pks: dict[str, int] = {}
     bar = _bar(progress, len(todo))
     written = 0
+    insert_dossier = bulk_insert(conn.dialect.name, Dossier, ["content"])
     for chunk in _chunks(fresh):
-        rows = [_dossier_row(it, products[it.dossier_id], round_id, source, now) for it in chunk]
-        got = conn.execute(insert(Dossier).returning(Dossier.id, sort_by_parameter_order=True), rows)
-        for it, pk in zip(chunk, got.scalars()):
-            pks[it.dossier_id] = pk
+        rows = [_dossier_row(it, products[it.dossier_id], round_id, source) for it in chunk]
+        conn.execute(insert_dossier, rows)
+        # ids read back by the unique dossier id (RETURNING with executemany goes row by row on SQLite)
+        pks.update(conn.execute(select(Dossier.dossier_id, Dossier.id)
+                                .where(Dossier.dossier_id.in_([it.dossier_id for it in chunk]))).all())
+        for it in chunk:
             tx.audit("import", "dossier", it.dossier_id, None, _summary(it, source))
         _write_children(conn, chunk, pks, {it.dossier_id: 1 for it in chunk})
         written += len(chunk)
@@ -361,13 +375,15 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
         bar.update(len(chunk))
     for it in changed:
         old = stored[it.dossier_id]
-        conn.execute(insert(DossierVersion).values(dossier_pk=old.id, version=old.version, content=old.content,
+        conn.execute(insert(DossierVersion).values(dossier_pk=old.id, version=old.version,
+                                                   content=old_content[it.dossier_id],
                                                    content_hash=old.content_hash, source=old.source,
                                                    replaced_at=now, replaced_by=tx.actor))
-        row = _dossier_row(it, products[it.dossier_id], round_id, source, now)
-        del row["created_at"]
+        row = _dossier_row(it, products[it.dossier_id], round_id, source)
         row["version"] = old.version + 1
-        conn.execute(update(Dossier).where(Dossier.id == old.id).values(**row))
+        conn.execute(update(Dossier).where(Dossier.id == old.id)
+                     .values({"content": raw_json(conn.dialect.name, "content_json"), "updated_at": func.current_timestamp()}),
+                     [row])
         conn.execute(delete(MemberSheet).where(MemberSheet.dossier_pk == old.id))
         pks[it.dossier_id] = old.id
         _write_children(conn, [it], pks, {it.dossier_id: old.version + 1})
@@ -387,26 +403,26 @@ def _summary(it: Prepared, source: str | None) -> dict[str, Any]:
             "stars": r["stars"], "status": r["status"], "result_source": r["source"]}
 
 
-def _dossier_row(it: Prepared, product_id: int | None, round_id: int | None, source: str | None, now: Any
-                 ) -> dict[str, Any]:
-    c = it.content
+def _dossier_row(it: Prepared, product_id: int | None, round_id: int | None, source: str | None) -> dict[str, Any]:
+    c = it.meta
     return {"dossier_id": it.dossier_id, "product_id": product_id, "round_id": round_id,
             "kind": c.get("kind") or "new", "criteria_set": it.result["criteria_set"], "form": it.result["form"],
             "level": it.result["level"], "evaluated_on": it.result["evaluated_on"], "lodged_on": _day(c.get("lodged_on")),
             "findings": list(c.get("findings") or []), "cases": c.get("cases"), "story_exists": c.get("story_exists"),
-            "content": c, "content_hash": it.hash, "version": 1, "source": source, "created_at": now,
-            "updated_at": now}
+            "content_json": it.text, "content_hash": it.hash, "version": 1, "source": source}
 
 
 def _write_children(conn: Any, chunk: Sequence[Prepared], pks: Mapping[str, int], versions: Mapping[str, int]) -> None:
-    now = utcnow()
-    sheets = [{"dossier_pk": pks[it.dossier_id], "member": m, "scores": s, "status": "submitted", "created_at": now,
-               "updated_at": now, "submitted_at": now} for it in chunk for m, s in it.sheets]
+    sheets = [{"dossier_pk": pks[it.dossier_id], "member": m, "scores_json": s, "status": "submitted"}
+              for it in chunk for m, s in it.sheets]
     if sheets:
-        conn.execute(insert(MemberSheet), sheets)
-    results = [{**it.result, "dossier_pk": pks[it.dossier_id], "dossier_version": versions[it.dossier_id]}
-               for it in chunk]
-    conn.execute(insert(ResultRow), results)
+        conn.execute(bulk_insert(conn.dialect.name, MemberSheet, ["scores"]), sheets)
+    results = []
+    for it in chunk:
+        row = {k: v for k, v in it.result.items() if k not in ("result", "created_at")}
+        results.append({**row, "result_json": it.result["result"], "dossier_pk": pks[it.dossier_id],
+                        "dossier_version": versions[it.dossier_id]})
+    conn.execute(bulk_insert(conn.dialect.name, ResultRow, ["result"]), results)
 
 
 class _NoBar:

@@ -37,6 +37,15 @@ def db_url_for(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
         yield from fresh_pg_database(request.getfixturevalue("pg_url"))
 
 
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    """An empty database: a SQLite file, or a fresh PostgreSQL database (dropped afterwards)."""
+    yield from db_url_for(request.param, tmp_path, request)
+
+
 def load_fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / "dossiers" / name).read_text(encoding="utf-8"))
 

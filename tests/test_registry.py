@@ -12,18 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from scoring.registry import Registry, RegistryError
-from registry_support import FIXTURES, db_url_for, variant
+from registry_support import FIXTURES, url, variant  # noqa: F401 (url: a fixture)
 
 ACTOR = "tester"
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request, tmp_path):
-    """An empty database: a SQLite file, or a fresh PostgreSQL database (dropped afterwards)."""
-    yield from db_url_for(request.param, tmp_path, request)
-
-
 @pytest.fixture
 def reg(url):
     r = Registry(url)

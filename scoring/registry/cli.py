@@ -153,7 +153,7 @@ def show_cmd(ident: str, db: str | None, as_json: bool) -> None:
                                 location="ID", value=ident, allowed="a dossier id, or a product number (product:N)")
         data, kind = reg.product(int(key)), "product"
     if as_json:
-        _print_json({"kind": kind, **data})
+        _print_json({"entity": kind, **data})
         return
     if kind == "dossier":
         r = data.get("result") or {}

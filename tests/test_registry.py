@@ -1,0 +1,299 @@
+"""The registry on SQLite and on a real PostgreSQL server (the same tests, one fresh database each).
+
+Expected dates are computed by hand in the comments (36 months, 180/120 days), counts from the
+fixtures' own notes (the stars each fixture says it reaches), never from the code under test.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from scoring.registry import Registry, RegistryError
+from registry_support import FIXTURES, url, variant  # noqa: F401 (url: a fixture)
+
+ACTOR = "tester"
+@pytest.fixture
+def reg(url):
+    r = Registry(url)
+    r.init()
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+def counts(r: Registry) -> dict[str, int]:
+    tables = ["producers", "products", "dossiers", "member_sheets", "results", "certificates", "audit_log",
+              "dossier_versions"]
+    with r.engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}  # our table names
+
+
+# --------------------------------------------------------------------------- import, certify, due, revoke
+
+
+def test_round_trip_certify_due_revoke(reg):
+    # 70 points, every **** mark met → 4★ recognised by the province (the fixture's own note)
+    reg.import_dossier(variant("qd26-2026-70-4star.json"), actor=ACTOR)
+    # 90 points → sent to the ministry: scored but not recognised, so no certificate
+    reg.import_dossier(variant("qd26-2026-90.json"), actor=ACTOR)
+    assert {p["dossier_id"] for p in reg.pipeline()} == {"qd26-2026-70-4star", "qd26-2026-90"}
+
+    certs = reg.certify("2026-10-31", actor=ACTOR)
+    assert [(c["dossier_id"], c["stars"]) for c in certs] == [("qd26-2026-70-4star", 4)]
+    cert = certs[0]
+    # 36 months from 2026-10-31 → 2029-10-31; window 180 days before (2029-05-04) to 120 days before (2029-07-03)
+    assert cert["expires_on"] == date(2029, 10, 31)
+    assert cert["window_opens_on"] == date(2029, 5, 4)
+    assert cert["window_closes_on"] == date(2029, 7, 3)
+    assert cert["issued_by"] == "UBND cấp tỉnh"
+    assert [p["dossier_id"] for p in reg.pipeline()] == ["qd26-2026-90"]
+
+    number = cert["number"]
+    due = lambda day, days: {r["number"]: r["due"] for r in reg.certificates_due(day, days)}  # noqa: E731
+    assert due("2029-04-03", 30) == {}                      # opens 2029-05-04: 31 days away
+    assert due("2029-04-03", 31) == {number: "window-opens"}
+    assert due("2029-05-04", 0) == {number: "window-open"}  # first day of the window
+    assert due("2029-07-03", 0) == {number: "window-open"}  # last day
+    assert due("2029-07-04", 0) == {number: "window-closed"}
+    assert due("2029-10-31", 0) == {number: "window-closed"}  # still valid on its expiry day
+    assert due("2029-11-01", 0) == {number: "expired"}
+
+    status = lambda day: reg.certificates(as_of=day)[0]["status"]  # noqa: E731
+    assert reg.certificates(as_of="2026-10-30") == []  # not issued yet
+    assert status("2026-10-31") == "valid" and status("2029-10-31") == "valid" and status("2029-11-01") == "expired"
+
+    with pytest.raises(RegistryError) as e:
+        reg.revoke(number, "đ", "2026-10-30", actor=ACTOR)
+    assert e.value.code == "revoked-before-issue"
+    with pytest.raises(RegistryError) as e:
+        reg.revoke(number, "g", "2027-01-05", actor=ACTOR)
+    assert e.value.code == "unknown-ground"
+    reg.revoke(number, "đ", "2027-01-05", note="ngừng sản xuất", actor=ACTOR)
+    assert status("2027-01-04") == "valid" and status("2027-01-05") == "revoked"
+    with pytest.raises(RegistryError) as e:
+        reg.revoke(number, "a", "2027-02-01", actor=ACTOR)
+    assert e.value.code == "already-revoked"
+    assert due("2029-11-01", 0) == {}  # revoked: not due
+
+
+def test_upgrade_supersedes_and_counts_by_area(reg):
+    # the same product (Rượu Làng Vân, HTX Rượu Làng Vân, Bắc Giang) scored 50 → 3★ recognised
+    reg.import_dossier(variant("qd26-2026-50-wine.json"), actor=ACTOR)
+    first = reg.certify("2026-07-31", actor=ACTOR)
+    assert [c["stars"] for c in first] == [3]
+    # an upgrade file for the same product, scored 70 → 4★ (the 70-point sheets on the wine product)
+    up = variant("qd26-2026-70-4star.json", dossier_id="wine-upgrade", evaluated_on="2027-03-01",
+                 product=variant("qd26-2026-50-wine.json")["product"])
+    reg.import_dossier(up, actor=ACTOR)
+    second = reg.certify("2027-03-15", actor=ACTOR)
+    assert [(c["stars"], c["supersedes"]) for c in second] == [(4, first[0]["number"])]
+    by_number = {c["number"]: c for c in reg.certificates(as_of="2027-03-15")}
+    assert by_number[first[0]["number"]]["status"] == "superseded"
+    assert by_number[second[0]["number"]]["status"] == "valid"
+    assert reg.counts_by_area("2027-03-14") == [{"province": "Bắc Giang", "stars": 3, "count": 1}]
+    assert reg.counts_by_area("2027-03-15") == [{"province": "Bắc Giang", "stars": 4, "count": 1}]
+    assert reg.counts_by_area("2027-03-15", by="commune") == [
+        {"province": "Bắc Giang", "district": "", "commune": "Vân Hà", "stars": 4, "count": 1}]
+    assert len(reg.find_products(name="rượu làng vân")) == 1  # one product, matched by name key
+    history = reg.product(second[0]["product_id"])
+    assert [d["dossier_id"] for d in history["dossiers"]] == ["qd26-2026-50-wine", "wine-upgrade"]
+    assert [c["stored_status"] for c in history["certificates"]] == ["superseded", "valid"]
+
+
+def test_month_end_and_leap_day_expiry(reg):
+    # issued 2028-02-29 → 36 months later February 2031 has no 29th → 2031-02-28
+    reg.import_dossier(variant("qd26-2026-70-4star.json", evaluated_on="2028-02-01"), actor=ACTOR)
+    cert = reg.certify("2028-02-29", actor=ACTOR)[0]
+    assert cert["expires_on"] == date(2031, 2, 28)
+    # 2031-02-28 − 180 days = 2030-09-01 (Sep 30 + Oct 31 + Nov 30 + Dec 31 + Jan 31 + Feb 28 − 1 … counted by hand)
+    assert cert["window_opens_on"] == date(2030, 9, 1)
+    assert cert["window_closes_on"] == date(2030, 10, 31)
+
+
+def test_idempotent_import_and_refused_change(reg):
+    path = FIXTURES / "cohort" / "cohort.csv"
+    first = reg.import_file(path, actor=ACTOR)
+    assert len(first.inserted) == 40 and not first.rejected
+    before = counts(reg)
+    again = reg.import_file(path, actor=ACTOR)
+    assert (len(again.inserted), len(again.unchanged)) == (0, 40)
+    assert counts(reg) == before  # not even an audit row
+
+    d = variant("qd26-2026-70-4star.json")
+    reg.import_dossier(d, actor=ACTOR)
+    before = counts(reg)
+    changed = variant("qd26-2026-70-4star.json")
+    old = changed["sheets"][0]["scores"]["1.1"]
+    changed["sheets"][0]["scores"]["1.1"] = old - 1
+    with pytest.raises(RegistryError) as e:
+        reg.import_dossier(changed, actor=ACTOR)
+    assert e.value.code == "dossier-changed"
+    member = changed["sheets"][0]["member"]
+    assert any(f"sheets[{member}].scores.1.1: {old} → {old - 1}" in detail for detail in e.value.details)
+    assert counts(reg) == before  # nothing written
+
+    replaced = reg.import_dossier(changed, replace=True, actor=ACTOR)
+    assert replaced.replaced == ["qd26-2026-70-4star"]
+    detail = reg.dossier("qd26-2026-70-4star")
+    assert detail["version"] == 2 and [v["version"] for v in detail["versions"]] == [1]
+    assert detail["sheets"][[s["member"] for s in detail["sheets"]].index(member)]["scores"]["1.1"] == old - 1
+    after = counts(reg)
+    assert after["results"] == before["results"] + 1 and after["dossier_versions"] == 1
+
+
+def test_rejected_dossier_is_listed_and_the_rest_stored(reg, tmp_path):
+    import json
+
+    bad = variant("qd26-2026-90.json", dossier_id="bad-one")
+    bad["sheets"][0]["scores"]["1.1"] = 99
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([variant("qd26-2026-90.json"), bad], ensure_ascii=False), encoding="utf-8")
+    report = reg.import_file(path, actor=ACTOR)
+    assert report.inserted == ["qd26-2026-90"]
+    assert [r["dossier_id"] for r in report.rejected] == ["bad-one"] and "1.1" in report.rejected[0]["reason"]
+
+
+def test_result_carries_engine_version_and_criteria_hash(reg):
+    import hashlib
+
+    import scoring
+
+    reg.import_dossier(variant("qd26-2026-70-4star.json"), actor=ACTOR)
+    r = reg.latest_result("qd26-2026-70-4star")
+    assert r["engine_version"] == scoring.__version__
+    base = FIXTURES.parent / "criteria" / "qd26-2026"
+    form_file = next((base / "forms").glob("*-mat-ong-mat-khac-va-nong-san-thuc-pham-khac.json"))
+    h = hashlib.sha256((base / "set.json").read_bytes() + b"\0" + form_file.read_bytes() + b"\0").hexdigest()
+    assert r["criteria_hash"] == h
+    assert r["result"]["total"] == pytest.approx(70.0) and r["stars"] == 4 and r["source"] == "engine"
+
+
+# --------------------------------------------------------------------------- council sessions
+
+
+def test_rounds_councils_sessions_sheets(reg):
+    rid = reg.open_round("province", 2026, 2, name="Đợt 2 năm 2026", actor=ACTOR)
+    rnd = reg.round(rid)
+    # QĐ 26/2026 Điều 5 khoản 1: round 2 finishes before 30/12 for files proposed before 30/10
+    assert (rnd["proposals_by"], rnd["finish_by"]) == (date(2026, 10, 30), date(2026, 12, 30))
+    cid = reg.add_council("Hội đồng tỉnh", "province", [("Nguyễn Văn Hùng", "chu_tich"), ("Trần Thị Mai", "thu_ky"),
+                                                         ("Lê Minh Tuấn", "thanh_vien")], actor=ACTOR)
+    reg.import_dossier(variant("qd26-2026-70-4star.json"), round_id=rid, actor=ACTOR)
+    with reg.transaction(actor="thu.ky") as tx:
+        sid = reg.open_session(cid, "2026-11-20", round_id=rid, place="UBND tỉnh",
+                               present=["Nguyễn Văn Hùng", "Trần Thị Mai"], dossier_ids=["qd26-2026-70-4star"])
+        reg.record_sheet("qd26-2026-70-4star", "Trần Thị Mai", {"1.1": 2}, "draft", session_id=sid)
+        assert tx.actor == "thu.ky"
+    s = reg.session(sid)
+    assert [m["name"] for m in s["present"]] == ["Nguyễn Văn Hùng", "Trần Thị Mai"]
+    assert s["dossiers"] == ["qd26-2026-70-4star"] and s["status"] == "open"
+    sheet = {x["member"]: x for x in reg.sheets_for("qd26-2026-70-4star")}["Trần Thị Mai"]
+    assert sheet["status"] == "draft" and sheet["scores"] == {"1.1": 2} and sheet["submitted_at"] is None
+    reg.record_sheet("qd26-2026-70-4star", "Trần Thị Mai", {"1.1": 2}, "submitted", session_id=sid, actor="thu.ky")
+    sheet = {x["member"]: x for x in reg.sheets_for("qd26-2026-70-4star")}["Trần Thị Mai"]
+    assert sheet["status"] == "submitted" and sheet["submitted_at"] is not None and sheet["member_id"] is not None
+    reg.record_divergence_override("qd26-2026-70-4star", "Đã thảo luận, giữ điểm", session_id=sid, actor="chu.tich")
+    assert [(o["by"], o["reason"]) for o in reg.overrides_for("qd26-2026-70-4star")] == [
+        ("chu.tich", "Đã thảo luận, giữ điểm")]
+    from scoring import evaluate
+
+    result = evaluate(FIXTURES / "dossiers" / "qd26-2026-70-4star.json")
+    rid2 = reg.store_result("qd26-2026-70-4star", result, session_id=sid, actor="thu.ky")
+    assert reg.latest_result("qd26-2026-70-4star")["id"] == rid2
+    reg.close_session(sid, actor="thu.ky")
+    with pytest.raises(RegistryError) as e:
+        reg.record_sheet("qd26-2026-70-4star", "Lê Minh Tuấn", {"1.1": 1}, session_id=sid, actor="thu.ky")
+    assert e.value.code == "session-closed"
+
+
+def test_transaction_block_is_all_or_nothing(reg):
+    before = counts(reg)
+    with pytest.raises(RuntimeError):
+        with reg.transaction(actor=ACTOR):
+            reg.add_producer("HTX Thử", province="Hà Nội")
+            reg.import_dossier(variant("qd26-2026-90.json"))
+            raise RuntimeError("stop")
+    assert counts(reg) == before
+    with pytest.raises(RegistryError) as e:
+        reg.add_producer("HTX Thử", province="Hà Nội")  # outside a block the actor is required
+    assert e.value.code == "actor-required"
+
+
+def test_audit_row_for_each_write(reg):
+    pid = reg.add_producer("HTX Thử", province="Hà Nội", phone="0901", actor="a1")
+    reg.update_producer(pid, email="x@y.vn", actor="a2")
+    prod = reg.add_product("Chè Thử", pid, actor="a3")
+    reg.import_dossier(variant("qd26-2026-70-4star.json"), actor="a4")
+    cert = reg.certify("2026-10-31", actor="a5")[0]
+    reg.revoke(cert["number"], "b", "2027-01-01", actor="a6")
+    rows = reg.audit_log()
+    got = [(r["actor"], r["action"], r["entity"]) for r in rows]
+    for expected in [("a1", "create", "producer"), ("a2", "update", "producer"), ("a3", "create", "product"),
+                     ("a4", "import", "dossier"), ("a5", "issue", "certificate"), ("a6", "revoke", "certificate")]:
+        assert expected in got
+    upd = next(r for r in rows if r["action"] == "update")
+    assert upd["before"]["email"] is None and upd["after"]["email"] == "x@y.vn" and upd["entity_id"] == str(pid)
+    rev = next(r for r in rows if r["action"] == "revoke")
+    assert rev["before"]["status"] == "valid" and rev["after"]["revocation_ground"] == "b"
+    assert prod > 0
+    # append-only in the database itself
+    with pytest.raises(DBAPIError):
+        with reg.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_log SET actor = :a"), {"a": "someone else"})
+    with pytest.raises(DBAPIError):
+        with reg.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log"))
+
+
+def test_constraints_hold_when_python_is_bypassed(reg):
+    reg.import_dossier(variant("qd26-2026-70-4star.json"), actor=ACTOR)
+    cert = reg.certify("2026-10-31", actor=ACTOR)[0]
+    row = {"n": "RAW-1", "p": cert["product_id"], "i": date(2026, 11, 1), "e": date(2029, 11, 1)}
+    insert = text("INSERT INTO certificates (number, product_id, stars, issued_on, issued_by, expires_on, status, "
+                  "created_at) VALUES (:n, :p, 4, :i, 'x', :e, :s, CURRENT_TIMESTAMP)")
+    with pytest.raises(IntegrityError):  # a second valid certificate for the product
+        with reg.engine.begin() as conn:
+            conn.execute(insert, {**row, "s": "valid"})
+    with pytest.raises(IntegrityError):  # a status outside the closed list
+        with reg.engine.begin() as conn:
+            conn.execute(insert, {**row, "s": "paused"})
+    with pytest.raises(IntegrityError):  # the same certificate number twice
+        with reg.engine.begin() as conn:
+            conn.execute(text("UPDATE certificates SET number = :n"), {"n": cert["number"]})
+            conn.execute(insert, {**row, "n": cert["number"], "s": "superseded"})
+    with pytest.raises(IntegrityError):  # a dossier kind outside new / upgrade / re-evaluation
+        with reg.engine.begin() as conn:
+            conn.execute(text("UPDATE dossiers SET kind = :k"), {"k": "renewal"})
+    with pytest.raises(IntegrityError):  # the same dossier id twice
+        with reg.engine.begin() as conn:
+            conn.execute(text("INSERT INTO dossiers (dossier_id, kind, findings, content, content_hash, version, "
+                              "created_at, updated_at) SELECT dossier_id, kind, findings, content, content_hash, "
+                              "version, created_at, updated_at FROM dossiers"))
+
+
+def test_migration_from_the_first_schema_keeps_data(url):
+    from scoring.registry import db
+
+    r = Registry(url)
+    try:
+        assert db.upgrade(r.engine, "0001_initial") == "0001_initial"
+        r.import_dossier(variant("qd26-2026-70-4star.json"), actor=ACTOR)
+        number = r.certify("2026-10-31", actor=ACTOR)[0]["number"]
+        before = counts(r)
+        assert r.init() == db.head_revision()  # whatever revisions follow 0001_initial
+        assert counts(r) == before
+        assert r.certificate(number)["expires_on"] == date(2029, 10, 31)
+        r.check_schema()
+    finally:
+        r.close()
+
+
+def test_not_initialised_database_is_refused(tmp_path):
+    r = Registry(f"sqlite:///{tmp_path / 'new.db'}")
+    with pytest.raises(RegistryError) as e:
+        r.check_schema()
+    assert e.value.code == "registry-not-initialised"

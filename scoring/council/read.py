@@ -98,6 +98,8 @@ def _read_sheet(ws, title: str, file: str, ident: dict[str, Any], member: str, m
     before = len(problems)
     labels = [label for label, _ in header_fields(ident, member)]
     ref = SheetRef(member, mi, file, title, {}, ident, {}, {})
+    missing: list[Issue] = []
+    blanks = 0
     knocked = any(f in cs.knockouts for f in ident.get("findings", []) or [])
     grid = {(r, c): v for r, row in enumerate(ws.iter_rows(min_row=1, max_row=max(ws.max_row, len(rows)),
                                                              max_col=max(ws.max_column, len(LETTERS)), values_only=True),
@@ -123,17 +125,23 @@ def _read_sheet(ws, title: str, file: str, ident: dict[str, Any], member: str, m
             leaf = form.leaf(row.leaf)
             ref.cells[row.leaf] = cell
             pts, readable = _points(grid.get((r, 4)))
+            blanks += pts is None and readable
             allowed = ", ".join(map(str, leaf.points))
             if not readable or (pts is not None and pts not in leaf.points):
                 problems.append(Issue(
                     f"điểm không thuộc các mức của tiêu chí {leaf.number} / points are not an option of criterion "
                     f"{leaf.number} ({leaf.label})", file, _at(title, cell), grid.get((r, 4)), allowed))
             elif pts is None and not (leaf.applies_when or knocked):
-                problems.append(Issue(
+                missing.append(Issue(
                     f"thiếu điểm tiêu chí {leaf.number} / criterion {leaf.number} ({leaf.label}) is not scored",
                     file, _at(title, cell), None, allowed))
             else:
                 ref.scores[leaf.number] = pts
+    if ref.cells and blanks == len(ref.cells):  # nothing entered: one message, not one per criterion
+        missing = [Issue("phiếu chưa chấm: không có điểm nào / the sheet is not filled in: no points at all", file,
+                              f"sheet '{title}' ({COL_SCORE}{min(int(c[1:]) for c in ref.cells.values())}…)", None,
+                              "every criterion's points in the Điểm column")]
+    problems += missing
     extra = [(r, c) for (r, c), v in grid.items() if v not in (None, "") and (r > len(rows) or c >= len(LETTERS))]
     for r, c in extra[:5]:
         problems.append(Issue("ô ngoài phiếu có nội dung / a cell outside the form holds something (layout changed)",

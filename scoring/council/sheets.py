@@ -76,7 +76,8 @@ def _row_height(row: Row) -> float | None:
     return 15.0 * lines if lines > 1 else None
 
 
-def _write_sheet(ws, rows: list[Row], validations: dict[tuple[int, ...], DataValidation], points_of) -> None:
+def _write_sheet(ws, rows: list[Row], validations: dict[tuple[int, ...], DataValidation], points_of,
+                 prefill: Mapping[str, Any] | None = None) -> None:
     for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     formulas = score_formulas(rows)
@@ -104,6 +105,8 @@ def _write_sheet(ws, rows: list[Row], validations: dict[tuple[int, ...], DataVal
         if row.kind == "leaf":
             score = ws[f"{COL_SCORE}{r}"]
             score.protection = Protection(locked=False)
+            if prefill and prefill.get(row.leaf) is not None:
+                score.value = int(prefill[row.leaf])
             score.fill = INPUT_FILL
             options = points_of(row.leaf)
             dv = validations.get(options)
@@ -130,15 +133,23 @@ def _write_sheet(ws, rows: list[Row], validations: dict[tuple[int, ...], DataVal
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+def _points_by_member(data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    sheets = data.get("sheets") or ([{"member": "M1", "scores": data["scores"]}] if "scores" in data else [])
+    return {nfc(str(s.get("member", ""))).strip(): s.get("scores") or {} for s in sheets if isinstance(s, Mapping)}
+
+
 def workbook_name(index: int, member: str) -> str:
     return f"{index + 1:02d}-{ascii_slug(member)}"
 
 
 def make_sheets(dossiers: Iterable[Mapping[str, Any] | str | Path], members: str | Sequence[str],
-                out_dir: str | Path, *, pdf: bool = True, made_on: date | None = None) -> list[Path]:
+                out_dir: str | Path, *, pdf: bool = True, made_on: date | None = None,
+                prefill: bool = False) -> list[Path]:
     """Write `NN-member.xlsx` (and `.pdf`) in `out_dir` for every member, a sheet per dossier.
 
-    Dossiers may be bare identities (no `sheets`): only their identity is used. Raises
+    Dossiers may be bare identities (no `sheets`). With `prefill`, a member's Điểm cells start from
+    the points the dossier already holds for that member (a re-score starts from the earlier
+    sheet; points typed elsewhere come back for checking); the PDF is always blank, for hand use. Raises
     ValidationFailed naming every dossier that cannot be put on a form (nothing is written then).
     """
     names = parse_members(members)
@@ -162,7 +173,7 @@ def make_sheets(dossiers: Iterable[Mapping[str, Any] | str | Path], members: str
         if isinstance(found, Issue):
             issues.append(found)
             continue
-        prepared.append((ident, *found))
+        prepared.append((ident, *found, _points_by_member(data)))
     if issues:
         raise ValidationFailed(issues, subject="dossiers for the sheets")
     out_dir = Path(out_dir)
@@ -176,11 +187,11 @@ def make_sheets(dossiers: Iterable[Mapping[str, Any] | str | Path], members: str
             put(meta[f"{c}1"], v)
         taken: set[str] = set()
         pages = []
-        for di, (ident, cs, form) in enumerate(prepared):
+        for di, (ident, cs, form, given) in enumerate(prepared):
             title = sheet_title(ident["dossier_id"], taken)
             ws = wb.create_sheet(title)
             rows = sheet_rows(cs, form, ident, member)
-            _write_sheet(ws, rows, {}, lambda n, f=form: f.leaf(n).points)
+            _write_sheet(ws, rows, {}, lambda n, f=form: f.leaf(n).points, given.get(member) if prefill else None)
             for c, v in zip("ABC", (title, ident["dossier_id"], json.dumps(ident, ensure_ascii=False, sort_keys=True))):
                 put(meta[f"{c}{di + 2}"], v)
             pages.append((title, rows))

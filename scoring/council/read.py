@@ -101,10 +101,8 @@ def _read_sheet(ws, title: str, file: str, ident: dict[str, Any], member: str, m
     missing: list[Issue] = []
     blanks = 0
     knocked = any(f in cs.knockouts for f in ident.get("findings", []) or [])
-    grid = {(r, c): v for r, row in enumerate(ws.iter_rows(min_row=1, max_row=max(ws.max_row, len(rows)),
-                                                             max_col=max(ws.max_column, len(LETTERS)), values_only=True),
-                                                start=1)
-            for c, v in enumerate(row)}
+    grid = {(r, c): v for r, row in enumerate(ws.iter_rows(values_only=True), start=1) for c, v in enumerate(row)
+            if v is not None}
     for r, row in enumerate(rows, start=1):
         if row.kind == "field" and row.cells[0] in labels:
             ref.identity_row[row.cells[0]] = r
@@ -154,26 +152,27 @@ def _read_workbook(path: Path, problems: list[Issue], blocked: set[str]) -> list
     (a product is never decided on the sheets of some of its members only)."""
     file = str(path)
     try:
-        wb = load_workbook(path, data_only=False)
+        wb = load_workbook(path, data_only=False, read_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         problems.append(Issue(f"không mở được tệp XLSX / cannot open the workbook: {exc}", file, None, None,
                               "a workbook written by `ocop council sheets`"))
         return []
-    if META_SHEET not in wb.sheetnames or wb[META_SHEET]["A1"].value != FORMAT_VERSION:
+    if META_SHEET not in wb.sheetnames or next(wb[META_SHEET].iter_rows(max_row=1, max_col=1, values_only=True),
+                                               (None,))[0] != FORMAT_VERSION:
         problems.append(Issue("không phải phiếu do `ocop council sheets` tạo (thiếu trang _ocop) / not a council "
                               "sheet workbook (its hidden _ocop sheet is missing or changed)", file, f"sheet '{META_SHEET}'",
                               None, f"a workbook written by `ocop council sheets` ({FORMAT_VERSION})"))
+        wb.close()
         return []
-    meta = wb[META_SHEET]
-    member = nfc(str(meta["B1"].value or "")).strip()
+    meta = [tuple(row) + (None,) * 4 for row in wb[META_SHEET].iter_rows(max_col=4, values_only=True)]
+    member = nfc(str(meta[0][1] or "")).strip()
     try:
-        mi = int(meta["C1"].value)
+        mi = int(meta[0][2])
     except (TypeError, ValueError):
         mi = 0
     refs: list[SheetRef] = []
     listed = set()
-    for r in range(2, meta.max_row + 1):
-        title, raw = meta[f"A{r}"].value, meta[f"C{r}"].value
+    for r, (title, _did, raw, *_rest) in enumerate(meta[1:], start=2):
         if title is None:
             continue
         listed.add(title)
@@ -192,6 +191,7 @@ def _read_workbook(path: Path, problems: list[Issue], blocked: set[str]) -> list
             refs.append(ref)
         else:
             blocked.add(str(ident.get("dossier_id")))
+    wb.close()
     for name in wb.sheetnames:
         if name != META_SHEET and name not in listed:
             problems.append(Issue("trang không thuộc phiếu, bỏ qua / a sheet that is not a scoring sheet was ignored",

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import Issue, ValidationFailed
 from ..text import load_json, nfc
-from .files import atomic_path, formula, put
+from .files import FORMULA_PREFIXES, atomic_path, formula, put
 from .identity import ascii_slug, identity_of, resolve_form, sheet_title
 from .layout import COL_SCORE, FORMAT_VERSION, LETTERS, META_SHEET, Row, score_formulas, sheet_rows
 
@@ -76,24 +76,48 @@ def _row_height(row: Row) -> float | None:
     return 15.0 * lines if lines > 1 else None
 
 
-def _write_sheet(ws, rows: list[Row], validations: dict[tuple[int, ...], DataValidation], points_of,
+def _style_name(kind: str, letter: str, *, score_input: bool = False) -> str:
+    centered = letter in "CDE" and kind in TABLE_KINDS
+    return f"ocop-{kind}{'-c' if centered else ''}{'-input' if score_input else ''}"
+
+
+def _named_style(name: str) -> NamedStyle:
+    """One named style per (row kind, centring, input): openpyxl hashes every style object it is
+    given, so styling thousands of cells by name is several times faster than by objects."""
+    kind = name[5:].removesuffix("-input").removesuffix("-c")
+    bold, size, fill = STYLE[kind]
+    ns = NamedStyle(name=name)
+    ns.font = Font(name="Times New Roman", bold=bold, size=size)
+    ns.alignment = Alignment(wrap_text=True, vertical="top", horizontal="center" if "-c" in name[5:] else None)
+    if kind in TABLE_KINDS:
+        ns.border = BOX
+        if fill is not None:
+            ns.fill = fill
+    if name.endswith("-input"):
+        ns.fill = INPUT_FILL
+        ns.protection = Protection(locked=False)
+    return ns
+
+
+def _write_sheet(ws, rows: list[Row], styles: set[str], points_of,
                  prefill: Mapping[str, Any] | None = None) -> None:
     for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     formulas = score_formulas(rows)
+    validations: dict[tuple[int, ...], DataValidation] = {}
+    wb = ws.parent
     for r, row in enumerate(rows, start=1):
-        bold, size, fill = STYLE[row.kind]
         for letter, value in zip(LETTERS, row.cells):
             cell = ws[f"{letter}{r}"]
             if value is not None:
                 put(cell, value)
-            cell.font = Font(name="Times New Roman", bold=bold, size=size)
-            cell.alignment = Alignment(wrap_text=True, vertical="top",
-                                       horizontal="center" if letter in "CDE" and row.kind in TABLE_KINDS else None)
-            if row.kind in TABLE_KINDS:
-                cell.border = BOX
-                if fill is not None:
-                    cell.fill = fill
+            name = _style_name(row.kind, letter, score_input=row.kind == "leaf" and letter == COL_SCORE)
+            if name not in styles:
+                wb.add_named_style(_named_style(name))
+                styles.add(name)
+            cell.style = name
+            if value is not None and isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+                cell.quotePrefix = True
         if row.kind == "title":
             ws.merge_cells(f"A{r}:E{r}")
             ws[f"A{r}"].alignment = Alignment(horizontal="center", wrap_text=True)
@@ -104,10 +128,8 @@ def _write_sheet(ws, rows: list[Row], validations: dict[tuple[int, ...], DataVal
             formula(ws[f"{COL_SCORE}{r}"], formulas[r])
         if row.kind == "leaf":
             score = ws[f"{COL_SCORE}{r}"]
-            score.protection = Protection(locked=False)
             if prefill and prefill.get(row.leaf) is not None:
                 score.value = int(prefill[row.leaf])
-            score.fill = INPUT_FILL
             options = points_of(row.leaf)
             dv = validations.get(options)
             if dv is None:
@@ -186,12 +208,13 @@ def make_sheets(dossiers: Iterable[Mapping[str, Any] | str | Path], members: str
         for c, v in zip("ABCD", (FORMAT_VERSION, member, mi, (made_on or date.today()).isoformat())):
             put(meta[f"{c}1"], v)
         taken: set[str] = set()
+        styles: set[str] = set()
         pages = []
         for di, (ident, cs, form, given) in enumerate(prepared):
             title = sheet_title(ident["dossier_id"], taken)
             ws = wb.create_sheet(title)
             rows = sheet_rows(cs, form, ident, member)
-            _write_sheet(ws, rows, {}, lambda n, f=form: f.leaf(n).points, given.get(member) if prefill else None)
+            _write_sheet(ws, rows, styles, lambda n, f=form: f.leaf(n).points, given.get(member) if prefill else None)
             for c, v in zip("ABC", (title, ident["dossier_id"], json.dumps(ident, ensure_ascii=False, sort_keys=True))):
                 put(meta[f"{c}{di + 2}"], v)
             pages.append((title, rows))

@@ -26,6 +26,28 @@ def _dossier_files(items: tuple[str, ...]) -> list[Path]:
     return out
 
 
+DB_HELP = "Registry database URL (default: $OCOP_DB, else sqlite:///ocop.db in the working folder)."
+
+
+def db_option(f):  # noqa: ANN001, ANN201
+    return click.option("--db", "db", metavar="URL", help=DB_HELP)(f)
+
+
+def _registry(db: str | None):  # noqa: ANN202
+    """The registry at `db`, checked to be at this version's schema."""
+    from ..registry import Registry
+
+    reg = Registry(db)
+    reg.check_schema()
+    return reg
+
+
+def _actor() -> str:
+    from ..registry import cli_actor
+
+    return cli_actor()
+
+
 def safe_name(dossier_id: str) -> str:
     """A file name for a dossier id (path separators and control characters replaced)."""
     name = "".join("-" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in dossier_id).strip(". ")
@@ -51,12 +73,21 @@ def council_cmd() -> None:
 @click.option("--prefill", is_flag=True,
               help="Start each member's Điểm cells from the points the dossier already holds for that member "
                    "(re-scoring, or points typed elsewhere to be checked).")
-def sheets_cmd(dossiers: tuple[str, ...], members: str, out_dir: str, no_pdf: bool, prefill: bool) -> None:
+@click.option("--round", "round_id", type=int, help="Take the dossiers of this registry round instead of files.")
+@db_option
+def sheets_cmd(dossiers: tuple[str, ...], members: str, out_dir: str, no_pdf: bool, prefill: bool,
+               round_id: int | None, db: str | None) -> None:
     """One scoring sheet per member (XLSX, a sheet per product, and a printable PDF) for DOSSIERS
-    (JSON files or directories of them; identity only is enough: no points needed)."""
+    (JSON files or directories of them; identity only is enough: no points needed), or for the
+    dossiers of a registry round (`--round ID [--db URL]`)."""
     from .sheets import make_sheets
 
-    files = _dossier_files(dossiers)
+    files: list = _dossier_files(dossiers)
+    if round_id is not None:
+        from .stored import round_dossier_ids, stored_dossiers
+
+        reg = _registry(db)
+        files += stored_dossiers(reg, round_dossier_ids(reg, round_id))
     if not files:
         raise ValidationFailed([Issue("không có hồ sơ nào / no dossier given", None, "DOSSIERS", None,
                                       "dossier JSON files or directories")], subject="council sheets")
@@ -69,10 +100,16 @@ def sheets_cmd(dossiers: tuple[str, ...], members: str, out_dir: str, no_pdf: bo
 
 @council_cmd.command("read")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
               help="Directory for the dossiers read (DOSSIER_ID.json; a re-read replaces the earlier one).")
+@click.option("--round", "round_id", type=int,
+              help="Store the dossiers, the members' sheets and the Results in the registry, in this round.")
+@click.option("--session-id", type=int, help="Registry session the sheets belong to (default: the round's open "
+                                                "session whose agenda holds the dossier).")
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
-def read_cmd(paths: tuple[str, ...], out_dir: str, as_json: bool) -> None:
+def read_cmd(paths: tuple[str, ...], out_dir: str | None, round_id: int | None, session_id: int | None,
+             db: str | None, as_json: bool) -> None:
     """Read completed member workbooks (files or directories) back into dossiers, one per product.
 
     Refused, naming file, sheet and cell: a changed layout, points outside the options, a blank
@@ -83,15 +120,22 @@ def read_cmd(paths: tuple[str, ...], out_dir: str, as_json: bool) -> None:
     from .kernel import score
     from .read import read_sheets
 
+    if out_dir is None and round_id is None and db is None:
+        raise click.UsageError("give -o DOSSIERS_DIR, or --round ID / --db URL to store in the registry")
     outcome = read_sheets(paths)
-    out = Path(out_dir)
     summary = []
+    if round_id is not None or db is not None:
+        from .stored import store_read
+
+        store_read(_registry(db), outcome, round_id=round_id, session_id=session_id, actor=_actor())
     for d in outcome.dossiers:
-        target = out / f"{safe_name(d['dossier_id'])}.json"
-        write_text(target, json.dumps(d, ensure_ascii=False, indent=1) + "\n")
+        target = None
+        if out_dir is not None:
+            target = Path(out_dir) / f"{safe_name(d['dossier_id'])}.json"
+            write_text(target, json.dumps(d, ensure_ascii=False, indent=1) + "\n")
         r = score(d)
         gaps = divergence(r)
-        summary.append({"dossier_id": d["dossier_id"], "file": str(target), "members": r.members,
+        summary.append({"dossier_id": d["dossier_id"], "file": str(target) if target else None, "members": r.members,
                         "member_totals": r.member_totals, "total": r.total, "stars": r.stars, "status": r.status,
                         "to_rescore": bool(gaps), "divergence": [g.as_dict() for g in gaps]})
     if as_json:
@@ -159,22 +203,41 @@ def divergence_cmd(dossiers: tuple[str, ...], session_file: str | None, as_json:
 
 
 @council_cmd.command("documents")
-@click.argument("dossiers", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--session", "session_file", required=True, type=click.Path(exists=True, dir_okay=False),
+@click.argument("dossiers", nargs=-1, type=click.Path(exists=True))
+@click.option("--session", "session_file", type=click.Path(exists=True, dir_okay=False),
               help="Session file (YAML/JSON): council, date, place, members with roles, present, quorum, overrides.")
+@click.option("--session-id", type=int, help="A registry session instead: its council, members present, agenda, "
+                                                "stored Results and overrides.")
+@click.option("--quorum", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="With --session-id: share of members that must be present (default 0.75; a provincial rule).")
+@click.option("--province", help="With --session-id: the place printed before the date line.")
+@db_option
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--templates", type=click.Path(exists=True, file_okay=False),
               help="Directory of templates replacing the shipped ones of the same name (see `council templates`).")
 @click.option("--no-pdf", is_flag=True, help="DOCX and XLSX only.")
-def documents_cmd(dossiers: tuple[str, ...], session_file: str, out_dir: str, templates: str | None,
-                  no_pdf: bool) -> None:
-    """The session's documents from the dossiers read: Bảng tổng hợp (XLSX), Biên bản (DOCX+PDF),
-    Danh sách đề nghị công nhận and the list sent up (DOCX+PDF), ket-qua.json. Refused without quorum."""
+def documents_cmd(dossiers: tuple[str, ...], session_file: str | None, session_id: int | None, quorum: float | None,
+                  province: str | None, db: str | None, out_dir: str, templates: str | None, no_pdf: bool) -> None:
+    """The session's documents from the dossiers read (files with --session FILE, or the registry
+    with --session-id ID): Bảng tổng hợp (XLSX), Biên bản (DOCX+PDF), Danh sách đề nghị công nhận
+    and the list sent up (DOCX+PDF), ket-qua.json. Refused without quorum."""
+    from .divergence import DEFAULT_QUORUM
     from .documents import session_documents
     from .session import load_session
 
-    session = load_session(session_file)
-    written = session_documents(_entries(dossiers), session, out_dir, templates, pdf=not no_pdf)
+    if (session_file is None) == (session_id is None):
+        raise click.UsageError("give either --session FILE (with DOSSIERS) or --session-id ID (registry)")
+    if session_id is not None:
+        from .stored import session_and_entries
+
+        session, entries = session_and_entries(_registry(db), session_id, quorum=quorum or DEFAULT_QUORUM,
+                                               province=province)
+    else:
+        session = load_session(session_file)
+        if not dossiers:
+            raise click.UsageError("give the dossiers read (files or directories) with --session FILE")
+        entries = _entries(dossiers)
+    written = session_documents(entries, session, out_dir, templates, pdf=not no_pdf)
     for p in written:
         click.echo(str(p))
 
@@ -189,3 +252,38 @@ def templates_cmd(out_dir: str) -> None:
         if t.name.endswith(".j2") and not (out / t.name).exists():
             shutil.copyfile(str(t), out / t.name)
             click.echo(str(out / t.name))
+
+
+@council_cmd.command("open-session")
+@click.argument("session_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("dossier_ids", nargs=-1)
+@click.option("--round", "round_id", type=int, help="Registry round the session belongs to.")
+@click.option("--level", default="province", show_default=True,
+              type=click.Choice(["commune", "district", "province", "central"]), help="The council's level.")
+@db_option
+def open_session_cmd(session_file: str, dossier_ids: tuple[str, ...], round_id: int | None, level: str,
+                     db: str | None) -> None:
+    """Form the council of SESSION_FILE in the registry and open its sitting (date, place, members
+    present) with DOSSIER_IDS on the agenda; prints the session id. Refused without quorum."""
+    from .session import load_session
+    from .stored import open_session
+
+    session = load_session(session_file)
+    session.check_quorum()
+    sid = open_session(_registry(db), session, round_id=round_id, dossier_ids=list(dossier_ids), level=level,
+                       actor=_actor())
+    click.echo(str(sid))
+
+
+@council_cmd.command("override")
+@click.argument("dossier_id")
+@click.option("--reason", required=True, help="Why the council decides although members diverge (recorded).")
+@click.option("--session-id", type=int, help="Registry session in which the council decided.")
+@db_option
+def override_cmd(dossier_id: str, reason: str, session_id: int | None, db: str | None) -> None:
+    """Record in the registry that a divergent dossier is decided as scored, with the reason, the
+    secretary (actor) and the time; its stored Result becomes decided. (Files: `overrides:` in the
+    session file.)"""
+    from .stored import override
+
+    click.echo(str(override(_registry(db), dossier_id, reason, session_id=session_id, actor=_actor())))

@@ -72,6 +72,20 @@ class Session:
                      require_chair=self.require_chair, subject="session (phiên họp)")
 
 
+def _share(value: Any) -> float | None:
+    """0.75, "0,75" or "75%" as 0.75; None when it is not a share in (0, 1]."""
+    try:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, str):
+            text = value.strip().replace(",", ".")
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= 1 else None
+
+
 def session_from(data: Mapping[str, Any], file: str | None = None) -> Session:
     """Validate a session description; every problem is reported at once."""
     data = nfc_deep(dict(data))
@@ -101,9 +115,10 @@ def session_from(data: Mapping[str, Any], file: str | None = None) -> Session:
         issues.append(Issue("chưa có danh sách thành viên / no council members", file, "members", None,
                             "a list of {name, role}"))
     present = [nfc(str(p)).strip() for p in (data.get("present") or [m.name for m in members])]
-    quorum = data.get("quorum", DEFAULT_QUORUM)
-    if isinstance(quorum, str) and quorum.strip().endswith("%"):
-        quorum = float(quorum.strip()[:-1].replace(",", ".")) / 100
+    quorum = _share(data.get("quorum", DEFAULT_QUORUM))
+    if quorum is None:
+        issues.append(Issue("tỷ lệ túc số không hợp lệ / quorum is not a share", file, "quorum", data.get("quorum"),
+                            "a share in (0, 1] such as 0.75, or a percentage such as 75%"))
     overrides: dict[str, dict[str, Any]] = {}
     for did, o in (data.get("overrides") or {}).items():
         o = {"reason": o} if isinstance(o, str) else dict(o or {})
@@ -115,7 +130,7 @@ def session_from(data: Mapping[str, Any], file: str | None = None) -> Session:
         raise ValidationFailed(issues, subject=file or "session")
     extra = {k: data[k] for k in ("level", "province", "round") if k in data}
     return Session(council=str(data["council"]), date=day, place=str(data.get("place") or ""),
-                   title=str(data.get("title") or ""), members=members, present=present, quorum=float(quorum),
+                   title=str(data.get("title") or ""), members=members, present=present, quorum=quorum,
                    require_chair=bool(data.get("require_chair", False)), overrides=overrides,
                    notes=str(data.get("notes") or ""), extra=extra)
 

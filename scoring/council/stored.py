@@ -7,7 +7,7 @@ an actor for its audit log.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from ..errors import Issue, ValidationFailed
 from .divergence import DEFAULT_QUORUM, divergence

@@ -92,3 +92,83 @@ def convert_cmd(source: Path, output: Path) -> None:
 @click.group("report")
 def report_cmd() -> None:
     """Progress reports against a plan, and supervision lists of certificates (HTML, XLSX, PDF, JSON)."""
+
+
+def _registry(db: str | None):
+    from ..registry import Registry
+
+    reg = Registry(db)
+    reg.check_schema()
+    return reg
+
+
+@report_cmd.command("progress")
+@click.option("--plan", "plan_file", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The plan file (.yaml/.yml/.xlsx; docs/REPORTS.md).")
+@click.option("--as-of", "as_of", required=True, callback=_day, help="Report date (YYYY-MM-DD): figures as of that day.")
+@click.option("--period", default="year", show_default=True,
+              help="Reporting period of the plan's year: Q1–Q4, H1, H2 or year (new, upgraded, expired, revoked "
+                   "and rewards are counted in it, up to the report date).")
+@click.option("-o", "--output", required=True, help="OUT.html, OUT.xlsx, OUT.pdf (documents) or OUT.json (data).")
+@click.option("--db", default=None, help="Registry database URL (default $OCOP_DB, else sqlite:///ocop.db).")
+@click.option("--whatif-depth", default=1, show_default=True, type=click.IntRange(-1, 3),
+              help="Plan the cheapest upgrades for areas down to this depth (0: the plan's root only; -1: none).")
+@click.option("--whatif-candidates", default=20, show_default=True, type=click.IntRange(0, 10_000),
+              help="At most this many dossiers per area are given to the planner, the closest to the next band first.")
+@click.option("--costs", "costs_file", default=None, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A cost table (as `ocop plan --costs`) instead of the plan's support lines' costs.")
+def progress_cmd(plan_file: Path, as_of: date, period: str, output: str, db: str | None, whatif_depth: int,
+                 whatif_candidates: int, costs_file: Path | None) -> None:
+    """Progress against a plan: targets vs certified by stars, period flows, pipeline, rewards, upgrades."""
+    from .compute import progress
+    from .planfile import load_plan
+    from .render import render
+
+    out = _output(output, (plan_file,))
+    plan = load_plan(plan_file)
+    costs = None
+    if costs_file is not None:
+        from ..whatif import load_costs
+
+        costs = load_costs(costs_file)
+    reg = _registry(db)
+    try:
+        report = progress(plan, reg, as_of, period, whatif_depth=whatif_depth, whatif_candidates=whatif_candidates,
+                          costs=costs)
+    finally:
+        reg.close()
+    render(report, out)
+    root = report.areas[0]
+    click.echo(f"{out}: {root.label}, {report.period.label}, đến {as_of.strftime('%d/%m/%Y')}: "
+               f"≥3★ {root.achieved_at_least[3]}"
+               + (f" / chỉ tiêu {root.required.get(3)}" if root.required.get(3) is not None else "")
+               + f"; {len(report.areas)} dòng địa bàn/area rows"
+               + (f"; {report.outside_plan} giấy ngoài địa bàn kế hoạch/certificates outside the plan's area"
+                  if report.outside_plan else ""))
+
+
+@report_cmd.command("supervision")
+@click.option("--as-of", "as_of", required=True, callback=_day, help="Report date (YYYY-MM-DD).")
+@click.option("--within", default=180, show_default=True, type=click.IntRange(0, 3650),
+              help="List certificates whose re-evaluation window opens within DAYS (and those open, closed, expired).")
+@click.option("--since", default=None, callback=_day,
+              help="List expired and revoked certificates from this date (default: one year before --as-of).")
+@click.option("-o", "--output", required=True, help="OUT.html, OUT.xlsx, OUT.pdf or OUT.json.")
+@click.option("--db", default=None, help="Registry database URL (default $OCOP_DB, else sqlite:///ocop.db).")
+def supervision_cmd(as_of: date, within: int, since: date | None, output: str, db: str | None) -> None:
+    """Certificates to follow up, per area, with the producer's contacts: expiring, in or past the
+    re-evaluation window (180–120 days before expiry), expired, revoked."""
+    from .compute import supervision
+    from .render import render
+
+    out = _output(output)
+    reg = _registry(db)
+    try:
+        report = supervision(reg, as_of, within, since)
+    finally:
+        reg.close()
+    render(report, out)
+    counts = {k: sum(1 for i in report.items if i.category == k) for k in
+              ("expiring", "in_window", "past_window", "expired", "revoked")}
+    click.echo(f"{out}: {len(report.items)} giấy chứng nhận cần theo dõi/to follow up — "
+               + ", ".join(f"{k}: {v}" for k, v in counts.items()))

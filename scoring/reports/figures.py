@@ -15,7 +15,8 @@ from typing import Any
 STARS = (3, 4, 5)
 # additive per-area figures: a parent's value is the sum of its children's (tests check this)
 ADDITIVE = ("achieved", "valid", "new_in_period", "upgrades_in_period", "reevaluations_in_period",
-            "expired_in_period", "revoked_in_period", "pipeline", "reward_owed", "new_products", "upgrades_in_year")
+            "expired_in_period", "revoked_in_period", "pipeline", "pipeline_delta", "reward_owed", "new_products",
+            "upgrade_pairs")
 
 
 def _zero() -> dict[int, int]:
@@ -70,9 +71,10 @@ class AreaProgress:
     expired_in_period: dict[int, int] = field(default_factory=_zero)
     revoked_in_period: dict[int, int] = field(default_factory=_zero)
     pipeline: dict[int, int] = field(default_factory=_zero)  # scored, not certified, by the stars they carry
+    pipeline_delta: dict[int, int] = field(default_factory=_zero)  # change in `achieved` if all were certified
     reward_owed: float = 0.0
     new_products: int = 0                      # first certificates in the plan's year (new-product target)
-    upgrades_in_year: int = 0                  # upgrades in the plan's year matching the plan's upgrade targets
+    upgrade_pairs: dict[str, int] = field(default_factory=dict)  # upgrades in the plan's year, "3-4": count
     upgrade_targets: list[dict[str, Any]] = field(default_factory=list)  # from, to, target, achieved
     new_products_target: str | None = None
     whatif: WhatIf | None = None
@@ -88,7 +90,7 @@ class AreaProgress:
 
     @property
     def gap_after_pipeline(self) -> dict[int, int]:
-        a = at_least({k: self.achieved[k] + self.pipeline[k] for k in STARS})
+        a = at_least({k: self.achieved[k] + self.pipeline_delta[k] for k in STARS})
         return {k: max(0, v - a[k]) for k, v in self.required.items()}
 
     @property

@@ -29,6 +29,7 @@ def _svg(data: bytes) -> Markup:
     text = data.decode("utf-8")
     text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
     text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)  # RDF boilerplate, no content
     return Markup(text)
 
 

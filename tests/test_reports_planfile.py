@@ -13,7 +13,7 @@ from scoring.reports import load_plan
 from scoring.reports.planxlsx import write_plan_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "fixtures" / "plans" / "hai-duong-2021.yaml"
+EXAMPLE = ROOT / "fixtures" / "plans" / "hai-duong.yaml"
 
 
 def _issues(path: Path) -> list:
@@ -30,7 +30,7 @@ def _write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
 
 def test_example_holds_the_real_plans_figures():
     plan = load_plan(EXAMPLE)
-    assert plan.year == 2021 and plan.number == "4435/KH-UBND"
+    assert plan.year == 2026 and plan.number == "4435/KH-UBND"
     root = plan.area
     assert (root.level, root.code, root.name) == ("province", "30", "Hải Dương")
     # Hải Dương 4435: 1 five-star, 20 four-star, 30 three-star = 51 products (the plan supports 51 dossiers)
@@ -159,7 +159,8 @@ def test_xlsx_round_trip_and_cell_locations(tmp_path):
 
 def test_convert_refuses_to_overwrite_its_input(tmp_path):
     src = tmp_path / "p.yaml"
-    src.write_text(EXAMPLE.read_text(encoding="utf-8").replace("cost_table", "cost_table"), encoding="utf-8")
+    costs = (ROOT / "fixtures" / "costs.csv").as_posix()
+    src.write_text(EXAMPLE.read_text(encoding="utf-8").replace("../costs.csv", costs), encoding="utf-8")
     r = CliRunner().invoke(cli, ["plan-file", "convert", str(src), "-o", str(tmp_path / "p.xlsx")])
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["plan-file", "convert", str(tmp_path / "p.xlsx"), "-o", str(tmp_path / "p.xlsx")])

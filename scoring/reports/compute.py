@@ -294,9 +294,10 @@ def _whatif(report: ProgressReport, registry: Any, tree: AreaTree, plan: Plan, c
 
     with registry.engine.connect() as conn:
         below = scored_not_recognised(conn, date(plan.year, 1, 1), as_of)
-    leaves_of: dict[str, set[str]] = {}
-    for a in reversed(report.areas):
-        leaves_of[a.code] = {a.code} | set().union(*(leaves_of[c] for c in tree.children.get(a.code, [])))
+    def under(code: str) -> set[str]:  # an area and every row below it (synthetic rows made since included)
+        return {code}.union(*(under(c) for c in tree.children.get(code, [])))
+
+    leaves_of = {a.code: under(a.code) for a in report.areas}
     candidates: list[tuple[str, str, str, float]] = []   # (leaf, dossier_id, product, closeness)
     for r in cert_rows:
         if r["status"] == "valid" and r.get("dossier_id"):

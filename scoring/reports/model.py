@@ -209,22 +209,36 @@ class Plan:
         row against the criteria data); no cost rows at all: the kernel's one-step-per-option default."""
         from ..whatif import CostModel, load_costs
 
-        rows: list[dict[str, Any]] = []
-        for line in self.budget:
-            rows += [dict(r) for r in line.cost_rows]
+        from ..errors import Issue, ValidationFailed
+
+        rows: list[tuple[str, dict[str, Any]]] = []  # (where the row comes from, row)
+        for i, line in enumerate(self.budget):
+            rows += [(f"budget[{i}] ({line.id}).costs[{j}]", dict(r)) for j, r in enumerate(line.cost_rows)]
             if line.cost_table is not None:
                 model = load_costs(line.cost_table)
                 for (s, f, c), prices in model.table.items():
-                    rows += [{"criteria_set": s, "form": f, "criterion": c, "from_points": a, "to_points": b,
-                              "cost": p.cost, "label": p.label} for (a, b), p in prices.items()]
+                    rows += [(f"budget[{i}] ({line.id}).cost_table {line.cost_table.name}",
+                              {"criteria_set": s, "form": f, "criterion": c, "from_points": a, "to_points": b,
+                               "cost": p.cost, "label": p.label}) for (a, b), p in prices.items()]
         if not rows:
             return CostModel(default_step_cost=default_step_cost)
-        seen: set[tuple] = set()
-        unique = []
-        for r in rows:  # the same row twice (two lines, or a line and its table) is one price; two prices for
-            # one step stay two rows, which load_costs refuses as a duplicate naming both
-            key = tuple(str(r.get(k) or "*") for k in ("criteria_set", "form", "criterion", "from_points", "to_points", "cost"))
-            if key not in seen:
-                seen.add(key)
-                unique.append(r)
+        seen: dict[tuple, tuple[str, float]] = {}
+        unique, issues = [], []
+        for where, r in rows:  # the same step priced alike twice (two lines, a line and its table) is one price
+            try:
+                key = (str(r.get("criteria_set") or "*"), str(r.get("form") or "*"), str(r.get("criterion")).strip(),
+                       int(r.get("from_points")), int(r.get("to_points")))
+                cost = float(r.get("cost"))
+            except (TypeError, ValueError):
+                unique.append(r)  # malformed: load_costs names the problem
+                continue
+            if key in seen:
+                if seen[key][1] != cost:
+                    issues.append(Issue("[budget-cost-conflict] một bước nâng cấp có hai mức chi phí / one upgrade step "
+                                        "has two prices", self.file, where, cost, f"{seen[key][1]:,.0f} as in {seen[key][0]}"))
+                continue
+            seen[key] = (where, cost)
+            unique.append(r)
+        if issues:
+            raise ValidationFailed(issues, subject=self.file or "plan")
         return load_costs(unique, default_step_cost=default_step_cost)

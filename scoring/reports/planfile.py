@@ -6,7 +6,7 @@ allowed, with a stable code in brackets and the message in Vietnamese and Englis
 dropped or rounded silently: an unknown key is an error (a typo would otherwise lose a target), an
 area code must be text (YAML reads 01 as the number 1 and would lose the zero).
 
-The layout is documented in docs/REPORTS.md; `fixtures/plans/hai-duong-2021.yaml` is a full example.
+The layout is documented in docs/REPORTS.md; `fixtures/plans/hai-duong.yaml` is a full example.
 """
 from __future__ import annotations
 
@@ -204,12 +204,26 @@ def build_plan(data: Any, file: str, locate: Locate = yaml_location, base: Path 
                 issued_on=ck.day(head.get("issued_on"), ("plan", "issued_on")), reporting=tuple(rep_ok),
                 counts=counts, notes=tuple(str(n) for n in notes), file=file,
                 extra={"source": head.get("source")} if head.get("source") else {})
-    try:  # cost rows are checked against the criteria data by the kernel's own loader
-        plan.cost_model()
-    except ValidationFailed as exc:
-        ck.issues += [Issue(f"[budget-costs-invalid] chi phí theo tiêu chí không hợp lệ / invalid criterion cost: "
-                            f"{i.message}", file, f"budget (costs) {i.location or ''}".strip(), i.value, i.allowed)
-                      for i in exc.issues]
+    from ..whatif import load_costs
+
+    for i, line in enumerate(budget):  # each line's rows, checked by the kernel's own loader, located in the line
+        if not line.cost_rows:
+            continue
+        try:
+            load_costs(list(line.cost_rows))
+        except ValidationFailed as exc:
+            for it in exc.issues:
+                loc = it.location or ""
+                if loc.startswith("row "):
+                    n, _, rest = loc[4:].partition(",")
+                    loc = locate(("budget", i, "costs", int(n) - 1)) + (f" ({rest.strip()})" if rest else "")
+                ck.issues.append(Issue(f"[budget-costs-invalid] chi phí theo tiêu chí không hợp lệ / invalid criterion "
+                                       f"cost: {it.message}", file, loc, it.value, it.allowed))
+    if not ck.issues:
+        try:
+            plan.cost_model()
+        except ValidationFailed as exc:
+            ck.issues += exc.issues
     if ck.issues:
         raise ValidationFailed(ck.issues, subject=file)
     return plan

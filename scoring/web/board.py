@@ -1,0 +1,59 @@
+"""The secretary's session board: per dossier, who has submitted, each member's total, the mean,
+and the divergences over the set's `max_spread` with the criteria responsible.
+
+Totals and the mean are the kernel's (`scoring.evaluate` on the submitted sheets); the divergence
+pairs and the criteria responsible are the council layer's (`scoring.council`). Nothing is
+computed here beyond arranging them for the page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ValidationFailed
+from ..result import Result
+from .verdict import member_verdict, with_sheets
+
+
+@dataclass
+class DossierBoard:
+    dossier: Any
+    rows: list[dict[str, Any]]  # member, status, total (None until submitted)
+    result: Result | None  # the kernel's Result on the submitted sheets (None before any)
+    complete: bool  # every member present has submitted
+    divergences: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def diverging_members(self) -> set[str]:
+        return {m for d in self.divergences for m in (d["a"], d["b"])}
+
+
+def dossier_board(dossier, members, sheets) -> DossierBoard:
+    from ..evaluate import evaluate
+    from .divergence import divergences
+
+    submitted = [(m.name, sheets[m.name].scores) for m in members
+                 if m.name in sheets and sheets[m.name].status == "submitted"]
+    result, error = None, None
+    if submitted:
+        try:
+            result = evaluate(with_sheets(dossier.content or {}, submitted))
+        except ValidationFailed as exc:
+            error = str(exc)
+    rows = []
+    for m in members:
+        sh = sheets.get(m.name)
+        status = sh.status if sh else "not_started"
+        total = result.member_totals.get(m.name) if result is not None and status == "submitted" else None
+        rows.append({"member": m, "status": status, "total": total})
+    complete = bool(members) and len(submitted) == len(members)
+    return DossierBoard(dossier, rows, result, complete, divergences(result) if result is not None else [], error)
+
+
+def session_board(store, session_id: int) -> tuple[list, list[DossierBoard]]:
+    members, agenda = store.session_sheets(session_id)
+    return members, [dossier_board(d, members, sheets) for d, sheets in agenda]
+
+
+__all__ = ["DossierBoard", "dossier_board", "member_verdict", "session_board"]

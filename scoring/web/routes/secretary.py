@@ -1,0 +1,56 @@
+"""Secretary pages: the council's sessions, the live session board (htmx polls its table), sending a
+member's sheet back for re-scoring, accepting a divergence with a reason, closing the session, and
+the session's documents."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..accounts import User
+from ..board import session_board
+from ..deps import page_context, require
+from ..store import SheetLocked
+from .auth import actor
+
+router = APIRouter(prefix="/secretary")
+SECRETARY = Depends(require("secretary"))
+
+
+@router.get("")
+def sessions(request: Request, user: User = SECRETARY) -> Response:
+    store = request.app.state.store
+    council_id = store.secretary_council(user.council_member_id)
+    return request.app.state.templates.TemplateResponse(
+        request, "secretary/sessions.html", page_context(request, sessions=store.council_sessions(council_id)))
+
+
+def _board_context(request: Request, user: User, session_id: int, **extra):
+    store = request.app.state.store
+    sess, council = store.secretary_session(session_id, store.secretary_council(user.council_member_id))
+    members, boards = session_board(store, session_id)
+    return page_context(request, sess=sess, council=council, members=members, boards=boards, **extra)
+
+
+@router.get("/sessions/{session_id}")
+def board(request: Request, session_id: int, msg: str | None = None, user: User = SECRETARY) -> Response:
+    ctx = _board_context(request, user, session_id, message=msg if msg in ("closed_msg", "reopened_msg") else None)
+    return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx)
+
+
+@router.get("/sessions/{session_id}/board")
+def board_table(request: Request, session_id: int, user: User = SECRETARY) -> Response:
+    """The board's table alone, for htmx's periodic refresh."""
+    ctx = _board_context(request, user, session_id)
+    return request.app.state.templates.TemplateResponse(request, "secretary/_board.html", ctx)
+
+
+@router.post("/sessions/{session_id}/dossiers/{dossier_pk}/reopen")
+def reopen(request: Request, session_id: int, dossier_pk: int, member_id: int = Form(), user: User = SECRETARY) -> Response:
+    store = request.app.state.store
+    council_id = store.secretary_council(user.council_member_id)
+    try:
+        store.reopen(session_id, council_id, dossier_pk, member_id, actor(user))
+    except SheetLocked as exc:
+        ctx = _board_context(request, user, session_id, error=(exc.key, {}))
+        return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx, status_code=409)
+    return RedirectResponse(f"/secretary/sessions/{session_id}?msg=reopened_msg", status_code=303)

@@ -61,13 +61,13 @@ def routers() -> list:
     return [m.router for m in (auth, member, secretary, office, results)]
 
 
-def create_app(db_url: str | None = None, *, engine=None) -> FastAPI:
-    """The app over the registry at `db_url` (or an existing SQLAlchemy `engine`)."""
+def create_app(db_url: str | None = None) -> FastAPI:
+    """The app over the registry at `db_url` (default $OCOP_DB, else sqlite:///ocop.db)."""
     from .store import Store
 
     app = FastAPI(title="ocop-scoring", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(csrf_protect)])
-    store = Store(db_url, engine=engine)
+    store = Store(db_url)
     app.state.store = store
     app.state.engine = store.engine
     app.state.templates = templates()
@@ -119,4 +119,4 @@ def create_app(db_url: str | None = None, *, engine=None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Factory for uvicorn workers (`--workers N`): the registry URL comes from OCOP_DB."""
-    return create_app(os.environ.get("OCOP_DB") or "sqlite:///ocop.db")
+    return create_app(os.environ.get("OCOP_DB"))

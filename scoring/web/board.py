@@ -57,3 +57,25 @@ def session_board(store, session_id: int) -> tuple[list, list[DossierBoard]]:
 
 
 __all__ = ["DossierBoard", "dossier_board", "member_verdict", "session_board"]
+
+
+def decide(store, session_id: int):
+    """The closing rule for each dossier of a session: every member present has submitted, and no
+    divergence over `max_spread` is left unless the council accepted it (an override with a reason);
+    then the kernel's Result on all the sheets is the council's decision."""
+    from ..evaluate import evaluate
+    from .store import SheetLocked
+
+    def one(dossier, members, sheets):
+        board = dossier_board(dossier, members, sheets)
+        waiting = [r["member"].name for r in board.rows if r["status"] != "submitted"]
+        if waiting:
+            raise SheetLocked("blocked_waiting", dossier=dossier.dossier_id, members=", ".join(waiting))
+        if board.error:
+            raise SheetLocked("raw", text=board.error)
+        if board.divergences and not store.overridden(dossier.dossier_id, session_id):
+            raise SheetLocked("blocked_divergence", dossier=dossier.dossier_id,
+                              pairs="; ".join(f"{d['a']} – {d['b']}" for d in board.divergences))
+        return evaluate(with_sheets(dossier.content or {}, [(m.name, sheets[m.name].scores) for m in members]))
+
+    return one

@@ -9,21 +9,17 @@ import click
 
 from ..errors import Issue, ValidationFailed
 
+
 DB_HELP = "Registry database URL (default: $OCOP_DB, else sqlite:///ocop.db)."
 
 
-def _engine(db: str | None):
-    from ..registry import db as regdb
+def _store(db: str | None):
+    """The registry at `db`, refused (exit 2) unless `ocop registry init` brought it to this version."""
+    from .store import Store
 
-    url = regdb.resolve_url(db)
-    engine = regdb.make_engine(url)
-    current, head = regdb.current_revision(engine), regdb.head_revision()
-    if current != head:
-        raise ValidationFailed([Issue(
-            f"cơ sở dữ liệu chưa được khởi tạo hoặc nâng cấp (phiên bản {current or 'không có'}, cần {head}); hãy chạy "
-            f"`ocop registry init` / the registry is not initialised or not upgraded (schema {current or 'none'}, "
-            f"needs {head}): run `ocop registry init --db URL`", location="--db", value=url)], subject="registry")
-    return url, engine
+    store = Store(db)
+    store.registry.check_schema()
+    return store
 
 
 def cli_actor() -> str:
@@ -53,14 +49,13 @@ def users_add(username: str, role: str, council_member: int | None, display_name
               db: str | None) -> None:
     """Create an account; its password is hashed with argon2id and never stored in clear."""
     from . import accounts
-    from .store import Store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Mật khẩu / Password", hide_input=True, confirmation_prompt=True)
-    url, engine = _engine(db)
-    store = Store(engine=engine)
+    store = _store(db)
+    engine = store.engine
     if council_member is not None:
         store.member(council_member)  # refuses an unknown member id with a clear error
     try:
@@ -79,8 +74,7 @@ def users_list(db: str | None, as_json: bool) -> None:
     """The accounts (never their password hashes)."""
     from . import accounts
 
-    _, engine = _engine(db)
-    users = accounts.list_users(engine)
+    users = accounts.list_users(_store(db).engine)
     if as_json:
         click.echo(json.dumps([u.__dict__ for u in users], ensure_ascii=False, indent=2))
         return
@@ -96,7 +90,7 @@ def users_list(db: str | None, as_json: bool) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes; the app keeps no state in memory, so any number serve one registry.")
 @click.option("--demo", is_flag=True, help="Create (or reuse) a demo registry from the bundled fixtures: a round, "
-              "a council of five with an open session, accounts with passwords printed once.")
+              "a council of four with an open session, accounts with passwords printed once.")
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
               help="Proxies trusted to say the request came over HTTPS (cookies are then marked Secure).")
 def serve_cmd(db: str | None, host: str, port: int, workers: int, demo: bool, forwarded_allow_ips: str) -> None:
@@ -114,8 +108,12 @@ def serve_cmd(db: str | None, host: str, port: int, workers: int, demo: bool, fo
         url = regdb.resolve_url(db or "sqlite:///ocop-demo.db")
         for line in seed_demo(url):
             click.echo(line)
-    url, _ = _engine(db if not demo else url)
+    else:
+        url = regdb.resolve_url(db)
+    store = _store(url)
+    safe = store.registry.safe_url
+    store.registry.close()
     os.environ["OCOP_DB"] = url  # read by every worker (app_from_env)
-    click.echo(f"ocop serve: http://{host}:{port}/  ({url.split('@')[-1]}, {workers} worker(s))")
+    click.echo(f"ocop serve: http://{host}:{port}/  ({safe}, {workers} worker(s))")
     uvicorn.run("scoring.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, log_level="info")

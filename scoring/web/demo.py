@@ -1,6 +1,6 @@
 """A demo registry from the bundled fixtures (`ocop serve --demo`), also the tests' seed: a round, a
-provincial council of five (chủ tịch, thư ký, three thành viên), an open session with the three
-members present and two QĐ 26/2026 dossiers on its agenda (the fixtures without their sheets: the
+provincial council of four (chủ tịch, thư ký, two thành viên), an open session with the three
+scoring members present and two QĐ 26/2026 dossiers on its agenda (the fixtures without their sheets: the
 members score them in the app), and one account per role.
 
 Passwords are random and printed once: there is no default password.
@@ -13,13 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
 
 from ..registry import db as regdb
-from ..registry.identity import canonical_dossier, content_hash, name_key
-from ..registry.models import (AuditEntry, Council, CouncilMember, CouncilSession, Dossier, Producer, Product, Round,
-                               SessionDossier, SessionMember, utcnow)
+from ..registry.api import Registry
+from ..registry.identity import canonical_dossier, content_hash
+from ..registry.models import Dossier, utcnow
 from ..text import load_json
 from . import accounts
 
@@ -37,7 +36,9 @@ def fixtures_dir() -> Path:
 DEMO_DOSSIERS = ("qd26-2026-70-4star.json", "qd26-2026-90.json")
 COUNCIL = "Hội đồng đánh giá, phân hạng sản phẩm OCOP tỉnh (demo)"
 MEMBERS = (("Nguyễn Văn An", "chu_tich"), ("Trần Thị Bình", "thu_ky"), ("Lê Văn Cường", "thanh_vien"),
-           ("Phạm Thị Dung", "thanh_vien"), ("Hoàng Văn Em", "thanh_vien"))
+           ("Phạm Thị Dung", "thanh_vien"))
+# the members who sit and score (the secretary keeps the minutes): 3 of 4, the 75 % quorum
+SCORING = ("Lê Văn Cường", "Phạm Thị Dung", "Nguyễn Văn An")
 ACTOR = "demo-seed"
 
 
@@ -61,85 +62,76 @@ def _dossiers(paths: tuple[Path, ...]) -> list[dict]:
     return out
 
 
-def seed(engine: Engine, *, dossier_files: tuple[Path, ...] | None = None, held_on: date | None = None,
-         password: str | None = None, member_users: bool = True) -> Seeded:
+def seed(url: str, *, dossier_files: tuple[Path, ...] | None = None, held_on: date | None = None,
+         password: str | None = None) -> Seeded:
     """Create the demo council, session, dossiers and accounts in an initialised registry (once:
     a second call finds the council and creates nothing). `password` gives every new account the
     same password (tests); otherwise each gets a random one."""
     files = dossier_files or tuple(fixtures_dir() / f for f in DEMO_DOSSIERS)
-    with Session(engine.execution_options(ocop_write=True), expire_on_commit=False) as s, s.begin():
-        council = s.scalar(select(Council).where(Council.name == COUNCIL))
-        if council is not None:
-            members = {m.name: m.id for m in s.scalars(select(CouncilMember).where(CouncilMember.council_id == council.id))}
-            sess = s.scalar(select(CouncilSession).where(CouncilSession.council_id == council.id)
-                            .order_by(CouncilSession.id))
-            pks = [sd.dossier_pk for sd in s.scalars(select(SessionDossier).where(SessionDossier.session_id == sess.id))]
-            return Seeded(sess.id, council.id, pks, members)
-        rnd = Round(level="province", area="Demo", year=2026, number=2, name="Đợt 2 năm 2026 (demo)")
-        council = Council(name=COUNCIL, level="province", area="Demo", decision="demo")
-        s.add_all([rnd, council])
-        s.flush()
-        members = {}
-        for pos, (name, role) in enumerate(MEMBERS):
-            m = CouncilMember(council_id=council.id, name=name, role=role, position=pos, active=True)
-            s.add(m)
-            s.flush()
-            members[name] = m.id
-        sess = CouncilSession(council_id=council.id, round_id=rnd.id, held_on=held_on or date.today(),
-                              place="Phòng họp (demo)", status="open", opened_at=utcnow())
-        s.add(sess)
-        s.flush()
-        for name, role in MEMBERS:
-            if role == "thanh_vien":
-                s.add(SessionMember(session_id=sess.id, member_id=members[name]))
-        pks = []
-        for pos, data in enumerate(_dossiers(files)):
-            prod = data.get("product", {})
-            producer = s.scalar(select(Producer).where(Producer.name_key == name_key(prod.get("producer", "")),
-                                                       Producer.province == prod.get("province", "")))
-            if producer is None:
-                producer = Producer(name=prod.get("producer", "?"), name_key=name_key(prod.get("producer", "?")),
-                                    province=prod.get("province", ""), district=prod.get("district", ""),
-                                    commune=prod.get("commune", ""))
-                s.add(producer)
-                s.flush()
-            product = Product(name=prod.get("name", data["dossier_id"]), name_key=name_key(prod.get("name", "")),
-                              producer_id=producer.id, criteria_set=data.get("criteria_set"), form=data.get("form"),
-                              province=producer.province, district=producer.district, commune=producer.commune)
-            s.add(product)
-            s.flush()
-            canon = canonical_dossier(data)
-            d = Dossier(dossier_id=data["dossier_id"], product_id=product.id, round_id=rnd.id, kind="new",
-                        criteria_set=data.get("criteria_set"), form=data["form"], level=data["level"],
-                        evaluated_on=date.fromisoformat(data["evaluated_on"]), findings=data.get("findings", []),
-                        cases=data.get("cases"), story_exists=data.get("story_exists"), content=canon,
-                        content_hash=content_hash(canon), source="demo")
-            s.add(d)
-            s.flush()
-            s.add(SessionDossier(session_id=sess.id, dossier_pk=d.id, position=pos))
-            pks.append(d.id)
-        s.add(AuditEntry(at=utcnow(), actor=ACTOR, action="demo.seed", entity="council_session", entity_id=str(sess.id),
-                         after={"council": COUNCIL, "dossiers": [str(p) for p in pks]}))
-    out = Seeded(sess.id, council.id, pks, members)
-    accounts_to_make = [("vanphong", "office", None, "Văn phòng OCOP")]
+    reg = Registry(url)
+    try:
+        known = [c for c in reg.councils() if c["name"] == COUNCIL]
+        if known:
+            council = reg.council(known[0]["id"])
+            sess = reg.sessions(council_id=council["id"])[0]
+            detail = reg.session(sess["id"])
+            return Seeded(sess["id"], council["id"], [reg.dossier(d)["id"] for d in detail["dossiers"]],
+                          {m["name"]: m["id"] for m in council["members"]})
+        with reg.transaction(ACTOR) as tx:
+            round_id = reg.open_round("province", 2026, 2, name="Đợt 2 năm 2026 (demo)", area="Demo")
+            council_id = reg.add_council(COUNCIL, "province", list(MEMBERS), area="Demo", decision="demo")
+            members = {m["name"]: m["id"] for m in reg.council(council_id)["members"]}
+            ids = [_add_dossier(reg, tx, data, round_id) for data in _dossiers(files)]
+            session_id = reg.open_session(council_id, held_on or date.today(), round_id=round_id,
+                                          place="Phòng họp (demo)", dossier_ids=ids,
+                                          present=list(SCORING))
+        pks = [reg.dossier(d)["id"] for d in ids]
+    finally:
+        reg.close()
+    out = Seeded(session_id, council_id, pks, members)
+    engine = regdb.make_engine(url)
     thu_ky = next(n for n, r in MEMBERS if r == "thu_ky")
-    accounts_to_make.append(("thuky", "secretary", members[thu_ky], thu_ky))
-    if member_users:
-        for i, (name, role) in enumerate([m for m in MEMBERS if m[1] == "thanh_vien"], start=1):
-            accounts_to_make.append((f"tv{i}", "member", members[name], name))
-    for username, role, member_id, display in accounts_to_make:
-        pw = password or secrets.token_urlsafe(9)
-        accounts.add_user(engine, username, pw, role, display, member_id)
-        out.passwords[username] = pw
-        out.usernames[username] = display
+    wanted = [("vanphong", "office", None, "Văn phòng OCOP"), ("thuky", "secretary", members[thu_ky], thu_ky)]
+    wanted += [(f"tv{i}", "member", members[name], name) for i, name in enumerate(SCORING, start=1)]
+    try:
+        for username, role, member_id, display in wanted:
+            pw = password or secrets.token_urlsafe(9)
+            accounts.add_user(engine, username, pw, role, display, member_id)
+            out.passwords[username] = pw
+            out.usernames[username] = display
+    finally:
+        engine.dispose()
     return out
+
+
+def _add_dossier(reg: Registry, tx, data: dict, round_id: int) -> str:
+    """A dossier waiting for the council's sheets: its producer and product (found or added) and
+    its canonical content, stored with the registry's identity rules (audited in `tx`)."""
+    prod = data.get("product", {})
+    found = reg.find_producers(name=prod.get("producer", "?"), province=prod.get("province", ""))
+    producer_id = found[0]["id"] if found else reg.add_producer(
+        prod.get("producer", "?"), province=prod.get("province", ""), district=prod.get("district", ""),
+        commune=prod.get("commune", ""))
+    product_id = reg.add_product(prod.get("name", data["dossier_id"]), producer_id, criteria_set=data.get("criteria_set"),
+                                 form=data.get("form"))
+    canon = canonical_dossier(data)
+    row = {"dossier_id": data["dossier_id"], "product_id": product_id, "round_id": round_id, "kind": "new",
+           "criteria_set": data.get("criteria_set"), "form": data["form"], "level": data["level"],
+           "evaluated_on": date.fromisoformat(data["evaluated_on"]), "findings": data.get("findings", []),
+           "cases": data.get("cases"), "story_exists": data.get("story_exists"), "content": canon,
+           "content_hash": content_hash(canon), "version": 1, "source": "demo", "created_at": utcnow(),
+           "updated_at": utcnow()}
+    pk = tx.conn.execute(insert(Dossier).values(**row)).inserted_primary_key[0]
+    tx.audit("create", "dossier", pk, None, {k: v for k, v in row.items() if k != "content"})
+    return data["dossier_id"]
 
 
 def seed_demo(url: str) -> Iterator[str]:
     """`ocop serve --demo`: initialise the registry at `url` and seed it (once); lines to print."""
     engine = regdb.make_engine(url)
     regdb.upgrade(engine)
-    seeded = seed(engine)
+    engine.dispose()
+    seeded = seed(url)
     yield f"Demo registry: {url}"
     if seeded.passwords:
         yield "Tài khoản demo (mật khẩu chỉ in một lần) / demo accounts (passwords printed once):"

@@ -1,30 +1,34 @@
 """What the web pages read from and write to the registry, with the access rules of each role.
 
-Every write is one transaction that also appends to the registry's audit log with the web user as
-actor. Scope checks (a member sits on the session, the dossier is on its agenda, the session is
-open, the sheet is not yet submitted) are made here, on the rows, so that no URL can reach
-another member's sheet or a closed session.
+Writes go through the registry's API (`scoring.registry.api.Registry`) inside one
+`registry.transaction(actor)` per request, so that the scope checks (a member sits on the session,
+the dossier is on its agenda, the session is open, the sheet is not yet submitted) and the write
+see the same rows, and the audit log records the web user. Reads use the registry's models.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, Iterator
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..registry import db as regdb
-from ..registry.models import (AuditEntry, Council, CouncilMember, CouncilSession, Dossier, MemberSheet, ResultRow,
-                               SessionDossier, SessionMember, utcnow)
+from ..registry.api import Registry
+from ..registry.errors import RegistryError
+from ..registry.models import (Council, CouncilMember, CouncilSession, Dossier, MemberSheet, ResultRow, SessionDossier,
+                               SessionMember)
 from .deps import Forbidden, NotFound
 
 
 class SheetLocked(Exception):
-    """The sheet cannot be changed: the session is closed or the sheet was submitted."""
+    """The change is refused by the state of the session or sheet (`key` names the message)."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, **fields: Any):
         super().__init__(key)
         self.key = key
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -51,29 +55,26 @@ class SheetContext:
 
 
 class Store:
-    def __init__(self, url: str | None = None, *, engine: Engine | None = None):
-        self.url = regdb.resolve_url(url) if engine is None else str(engine.url)
-        self.engine = engine if engine is not None else regdb.make_engine(self.url)
+    def __init__(self, url: str | None = None):
+        self.registry = Registry(url)
+        self.engine = self.registry.engine
 
     # ------------------------------------------------------------------ plumbing
 
     def read(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
-    def write(self) -> Session:
-        """A session whose transaction begins IMMEDIATE on SQLite (the registry's write lock)."""
-        return Session(self.engine.execution_options(ocop_write=True), expire_on_commit=False)
-
-    @staticmethod
-    def _audit(s: Session, actor: str, action: str, entity: str, entity_id: Any, before: Any = None,
-               after: Any = None) -> None:
-        s.add(AuditEntry(at=utcnow(), actor=actor, action=action[:40], entity=entity[:40],
-                         entity_id=None if entity_id is None else str(entity_id)[:120], before=before, after=after))
+    @contextmanager
+    def writing(self, actor: str) -> Iterator[Session]:
+        """One registry transaction by `actor`, with an ORM session on it for the scope checks."""
+        with self.registry.transaction(actor) as tx:
+            with Session(bind=tx.conn, expire_on_commit=False) as s:
+                yield s
 
     def audit(self, actor: str, action: str, entity: str, entity_id: Any, before: Any = None,
               after: Any = None) -> None:
-        with self.write() as s, s.begin():
-            self._audit(s, actor, action, entity, entity_id, before, after)
+        with self.registry.transaction(actor) as tx:
+            tx.audit(action, entity, entity_id, before, after)
 
     # ------------------------------------------------------------------ member
 
@@ -81,7 +82,8 @@ class Store:
         with self.read() as s:
             m = s.get(CouncilMember, member_id)
         if m is None:
-            raise Forbidden()
+            raise RegistryError("unknown-council-member", "không có thành viên hội đồng này",
+                                "no such council member", location="--council-member", value=member_id)
         return m
 
     def member_sessions(self, member_id: int) -> list[dict[str, Any]]:
@@ -111,56 +113,39 @@ class Store:
                               .where(SessionDossier.session_id == session_id)
                               .order_by(SessionDossier.position, Dossier.dossier_id)))
 
-    def sheet_context(self, session_id: int, dossier_pk: int, member_id: int, s: Session | None = None) -> SheetContext:
+    @staticmethod
+    def _sheet_context(s: Session, session_id: int, dossier_pk: int, member_id: int) -> SheetContext:
+        sess = s.get(CouncilSession, session_id)
+        if sess is None:
+            raise NotFound()
+        if s.get(SessionMember, (session_id, member_id)) is None:
+            raise Forbidden()
+        if s.get(SessionDossier, (session_id, dossier_pk)) is None:
+            raise NotFound()
+        member = s.get(CouncilMember, member_id)
+        dossier = s.get(Dossier, dossier_pk)
+        sheet = s.scalar(select(MemberSheet).where(MemberSheet.dossier_pk == dossier_pk,
+                                                   MemberSheet.member == member.name))
+        return SheetContext(sess, s.get(Council, sess.council_id), dossier, member, sheet)
+
+    def sheet_context(self, session_id: int, dossier_pk: int, member_id: int) -> SheetContext:
         """The member's sheet on a dossier of a session, or Forbidden/NotFound when it is not theirs."""
-        own = s is None
-        s = s or self.read()
-        try:
-            sess = s.get(CouncilSession, session_id)
-            if sess is None:
-                raise NotFound()
-            seated = s.get(SessionMember, (session_id, member_id))
-            if seated is None:
-                raise Forbidden()
-            if s.get(SessionDossier, (session_id, dossier_pk)) is None:
-                raise NotFound()
-            member = s.get(CouncilMember, member_id)
-            dossier = s.get(Dossier, dossier_pk)
-            sheet = s.scalar(select(MemberSheet).where(MemberSheet.dossier_pk == dossier_pk,
-                                                       MemberSheet.member == member.name))
-            return SheetContext(sess, s.get(Council, sess.council_id), dossier, member, sheet)
-        finally:
-            if own:
-                s.close()
+        with self.read() as s:
+            return self._sheet_context(s, session_id, dossier_pk, member_id)
 
     def save_sheet(self, session_id: int, dossier_pk: int, member_id: int, scores: dict[str, Any], submit: bool,
                    actor: str) -> str:
-        """Save the member's draft or submit it, checking in the same transaction that the session
-        is open and the sheet not yet submitted. Returns the new status."""
-        with self.write() as s, s.begin():
-            ctx = self.sheet_context(session_id, dossier_pk, member_id, s)
+        """Save the member's draft or submit it; the session must be open and the sheet not yet
+        submitted (checked in the write's own transaction). Returns the new status."""
+        with self.writing(actor) as s:
+            ctx = self._sheet_context(s, session_id, dossier_pk, member_id)
             if ctx.session.status != "open":
                 raise SheetLocked("session_not_open")
             if ctx.sheet is not None and ctx.sheet.status == "submitted":
                 raise SheetLocked("read_only")
-            status = "submitted" if submit else ("reopened" if ctx.sheet is not None and ctx.sheet.status == "reopened"
-                                                 else "draft")
-            now = utcnow()
-            before = {"scores": ctx.sheet.scores, "status": ctx.sheet.status} if ctx.sheet else None
-            sheet = ctx.sheet
-            if sheet is None:
-                sheet = MemberSheet(dossier_pk=dossier_pk, member=ctx.member.name, member_id=member_id,
-                                    session_id=session_id, created_at=now)
-                s.add(sheet)
-            sheet.scores = dict(scores)
-            sheet.status = status
-            sheet.session_id = session_id
-            sheet.updated_at = now
-            sheet.submitted_at = now if submit else None
-            s.flush()
-            self._audit(s, actor, "sheet.submit" if submit else "sheet.save", "member_sheet", sheet.id, before,
-                        {"dossier": ctx.dossier.dossier_id, "member": ctx.member.name, "scores": sheet.scores,
-                         "status": status, "session": session_id})
+            reopened = ctx.sheet is not None and ctx.sheet.status == "reopened"
+            status = "submitted" if submit else ("reopened" if reopened else "draft")
+            self.registry.record_sheet(ctx.dossier.dossier_id, ctx.member.name, scores, status, session_id=session_id)
             return status
 
     # ------------------------------------------------------------------ secretary
@@ -176,53 +161,87 @@ class Store:
     def council_sessions(self, council_id: int) -> list[tuple[CouncilSession, Council, int]]:
         with self.read() as s:
             council = s.get(Council, council_id)
-            out = []
-            for sess in s.scalars(select(CouncilSession).where(CouncilSession.council_id == council_id)
-                                  .order_by(CouncilSession.held_on.desc(), CouncilSession.id.desc())):
-                out.append((sess, council, len(self._agenda(s, sess.id))))
-            return out
+            return [(sess, council, len(self._agenda(s, sess.id))) for sess in s.scalars(
+                select(CouncilSession).where(CouncilSession.council_id == council_id)
+                .order_by(CouncilSession.held_on.desc(), CouncilSession.id.desc()))]
+
+    @staticmethod
+    def _secretary_session(s: Session, session_id: int, council_id: int) -> CouncilSession:
+        sess = s.get(CouncilSession, session_id)
+        if sess is None:
+            raise NotFound()
+        if sess.council_id != council_id:
+            raise Forbidden()
+        return sess
 
     def secretary_session(self, session_id: int, council_id: int) -> tuple[CouncilSession, Council]:
         with self.read() as s:
-            sess = s.get(CouncilSession, session_id)
-            if sess is None:
-                raise NotFound()
-            if sess.council_id != council_id:
-                raise Forbidden()
-            return sess, s.get(Council, council_id)
+            return self._secretary_session(s, session_id, council_id), s.get(Council, council_id)
+
+    @classmethod
+    def _session_sheets(cls, s: Session, session_id: int):
+        members = list(s.scalars(select(CouncilMember).join(SessionMember, SessionMember.member_id == CouncilMember.id)
+                                 .where(SessionMember.session_id == session_id)
+                                 .order_by(CouncilMember.position, CouncilMember.name)))
+        agenda = cls._agenda(s, session_id)
+        sheets: dict[int, dict[str, MemberSheet]] = {d.id: {} for d in agenda}
+        for sh in s.scalars(select(MemberSheet).where(MemberSheet.dossier_pk.in_(list(sheets)))):
+            sheets[sh.dossier_pk][sh.member] = sh
+        return members, [(d, sheets[d.id]) for d in agenda]
 
     def session_sheets(self, session_id: int) -> tuple[list[CouncilMember], list[tuple[Dossier, dict[str, MemberSheet]]]]:
         """The members present and, per dossier on the agenda, their sheets by member name."""
         with self.read() as s:
-            members = list(s.scalars(select(CouncilMember).join(SessionMember, SessionMember.member_id == CouncilMember.id)
-                                     .where(SessionMember.session_id == session_id)
-                                     .order_by(CouncilMember.position, CouncilMember.name)))
-            agenda = self._agenda(s, session_id)
-            sheets: dict[int, dict[str, MemberSheet]] = {d.id: {} for d in agenda}
-            for sh in s.scalars(select(MemberSheet).where(MemberSheet.dossier_pk.in_(list(sheets)))):
-                sheets[sh.dossier_pk][sh.member] = sh
-            return members, [(d, sheets[d.id]) for d in agenda]
+            return self._session_sheets(s, session_id)
 
     def reopen(self, session_id: int, council_id: int, dossier_pk: int, member_id: int, actor: str) -> None:
         """Send a member's submitted sheet back for re-scoring (while the session is open)."""
-        with self.write() as s, s.begin():
-            sess = s.get(CouncilSession, session_id)
-            if sess is None or s.get(SessionDossier, (session_id, dossier_pk)) is None:
+        with self.writing(actor) as s:
+            sess = self._secretary_session(s, session_id, council_id)
+            if s.get(SessionDossier, (session_id, dossier_pk)) is None:
                 raise NotFound()
-            if sess.council_id != council_id:
-                raise Forbidden()
             if sess.status != "open":
                 raise SheetLocked("session_not_open")
             member = s.get(CouncilMember, member_id)
             if member is None or s.get(SessionMember, (session_id, member_id)) is None:
                 raise NotFound()
+            dossier = s.get(Dossier, dossier_pk)
             sheet = s.scalar(select(MemberSheet).where(MemberSheet.dossier_pk == dossier_pk,
                                                        MemberSheet.member == member.name))
             if sheet is None or sheet.status != "submitted":
                 raise SheetLocked("not_submitted")
-            sheet.status, sheet.submitted_at, sheet.updated_at = "reopened", None, utcnow()
-            self._audit(s, actor, "sheet.reopen", "member_sheet", sheet.id, {"status": "submitted"},
-                        {"status": "reopened", "member": member.name, "session": session_id})
+            self.registry.record_sheet(dossier.dossier_id, member.name, sheet.scores, "reopened", session_id=session_id)
+
+    def override(self, session_id: int, council_id: int, dossier_pk: int, reason: str, actor: str) -> None:
+        """Record that the council proceeds with a dossier although members diverge (with the reason)."""
+        with self.writing(actor) as s:
+            sess = self._secretary_session(s, session_id, council_id)
+            if s.get(SessionDossier, (session_id, dossier_pk)) is None:
+                raise NotFound()
+            if sess.status != "open":
+                raise SheetLocked("session_not_open")
+            self.registry.record_divergence_override(s.get(Dossier, dossier_pk).dossier_id, reason,
+                                                     session_id=session_id)
+
+    def overridden(self, dossier_id: str, session_id: int) -> bool:
+        return any(o["session_id"] == session_id for o in self.registry.overrides_for(dossier_id))
+
+    def close(self, session_id: int, council_id: int, actor: str, decide) -> list[str]:
+        """Close the session: `decide(dossier, members, sheets)` gives each dossier's kernel Result
+        (or raises SheetLocked naming what blocks it); the Results are stored, then the session is
+        closed — all in one transaction, so a refusal leaves everything as it was."""
+        with self.writing(actor) as s:
+            sess = self._secretary_session(s, session_id, council_id)
+            if sess.status != "open":
+                raise SheetLocked("session_not_open")
+            members, agenda = self._session_sheets(s, session_id)
+            stored = []
+            for dossier, sheets in agenda:
+                result = decide(dossier, members, sheets)
+                self.registry.store_result(dossier.dossier_id, result, session_id=session_id, decided=True)
+                stored.append(dossier.dossier_id)
+            self.registry.close_session(session_id)
+            return stored
 
     # ------------------------------------------------------------------ results and the office
 
@@ -235,7 +254,7 @@ class Store:
             if dossier is None:
                 raise NotFound()
             if user.role != "office":
-                sessions = select(CouncilSession).join(SessionDossier, SessionDossier.session_id == CouncilSession.id) \
+                sessions = select(CouncilSession.id).join(SessionDossier, SessionDossier.session_id == CouncilSession.id) \
                     .where(SessionDossier.dossier_pk == dossier_pk)
                 if user.role == "secretary":
                     member = s.get(CouncilMember, user.council_member_id)
@@ -250,3 +269,44 @@ class Store:
             row = s.scalar(select(ResultRow).where(ResultRow.dossier_pk == dossier_pk).order_by(ResultRow.id.desc())
                            .limit(1))
             return dossier, (row.result if row is not None else None)
+
+    def search_products(self, *, q: str = "", province: str = "", district: str = "", commune: str = "",
+                        stars: int | None = None, status: str = "") -> list[dict[str, Any]]:
+        """Products by name and area, each with its current certificate (as of today); `stars` and
+        `status` filter on that certificate."""
+        products = self.registry.find_products(name=q or None, province=province or None,
+                                               district=district or None, commune=commune or None)
+        certs: dict[int, dict[str, Any]] = {}
+        for c in self.registry.certificates(as_of=date.today(), province=province or None,
+                                            district=district or None, commune=commune or None):
+            if c.get("product_id") is not None and (c["product_id"] not in certs or c["status"] == "valid"):
+                certs[c["product_id"]] = c
+        out = []
+        for p in products:
+            cert = certs.get(p["id"])
+            if stars is not None and (cert is None or cert["stars"] != stars):
+                continue
+            if status and (cert is None or cert["status"] != status):
+                continue
+            out.append({**p, "certificate": cert})
+        return out
+
+    def product_history(self, product_id: int) -> dict[str, Any]:
+        try:
+            return self.registry.product(product_id)
+        except RegistryError:
+            raise NotFound() from None
+
+    def certificates_due(self, as_of: date, within: int) -> list[dict[str, Any]]:
+        return self.registry.certificates_due(as_of, within)
+
+    def revocation_grounds(self) -> list[dict[str, str]]:
+        return self.registry.revocation_grounds()
+
+    def revoke(self, number: str, ground: str, on: date, note: str, actor: str) -> str | None:
+        """Revoke a certificate on a ground of the closed list; the registry's refusal as text, or None."""
+        try:
+            self.registry.revoke(number, ground, on, note=note or None, actor=actor)
+        except RegistryError as exc:
+            return "; ".join(i.message for i in exc.issues)
+        return None

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..accounts import User
-from ..board import session_board
+from ..board import decide, session_board
 from ..deps import page_context, require
 from ..store import SheetLocked
 from .auth import actor
@@ -51,6 +51,36 @@ def reopen(request: Request, session_id: int, dossier_pk: int, member_id: int = 
     try:
         store.reopen(session_id, council_id, dossier_pk, member_id, actor(user))
     except SheetLocked as exc:
-        ctx = _board_context(request, user, session_id, error=(exc.key, {}))
+        ctx = _board_context(request, user, session_id, error=(exc.key, exc.fields))
         return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx, status_code=409)
     return RedirectResponse(f"/secretary/sessions/{session_id}?msg=reopened_msg", status_code=303)
+
+
+@router.post("/sessions/{session_id}/dossiers/{dossier_pk}/override")
+def override(request: Request, session_id: int, dossier_pk: int, reason: str = Form(max_length=2000),
+             user: User = SECRETARY) -> Response:
+    """Record the council's decision to proceed despite a divergence, with its reason."""
+    store = request.app.state.store
+    council_id = store.secretary_council(user.council_member_id)
+    if not reason.strip():
+        ctx = _board_context(request, user, session_id, error=("reason", {}))
+        return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx, status_code=400)
+    try:
+        store.override(session_id, council_id, dossier_pk, reason, actor(user))
+    except SheetLocked as exc:
+        ctx = _board_context(request, user, session_id, error=(exc.key, exc.fields))
+        return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx, status_code=409)
+    return RedirectResponse(f"/secretary/sessions/{session_id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/close")
+def close(request: Request, session_id: int, user: User = SECRETARY) -> Response:
+    """Close the session: each dossier's Result by the rule engine on all its sheets, stored."""
+    store = request.app.state.store
+    council_id = store.secretary_council(user.council_member_id)
+    try:
+        store.close(session_id, council_id, actor(user), decide(store, session_id))
+    except SheetLocked as exc:
+        ctx = _board_context(request, user, session_id, error=(exc.key, exc.fields))
+        return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx, status_code=409)
+    return RedirectResponse(f"/secretary/sessions/{session_id}?msg=closed_msg", status_code=303)

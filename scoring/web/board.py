@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..council.divergence import Gap, divergence
 from ..errors import ValidationFailed
 from ..result import Result
 from .verdict import member_verdict, with_sheets
@@ -21,17 +22,16 @@ class DossierBoard:
     rows: list[dict[str, Any]]  # member, status, total (None until submitted)
     result: Result | None  # the kernel's Result on the submitted sheets (None before any)
     complete: bool  # every member present has submitted
-    divergences: list[dict[str, Any]] = field(default_factory=list)
+    divergences: list[Gap] = field(default_factory=list)
     error: str | None = None
 
     @property
     def diverging_members(self) -> set[str]:
-        return {m for d in self.divergences for m in (d["a"], d["b"])}
+        return {m for g in self.divergences for m in (g.member_a, g.member_b)}
 
 
 def dossier_board(dossier, members, sheets) -> DossierBoard:
     from ..evaluate import evaluate
-    from .divergence import divergences
 
     submitted = [(m.name, sheets[m.name].scores) for m in members
                  if m.name in sheets and sheets[m.name].status == "submitted"]
@@ -48,7 +48,7 @@ def dossier_board(dossier, members, sheets) -> DossierBoard:
         total = result.member_totals.get(m.name) if result is not None and status == "submitted" else None
         rows.append({"member": m, "status": status, "total": total})
     complete = bool(members) and len(submitted) == len(members)
-    return DossierBoard(dossier, rows, result, complete, divergences(result) if result is not None else [], error)
+    return DossierBoard(dossier, rows, result, complete, divergence(result) if result is not None else [], error)
 
 
 def session_board(store, session_id: int) -> tuple[list, list[DossierBoard]]:
@@ -75,7 +75,7 @@ def decide(store, session_id: int):
             raise SheetLocked("raw", text=board.error)
         if board.divergences and not store.overridden(dossier.dossier_id, session_id):
             raise SheetLocked("blocked_divergence", dossier=dossier.dossier_id,
-                              pairs="; ".join(f"{d['a']} – {d['b']}" for d in board.divergences))
+                              pairs="; ".join(f"{g.member_a} – {g.member_b}" for g in board.divergences))
         return evaluate(with_sheets(dossier.content or {}, [(m.name, sheets[m.name].scores) for m in members]))
 
     return one

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import ValidationFailed
 from ..registry.api import Registry
 from ..registry.errors import RegistryError
 from ..registry.models import (Council, CouncilMember, CouncilSession, Dossier, MemberSheet, ResultRow, SessionDossier,
@@ -234,6 +235,10 @@ class Store:
             sess = self._secretary_session(s, session_id, council_id)
             if sess.status != "open":
                 raise SheetLocked("session_not_open")
+            try:
+                self.council_session(session_id).check_quorum()
+            except ValidationFailed as exc:
+                raise SheetLocked("raw", text="; ".join(i.message for i in exc.issues)) from None
             members, agenda = self._session_sheets(s, session_id)
             stored = []
             for dossier, sheets in agenda:
@@ -310,3 +315,36 @@ class Store:
         except RegistryError as exc:
             return "; ".join(i.message for i in exc.issues)
         return None
+
+    # ------------------------------------------------------------------ the council layer's view
+
+    def council_session(self, session_id: int):
+        """The session as the council layer describes it (members with roles, who is present, the
+        overrides recorded in it), for its quorum rule and its documents."""
+        from ..council.session import Member, Session as CouncilSessionDoc
+
+        detail = self.registry.session(session_id)
+        council = self.registry.council(detail["council_id"])
+        overrides = {}
+        for dossier_id in detail["dossiers"]:
+            for o in self.registry.overrides_for(dossier_id):
+                if o["session_id"] == session_id:
+                    overrides[dossier_id] = {"reason": o["reason"], "by": o["by"]}
+        return CouncilSessionDoc(
+            council=council["name"], date=detail["held_on"], place=detail.get("place") or "",
+            members=[Member(m["name"], ROLE_VI.get(m["role"], m["role"])) for m in council["members"] if m["active"]],
+            present=[m["name"] for m in detail["present"]], overrides=overrides,
+            extra={"level": council["level"]})
+
+    def session_entries(self, session_id: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(dossier, stored Result) for each dossier of a closed session, in agenda order."""
+        out = []
+        for dossier_id in self.registry.session(session_id)["dossiers"]:
+            d = self.registry.dossier(dossier_id)
+            result = self.registry.latest_result(dossier_id)
+            if result is not None:
+                out.append(({**(d["content"] or {}), "kind": d["kind"]}, result["result"]))
+        return out
+
+
+ROLE_VI = {"chu_tich": "Chủ tịch Hội đồng", "thu_ky": "Thư ký", "thanh_vien": "Thành viên"}

@@ -33,7 +33,8 @@ def _board_context(request: Request, user: User, session_id: int, **extra):
 
 @router.get("/sessions/{session_id}")
 def board(request: Request, session_id: int, msg: str | None = None, user: User = SECRETARY) -> Response:
-    ctx = _board_context(request, user, session_id, message=msg if msg in ("closed_msg", "reopened_msg") else None)
+    ctx = _board_context(request, user, session_id, message=msg if msg in ("closed_msg", "reopened_msg") else None,
+                         documents=[(n, n) for n in DOCUMENTS])
     return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx)
 
 
@@ -84,3 +85,36 @@ def close(request: Request, session_id: int, user: User = SECRETARY) -> Response
         ctx = _board_context(request, user, session_id, error=(exc.key, exc.fields))
         return request.app.state.templates.TemplateResponse(request, "secretary/board.html", ctx, status_code=409)
     return RedirectResponse(f"/secretary/sessions/{session_id}?msg=closed_msg", status_code=303)
+
+
+DOCUMENTS = {  # file name -> media type (the council layer's session documents)
+    "bang-tong-hop.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "bien-ban.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "bien-ban.pdf": "application/pdf",
+    "danh-sach-cong-nhan.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "danh-sach-cong-nhan.pdf": "application/pdf",
+    "danh-sach-cap-tren.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "danh-sach-cap-tren.pdf": "application/pdf",
+}
+
+
+@router.get("/sessions/{session_id}/documents/{name}")
+def document(request: Request, session_id: int, name: str, user: User = SECRETARY) -> Response:
+    """A document of a closed session, made from its stored Results by the council layer (made on
+    request, in a temporary folder: the server keeps no files)."""
+    import tempfile
+    from pathlib import Path
+
+    from ...council.documents import session_documents
+    from ..deps import NotFound
+
+    store = request.app.state.store
+    sess, _ = store.secretary_session(session_id, store.secretary_council(user.council_member_id))
+    if name not in DOCUMENTS or sess.status != "closed":
+        raise NotFound()
+    with tempfile.TemporaryDirectory(prefix="ocop-docs-") as tmp:
+        session_documents(store.session_entries(session_id), store.council_session(session_id), tmp,
+                          pdf=name.endswith(".pdf"))
+        data = (Path(tmp) / name).read_bytes()
+    return Response(data, media_type=DOCUMENTS[name],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

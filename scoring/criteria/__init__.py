@@ -8,9 +8,11 @@
 from .loader import (PartialFormWarning, available_sets, get_form, in_force, load_all, load_set, load_set_from,
                      printed_numbers, validate_path)
 from .model import Band, CriteriaSet, Form, Gate, Node, Option, Part, Period
+from .process import Fact, ProcessFacts, RevocationGround, RoundDeadline
 
 __all__ = [
-    "Band", "CriteriaSet", "Form", "Gate", "Node", "Option", "Part", "Period", "PartialFormWarning",
+    "Band", "CriteriaSet", "Fact", "Form", "Gate", "Node", "Option", "Part", "Period", "PartialFormWarning",
+    "ProcessFacts", "RevocationGround", "RoundDeadline",
     "available_sets", "get_form", "in_force", "load_all", "load_set", "load_set_from", "printed_numbers",
     "validate_path",
 ]

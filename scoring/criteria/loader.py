@@ -21,6 +21,7 @@ from ..resources import criteria_dir
 from ..schemas import schema_issues
 from ..text import header_key, load_json
 from .checks import form_issues, set_issues
+from .process import build_process, process_issues
 from .stamps import known_stamps, stamp
 from .model import (STAR_LEVELS, Anomaly, Band, CriteriaSet, Form, FormArrays, Gate, KnockoutDef, KnockoutRef, Node,
                     Option, Part, PartialFormWarning, Period)
@@ -126,7 +127,7 @@ def _build_set(meta: dict[str, Any], forms: dict[str, Form], folder: Path) -> Cr
         classification=tuple(MappingProxyType(r) for r in meta["classification"]),
         council=MappingProxyType(meta.get("council", {})), provenance=MappingProxyType(meta["provenance"]),
         forms=MappingProxyType(dict(sorted(forms.items(), key=lambda kv: kv[1].number))),
-        aliases=MappingProxyType(aliases), source_dir=str(folder),
+        aliases=MappingProxyType(aliases), source_dir=str(folder), process=build_process(meta.get("process")),
     )
 
 
@@ -208,6 +209,7 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
             issues.append(Issue("set id must match its folder name", file=str(set_file), location="id",
                                 value=meta["id"], allowed=repr(folder.name)))
         issues += set_issues(meta, str(set_file), set(slugs))
+        issues += process_issues(meta, str(set_file))
     return issues, meta, docs
 
 

@@ -9,9 +9,12 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .process import ProcessFacts
 
 PARTS = ("A", "B", "C")
 STAR_LEVELS = (3, 4, 5)  # levels that can carry per-star minimum marks on options
@@ -265,6 +268,8 @@ class CriteriaSet:
     forms: Mapping[str, Form]
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source_dir: str | None = None
+    # certificate validity, re-evaluation window, rounds, revocation grounds (criteria/process.py); None: not recorded
+    process: "ProcessFacts | None" = None
 
     def form(self, slug: str, *, warn: bool = True) -> Form:
         """The form for a slug or one of its aliases (KeyError if unknown).

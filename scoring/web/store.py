@@ -1,0 +1,350 @@
+"""What the web pages read from and write to the registry, with the access rules of each role.
+
+Writes go through the registry's API (`scoring.registry.api.Registry`) inside one
+`registry.transaction(actor)` per request, so that the scope checks (a member sits on the session,
+the dossier is on its agenda, the session is open, the sheet is not yet submitted) and the write
+see the same rows, and the audit log records the web user. Reads use the registry's models.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import ValidationFailed
+from ..registry.api import Registry
+from ..registry.errors import RegistryError
+from ..registry.models import (Council, CouncilMember, CouncilSession, Dossier, MemberSheet, ResultRow, SessionDossier,
+                               SessionMember)
+from .deps import Forbidden, NotFound
+
+
+class SheetLocked(Exception):
+    """The change is refused by the state of the session or sheet (`key` names the message)."""
+
+    def __init__(self, key: str, **fields: Any):
+        super().__init__(key)
+        self.key = key
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class SheetContext:
+    """A member's view of one dossier in one session."""
+
+    session: CouncilSession
+    council: Council
+    dossier: Dossier
+    member: CouncilMember
+    sheet: MemberSheet | None
+
+    @property
+    def editable(self) -> bool:
+        return self.session.status == "open" and (self.sheet is None or self.sheet.status != "submitted")
+
+    @property
+    def scores(self) -> dict[str, Any]:
+        return dict(self.sheet.scores or {}) if self.sheet else {}
+
+    @property
+    def status(self) -> str:
+        return self.sheet.status if self.sheet else "not_started"
+
+
+class Store:
+    def __init__(self, url: str | None = None):
+        self.registry = Registry(url)
+        self.engine = self.registry.engine
+
+    # ------------------------------------------------------------------ plumbing
+
+    def read(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def writing(self, actor: str) -> Iterator[Session]:
+        """One registry transaction by `actor`, with an ORM session on it for the scope checks."""
+        with self.registry.transaction(actor) as tx:
+            with Session(bind=tx.conn, expire_on_commit=False) as s:
+                yield s
+
+    def audit(self, actor: str, action: str, entity: str, entity_id: Any, before: Any = None,
+              after: Any = None) -> None:
+        with self.registry.transaction(actor) as tx:
+            tx.audit(action, entity, entity_id, before, after)
+
+    # ------------------------------------------------------------------ member
+
+    def member(self, member_id: int) -> CouncilMember:
+        with self.read() as s:
+            m = s.get(CouncilMember, member_id)
+        if m is None:
+            raise RegistryError("unknown-council-member", "không có thành viên hội đồng này",
+                                "no such council member", location="--council-member", value=member_id)
+        return m
+
+    def member_sessions(self, member_id: int) -> list[dict[str, Any]]:
+        """The sessions a member sits on, newest first, each with its dossiers and the member's sheet status."""
+        with self.read() as s:
+            member = s.get(CouncilMember, member_id)
+            if member is None:
+                return []
+            rows = s.execute(select(CouncilSession, Council)
+                             .join(SessionMember, SessionMember.session_id == CouncilSession.id)
+                             .join(Council, Council.id == CouncilSession.council_id)
+                             .where(SessionMember.member_id == member_id)
+                             .order_by(CouncilSession.held_on.desc(), CouncilSession.id.desc())).all()
+            out = []
+            for sess, council in rows:
+                dossiers = self._agenda(s, sess.id)
+                sheets = {sh.dossier_pk: sh.status for sh in s.scalars(
+                    select(MemberSheet).where(MemberSheet.dossier_pk.in_([d.id for d in dossiers]),
+                                              MemberSheet.member == member.name))}
+                out.append({"session": sess, "council": council,
+                            "dossiers": [(d, sheets.get(d.id, "not_started")) for d in dossiers]})
+            return out
+
+    @staticmethod
+    def _agenda(s: Session, session_id: int) -> list[Dossier]:
+        return list(s.scalars(select(Dossier).join(SessionDossier, SessionDossier.dossier_pk == Dossier.id)
+                              .where(SessionDossier.session_id == session_id)
+                              .order_by(SessionDossier.position, Dossier.dossier_id)))
+
+    @staticmethod
+    def _sheet_context(s: Session, session_id: int, dossier_pk: int, member_id: int) -> SheetContext:
+        sess = s.get(CouncilSession, session_id)
+        if sess is None:
+            raise NotFound()
+        if s.get(SessionMember, (session_id, member_id)) is None:
+            raise Forbidden()
+        if s.get(SessionDossier, (session_id, dossier_pk)) is None:
+            raise NotFound()
+        member = s.get(CouncilMember, member_id)
+        dossier = s.get(Dossier, dossier_pk)
+        sheet = s.scalar(select(MemberSheet).where(MemberSheet.dossier_pk == dossier_pk,
+                                                   MemberSheet.member == member.name))
+        return SheetContext(sess, s.get(Council, sess.council_id), dossier, member, sheet)
+
+    def sheet_context(self, session_id: int, dossier_pk: int, member_id: int) -> SheetContext:
+        """The member's sheet on a dossier of a session, or Forbidden/NotFound when it is not theirs."""
+        with self.read() as s:
+            return self._sheet_context(s, session_id, dossier_pk, member_id)
+
+    def save_sheet(self, session_id: int, dossier_pk: int, member_id: int, scores: dict[str, Any], submit: bool,
+                   actor: str) -> str:
+        """Save the member's draft or submit it; the session must be open and the sheet not yet
+        submitted (checked in the write's own transaction). Returns the new status."""
+        with self.writing(actor) as s:
+            ctx = self._sheet_context(s, session_id, dossier_pk, member_id)
+            if ctx.session.status != "open":
+                raise SheetLocked("session_not_open")
+            if ctx.sheet is not None and ctx.sheet.status == "submitted":
+                raise SheetLocked("read_only")
+            reopened = ctx.sheet is not None and ctx.sheet.status == "reopened"
+            status = "submitted" if submit else ("reopened" if reopened else "draft")
+            self.registry.record_sheet(ctx.dossier.dossier_id, ctx.member.name, scores, status, session_id=session_id)
+            return status
+
+    # ------------------------------------------------------------------ secretary
+
+    def secretary_council(self, member_id: int | None) -> int:
+        """The council whose sessions this secretary runs (their council-member row has role thư ký)."""
+        with self.read() as s:
+            m = s.get(CouncilMember, member_id) if member_id is not None else None
+        if m is None or m.role != "thu_ky" or not m.active:
+            raise Forbidden()
+        return m.council_id
+
+    def council_sessions(self, council_id: int) -> list[tuple[CouncilSession, Council, int]]:
+        with self.read() as s:
+            council = s.get(Council, council_id)
+            return [(sess, council, len(self._agenda(s, sess.id))) for sess in s.scalars(
+                select(CouncilSession).where(CouncilSession.council_id == council_id)
+                .order_by(CouncilSession.held_on.desc(), CouncilSession.id.desc()))]
+
+    @staticmethod
+    def _secretary_session(s: Session, session_id: int, council_id: int) -> CouncilSession:
+        sess = s.get(CouncilSession, session_id)
+        if sess is None:
+            raise NotFound()
+        if sess.council_id != council_id:
+            raise Forbidden()
+        return sess
+
+    def secretary_session(self, session_id: int, council_id: int) -> tuple[CouncilSession, Council]:
+        with self.read() as s:
+            return self._secretary_session(s, session_id, council_id), s.get(Council, council_id)
+
+    @classmethod
+    def _session_sheets(cls, s: Session, session_id: int):
+        members = list(s.scalars(select(CouncilMember).join(SessionMember, SessionMember.member_id == CouncilMember.id)
+                                 .where(SessionMember.session_id == session_id)
+                                 .order_by(CouncilMember.position, CouncilMember.name)))
+        agenda = cls._agenda(s, session_id)
+        sheets: dict[int, dict[str, MemberSheet]] = {d.id: {} for d in agenda}
+        for sh in s.scalars(select(MemberSheet).where(MemberSheet.dossier_pk.in_(list(sheets)))):
+            sheets[sh.dossier_pk][sh.member] = sh
+        return members, [(d, sheets[d.id]) for d in agenda]
+
+    def session_sheets(self, session_id: int) -> tuple[list[CouncilMember], list[tuple[Dossier, dict[str, MemberSheet]]]]:
+        """The members present and, per dossier on the agenda, their sheets by member name."""
+        with self.read() as s:
+            return self._session_sheets(s, session_id)
+
+    def reopen(self, session_id: int, council_id: int, dossier_pk: int, member_id: int, actor: str) -> None:
+        """Send a member's submitted sheet back for re-scoring (while the session is open)."""
+        with self.writing(actor) as s:
+            sess = self._secretary_session(s, session_id, council_id)
+            if s.get(SessionDossier, (session_id, dossier_pk)) is None:
+                raise NotFound()
+            if sess.status != "open":
+                raise SheetLocked("session_not_open")
+            member = s.get(CouncilMember, member_id)
+            if member is None or s.get(SessionMember, (session_id, member_id)) is None:
+                raise NotFound()
+            dossier = s.get(Dossier, dossier_pk)
+            sheet = s.scalar(select(MemberSheet).where(MemberSheet.dossier_pk == dossier_pk,
+                                                       MemberSheet.member == member.name))
+            if sheet is None or sheet.status != "submitted":
+                raise SheetLocked("not_submitted")
+            self.registry.record_sheet(dossier.dossier_id, member.name, sheet.scores, "reopened", session_id=session_id)
+
+    def override(self, session_id: int, council_id: int, dossier_pk: int, reason: str, actor: str) -> None:
+        """Record that the council proceeds with a dossier although members diverge (with the reason)."""
+        with self.writing(actor) as s:
+            sess = self._secretary_session(s, session_id, council_id)
+            if s.get(SessionDossier, (session_id, dossier_pk)) is None:
+                raise NotFound()
+            if sess.status != "open":
+                raise SheetLocked("session_not_open")
+            self.registry.record_divergence_override(s.get(Dossier, dossier_pk).dossier_id, reason,
+                                                     session_id=session_id)
+
+    def overridden(self, dossier_id: str, session_id: int) -> bool:
+        return any(o["session_id"] == session_id for o in self.registry.overrides_for(dossier_id))
+
+    def close(self, session_id: int, council_id: int, actor: str, decide) -> list[str]:
+        """Close the session: `decide(dossier, members, sheets)` gives each dossier's kernel Result
+        (or raises SheetLocked naming what blocks it); the Results are stored, then the session is
+        closed — all in one transaction, so a refusal leaves everything as it was."""
+        with self.writing(actor) as s:
+            sess = self._secretary_session(s, session_id, council_id)
+            if sess.status != "open":
+                raise SheetLocked("session_not_open")
+            try:
+                self.council_session(session_id).check_quorum()
+            except ValidationFailed as exc:
+                raise SheetLocked("raw", text="; ".join(i.message for i in exc.issues)) from None
+            members, agenda = self._session_sheets(s, session_id)
+            stored = []
+            for dossier, sheets in agenda:
+                result = decide(dossier, members, sheets)
+                self.registry.store_result(dossier.dossier_id, result, session_id=session_id, decided=True)
+                stored.append(dossier.dossier_id)
+            self.registry.close_session(session_id)
+            return stored
+
+    # ------------------------------------------------------------------ results and the office
+
+    def result_for(self, dossier_pk: int, user) -> tuple[Dossier, dict[str, Any] | None]:
+        """The dossier's current stored Result, if the user may see it: the office always; a
+        secretary for dossiers of their council's sessions; a member for dossiers of sessions they
+        sat on, once the session is closed."""
+        with self.read() as s:
+            dossier = s.get(Dossier, dossier_pk)
+            if dossier is None:
+                raise NotFound()
+            if user.role != "office":
+                sessions = select(CouncilSession.id).join(SessionDossier, SessionDossier.session_id == CouncilSession.id) \
+                    .where(SessionDossier.dossier_pk == dossier_pk)
+                if user.role == "secretary":
+                    member = s.get(CouncilMember, user.council_member_id)
+                    allowed = member is not None and member.role == "thu_ky" and s.scalar(
+                        sessions.where(CouncilSession.council_id == member.council_id).limit(1)) is not None
+                else:
+                    allowed = s.scalar(sessions.join(SessionMember, SessionMember.session_id == CouncilSession.id)
+                                       .where(SessionMember.member_id == user.council_member_id,
+                                              CouncilSession.status == "closed").limit(1)) is not None
+                if not allowed:
+                    raise Forbidden()
+            row = s.scalar(select(ResultRow).where(ResultRow.dossier_pk == dossier_pk).order_by(ResultRow.id.desc())
+                           .limit(1))
+            return dossier, (row.result if row is not None else None)
+
+    def search_products(self, *, q: str = "", province: str = "", district: str = "", commune: str = "",
+                        stars: int | None = None, status: str = "") -> list[dict[str, Any]]:
+        """Products by name and area, each with its current certificate (as of today); `stars` and
+        `status` filter on that certificate."""
+        products = self.registry.find_products(name=q or None, province=province or None,
+                                               district=district or None, commune=commune or None)
+        certs: dict[int, dict[str, Any]] = {}
+        for c in self.registry.certificates(as_of=date.today(), province=province or None,
+                                            district=district or None, commune=commune or None):
+            if c.get("product_id") is not None and (c["product_id"] not in certs or c["status"] == "valid"):
+                certs[c["product_id"]] = c
+        out = []
+        for p in products:
+            cert = certs.get(p["id"])
+            if stars is not None and (cert is None or cert["stars"] != stars):
+                continue
+            if status and (cert is None or cert["status"] != status):
+                continue
+            out.append({**p, "certificate": cert})
+        return out
+
+    def product_history(self, product_id: int) -> dict[str, Any]:
+        try:
+            return self.registry.product(product_id)
+        except RegistryError:
+            raise NotFound() from None
+
+    def certificates_due(self, as_of: date, within: int) -> list[dict[str, Any]]:
+        return self.registry.certificates_due(as_of, within)
+
+    def revocation_grounds(self) -> list[dict[str, str]]:
+        return self.registry.revocation_grounds()
+
+    def revoke(self, number: str, ground: str, on: date, note: str, actor: str) -> str | None:
+        """Revoke a certificate on a ground of the closed list; the registry's refusal as text, or None."""
+        try:
+            self.registry.revoke(number, ground, on, note=note or None, actor=actor)
+        except RegistryError as exc:
+            return "; ".join(i.message for i in exc.issues)
+        return None
+
+    # ------------------------------------------------------------------ the council layer's view
+
+    def council_session(self, session_id: int):
+        """The session as the council layer describes it (members with roles, who is present, the
+        overrides recorded in it), for its quorum rule and its documents."""
+        from ..council.session import Member, Session as CouncilSessionDoc
+
+        detail = self.registry.session(session_id)
+        council = self.registry.council(detail["council_id"])
+        overrides = {}
+        for dossier_id in detail["dossiers"]:
+            for o in self.registry.overrides_for(dossier_id):
+                if o["session_id"] == session_id:
+                    overrides[dossier_id] = {"reason": o["reason"], "by": o["by"]}
+        return CouncilSessionDoc(
+            council=council["name"], date=detail["held_on"], place=detail.get("place") or "",
+            members=[Member(m["name"], ROLE_VI.get(m["role"], m["role"])) for m in council["members"] if m["active"]],
+            present=[m["name"] for m in detail["present"]], overrides=overrides,
+            extra={"level": council["level"]})
+
+    def session_entries(self, session_id: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(dossier, stored Result) for each dossier of a closed session, in agenda order."""
+        out = []
+        for dossier_id in self.registry.session(session_id)["dossiers"]:
+            d = self.registry.dossier(dossier_id)
+            result = self.registry.latest_result(dossier_id)
+            if result is not None:
+                out.append(({**(d["content"] or {}), "kind": d["kind"]}, result["result"]))
+        return out
+
+
+ROLE_VI = {"chu_tich": "Chủ tịch Hội đồng", "thu_ky": "Thư ký", "thanh_vien": "Thành viên"}

@@ -156,6 +156,7 @@ def output_lock(paths: Iterable[str | Path]) -> Iterator[None]:
     try:
         for p in paths:
             lp = lock_path(p)
+            lp.parent.mkdir(parents=True, exist_ok=True)  # the output's folder may not exist yet
             for _ in range(2):
                 try:
                     fd = os.open(lp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

@@ -74,6 +74,14 @@ def test_lock_refuses_a_live_run_and_takes_over_a_dead_one(tmp_path):
         holder.wait()
 
 
+def test_lock_and_write_into_a_folder_that_does_not_exist_yet(tmp_path):
+    out = tmp_path / "new" / "deeper" / "r.csv"
+    with output_lock([out]):
+        assert lock_path(out).read_text() == str(os.getpid())
+        atomic_write(out, lambda tmp: tmp.write_text("x"))
+    assert out.read_text() == "x" and not lock_path(out).exists()
+
+
 def test_atomic_write_leaves_no_temp_on_error_and_removes_a_dead_runs_temp(tmp_path):
     out = tmp_path / "r.csv"
     out.write_text("good")

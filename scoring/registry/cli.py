@@ -231,10 +231,14 @@ def certificates_cmd(as_of: str | None, due_within: int | None, status: str | No
         _print_json({"as_of": day, "certificates": rows})
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
-    cols = ["number", "★", "product", "province", "issued", "expires", "status"] + (["due"] if due_within is not None
-                                                                                     else [])
-    for c in cols:
-        table.add_column(c, overflow="fold")
+    # (header, wraps): numbers and dates never wrap; names and statuses fold on a narrow terminal.
+    # Short Vietnamese headers keep the table within 80 columns; the legend below glosses them.
+    cols = [("Số GCN", False), ("★", False), ("Sản phẩm", True), ("Tỉnh", True), ("Ngày cấp", False),
+            ("Hết hạn", False), ("Trạng thái", False)]
+    if due_within is not None:
+        cols.append(("Tái ĐG", False))
+    for c, wraps in cols:
+        table.add_column(c, overflow="fold", no_wrap=not wraps)
     for r in rows:
         cells = [r["number"], str(r["stars"]), r["product"], r["province"], str(r["issued_on"]), str(r["expires_on"]),
                  r["status"]]
@@ -242,7 +246,9 @@ def certificates_cmd(as_of: str | None, due_within: int | None, status: str | No
             cells.append(r["due"] + (f" (≤ {r['extension_limit']})" if r.get("extension_limit") else ""))
         table.add_row(*(escape(str(c)) for c in cells))
     out.print(table)
-    out.print(f"{len(rows)} giấy chứng nhận / certificates, as of {day.isoformat()}")
+    out.print(f"{len(rows)} giấy chứng nhận / certificates, as of {day.isoformat()} (Số GCN: number, Sản phẩm: "
+              "product, Tỉnh: province, Ngày cấp: issued, Hết hạn: expires, Trạng thái: status"
+              + (", Tái ĐG: re-evaluation due)" if due_within is not None else ")"))
 
 
 @registry_cmd.command("revoke")

@@ -63,6 +63,12 @@ class DossierInvalid(ValidationFailed):
     """A dossier cannot be scored as given."""
 
 
+class PolicyInvalid(ValidationFailed, ValueError):
+    """A policy what-if (`overrides=`: other bands, gates or spread) that cannot be applied; each
+    issue names the override (`overrides.bands.6`), the value and what is allowed. It is also a
+    ValueError, as the library raised before issues carried the field."""
+
+
 class FormUnavailable(OcopError):
     """The form exists in the classification but our sources do not have it (status missing)."""
 

@@ -287,44 +287,60 @@ def _whatif(report: ProgressReport, registry: Any, tree: AreaTree, plan: Plan, c
             pipe_leaf: list[tuple[dict, str]], as_of: date, depth: int, limit: int, costs: Any) -> None:
     """For each area down to `depth` still short of its target after the pipeline: the kernel's cheapest
     plan over the area's candidates (products counted below the top target level, pipeline dossiers,
-    scored dossiers below 3★), at most `limit` of them, the closest to the next band first."""
+    scored dossiers below 3★), at most `limit` of them, the closest to the next band first.
+
+    Candidates are ranked on the stars and total the registry stored for them, and only the `limit`
+    taken are re-scored by the kernel (a province's pool holds every certified product: re-scoring
+    them all took minutes at 50,000 certificates; benchmarks/reports.py)."""
     from scoring.whatif import plan as support_plan
 
-    from .queries import scored_not_recognised
+    from .queries import certificate_totals, scored_not_recognised
 
     with registry.engine.connect() as conn:
         below = scored_not_recognised(conn, date(plan.year, 1, 1), as_of)
+        totals = certificate_totals(conn, as_of)
+
     def under(code: str) -> set[str]:  # an area and every row below it (synthetic rows made since included)
         return {code}.union(*(under(c) for c in tree.children.get(code, [])))
 
     leaves_of = {a.code: under(a.code) for a in report.areas}
-    candidates: list[tuple[str, str, str, float]] = []   # (leaf, dossier_id, product, closeness)
+    # (leaf, dossier_id, product, stored stars, stored total)
+    candidates: list[tuple[str, str, str, int, float]] = []
     for r in cert_rows:
         if r["status"] == "valid" and r.get("dossier_id"):
             leaf = tree.locate(r["province"], r["district"], r["commune"])
             if leaf is not None:
-                candidates.append((leaf, r["dossier_id"], r["product"], float(r["stars"])))
+                candidates.append((leaf, r["dossier_id"], r["product"], int(r["stars"]),
+                                   float(totals.get(r["number"], 0.0))))
     for p, leaf in pipe_leaf:
-        candidates.append((leaf, p["dossier_id"], p["product"], float(p["stars"]) + 0.5))
+        candidates.append((leaf, p["dossier_id"], p["product"], int(p["stars"]), float(p["total"] or 0.0)))
     for b in below:
         leaf = tree.locate(b["province"], b["district"], b["commune"])
         if leaf is not None:
-            candidates.append((leaf, b["dossier_id"], b["product"] or b["dossier_id"], b["total"] / 100.0))
+            candidates.append((leaf, b["dossier_id"], b["product"] or b["dossier_id"], int(b["stars"] or 0),
+                               float(b["total"] or 0.0)))
     model = costs if costs is not None else plan.cost_model()
     cache: dict[str, Any] = {}
     for a in report.areas:
         if a.depth > depth or a.synthetic or not a.required or not sum(a.gap_after_pipeline.values()):
             continue
         top = max(a.required)
-        mine = [c for c in candidates if c[0] in leaves_of[a.code]]
-        results = []
-        for _, did, product, _ in mine:
-            res = _result(registry, did, cache)
-            if res is not None:
-                results.append((res, product))
-        pool = sorted((x for x in results if x[0].stars < top), key=lambda x: -x[0].total)
-        total_pool = len(pool)
-        pool = pool[:limit]
+        seen: set[str] = set()
+        ranked = []
+        for c in sorted((c for c in candidates if c[0] in leaves_of[a.code] and c[3] < top),
+                        key=lambda c: (-c[4], c[1])):
+            if c[1] not in seen:
+                seen.add(c[1])
+                ranked.append(c)
+        total_pool = len(ranked)
+        pool = []
+        for i in range(0, len(ranked), max(limit, 1)):
+            if len(pool) >= limit:
+                break
+            chunk = ranked[i:i + limit]
+            _results(registry, [c[1] for c in chunk], cache)
+            pool += [(cache[c[1]], c[2]) for c in chunk if cache.get(c[1]) is not None and cache[c[1]].stars < top]
+        pool = sorted(pool, key=lambda x: (-x[0].total, x[0].dossier_id))[:limit]
         # products outside the pool keep counting where they are; the pool must supply the rest, as the
         # kernel's places (cumulative needs made non-increasing in the stars, then differenced)
         counted = at_least_counts(a)
@@ -362,25 +378,30 @@ def at_least_counts(a: AreaProgress) -> dict[int, int]:
 REGISTRY_ONLY = ("kind", "round", "lodged_on")  # dossier fields the registry keeps beside the kernel's schema
 
 
-def _result(registry: Any, dossier_id: str, cache: dict[str, Any]):
-    """The kernel's full Result of a stored dossier (re-scored from its canonical content, so that a
-    result imported by the batch path also carries the per-criterion points the planner needs)."""
-    if dossier_id in cache:
-        return cache[dossier_id]
+def _results(registry: Any, dossier_ids: list[str], cache: dict[str, Any]) -> None:
+    """The kernel's full Results of stored dossiers, into `cache` (re-scored from their canonical content,
+    so that a result imported by the batch path also carries the per-criterion points the planner
+    needs); the contents are read in one query."""
     import scoring
 
-    d = registry.dossier(dossier_id)
-    res = None
-    if d is not None and d.get("content"):
-        content = {k: v for k, v in d["content"].items() if k not in REGISTRY_ONLY}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = scoring.evaluate(content)
-        except Exception:  # a dossier the kernel refuses today is simply not a candidate
-            res = None
-    cache[dossier_id] = res
-    return res
+    from .queries import dossier_contents
+
+    todo = [d for d in dossier_ids if d not in cache]
+    if not todo:
+        return
+    with registry.engine.connect() as conn:
+        contents = dossier_contents(conn, todo)
+    for did in todo:
+        content, res = contents.get(did), None
+        if content:
+            content = {k: v for k, v in content.items() if k not in REGISTRY_ONLY}
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = scoring.evaluate(content)
+            except Exception:  # a dossier the kernel refuses today is simply not a candidate
+                res = None
+        cache[did] = res
 
 
 # --------------------------------------------------------------------------- supervision

@@ -50,3 +50,20 @@ def scored_not_recognised(conn: Connection, start: date, end: date) -> list[dict
                 ResultRow.evaluated_on.between(start, end), Dossier.id.not_in(certified))
          .order_by(ResultRow.total.desc()))
     return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def certificate_totals(conn: Connection, as_of: date) -> dict[str, float]:
+    """Certificate number → the total of the result it was issued on (ranks what-if candidates without
+    re-scoring them)."""
+    q = (select(Certificate.number, ResultRow.total).join(ResultRow, ResultRow.id == Certificate.result_id)
+         .where(Certificate.issued_on <= as_of))
+    return {n: t for n, t in conn.execute(q)}
+
+
+def dossier_contents(conn: Connection, dossier_ids: list[str]) -> dict[str, Any]:
+    """dossier_id → its canonical content, for a few hundred ids at most (one IN list per 500)."""
+    out: dict[str, Any] = {}
+    for i in range(0, len(dossier_ids), 500):
+        q = select(Dossier.dossier_id, Dossier.content).where(Dossier.dossier_id.in_(dossier_ids[i:i + 500]))
+        out.update({d: c for d, c in conn.execute(q)})
+    return out

@@ -28,6 +28,13 @@ def _write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
     return p
 
 
+def _costs_plan(rows: list[str]) -> str:
+    """A minimal valid plan with one support line carrying these cost rows (YAML flow mappings)."""
+    return ('plan: {id: x, title: T, year: 2026}\narea: {level: province, code: "30", name: Hải Dương}\n'
+            "budget:\n  - id: a\n    name: Bao bì\n    purpose: packaging\n    costs:\n"
+            + "".join(f"      - {r}\n" for r in rows))
+
+
 def test_example_holds_the_real_plans_figures():
     plan = load_plan(EXAMPLE)
     assert plan.year == 2026 and plan.number == "4435/KH-UBND"
@@ -117,15 +124,8 @@ def test_at_least_must_not_grow_with_stars(tmp_path):
 
 
 def test_cost_rows_are_checked_by_the_kernel(tmp_path):
-    p = _write(tmp_path, """
-plan: {id: x, title: T, year: 2026}
-area: {level: province, code: "30", name: Hải Dương}
-budget:
-  - id: a
-    name: Bao bì
-    purpose: packaging
-    costs: [{criteria_set: qd26-2026, form: "*", criterion: "2.3", from_points: 1, to_points: 9, cost: 5}]
-""")
+    p = _write(tmp_path, _costs_plan(['{criteria_set: qd26-2026, form: "*", criterion: "2.3", from_points: 1, '
+                                      'to_points: 9, cost: 5}']))
     (issue,) = _issues(p)
     assert "[budget-costs-invalid]" in issue.message and "not both options" in issue.message
     assert "không cùng là mức điểm của tiêu chí 2.3" in issue.message   # the kernel's detail, in Vietnamese too
@@ -230,19 +230,11 @@ def test_every_validation_message_is_vietnamese_then_english(tmp_path):
             "plan-not-a-mapping", "date-invalid"} <= codes, codes
     assert all(i.file == str(tmp_path / "plan.yaml") and i.location for i in issues)
     _check_bilingual(issues)
-    costs = _write(tmp_path, """
-plan: {id: x, title: T, year: 2026}
-area: {level: province, code: "30", name: Hải Dương}
-budget:
-  - id: a
-    name: Bao bì
-    purpose: packaging
-    costs:
-      - {criteria_set: qd26-2026, form: "*", criterion: "2.3", from_points: 1, to_points: 9, cost: 5}
-      - {criteria_set: qd99, criterion: "2.3", from_points: 1, to_points: 2, cost: 5}
-      - {criterion: "42.1", from_points: 1, to_points: 2, cost: -5}
-      - {criterion: "2.3", from_points: 2, to_points: 1, cost: 5, colour: red}
-""", "costs.yaml")
+    costs = _write(tmp_path, _costs_plan([
+        '{criteria_set: qd26-2026, form: "*", criterion: "2.3", from_points: 1, to_points: 9, cost: 5}',
+        '{criteria_set: qd99, criterion: "2.3", from_points: 1, to_points: 2, cost: 5}',
+        '{criterion: "42.1", from_points: 1, to_points: 2, cost: -5}',
+        '{criterion: "2.3", from_points: 2, to_points: 1, cost: 5, colour: red}']), "costs.yaml")
     issues = _issues(costs)
     assert len(issues) >= 4 and all("[budget-costs-invalid]" in i.message for i in issues)
     for i in issues:  # the kernel's English detail follows a Vietnamese rendering of it

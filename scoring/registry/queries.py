@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
-from .dates import extension_limit
+from .dates import extension_limit, extension_rule
 from .errors import not_found
 from .models import Certificate, Dossier, DossierVersion, MemberSheet, Producer, Product, ResultRow
 
@@ -75,6 +75,7 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
          .where(or_(and_(C.expires_on >= day, opens <= horizon), C.expires_on < day))
          .order_by(C.expires_on, C.number))
     out = []
+    rule = extension_rule()
     for r in conn.execute(q):
         row = dict(r._mapping)
         if row["expires_on"] < day:
@@ -86,7 +87,7 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
         else:
             row["due"] = "window-closed"
         row["days_to_expiry"] = (row["expires_on"] - day).days
-        row["extension_limit"] = extension_limit(row["expires_on"], row["window_closes_on"])
+        row["extension_limit"] = extension_limit(row["expires_on"], row["window_closes_on"], rule)
         out.append(row)
     return out
 

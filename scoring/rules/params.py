@@ -29,11 +29,13 @@ def _bands(cs: CriteriaSet, override: Mapping[Any, float] | None) -> list[dict[s
         for stars, minimum in override.items():
             stars = int(stars)
             if stars not in mins or stars == 1:
-                raise ValueError(f"band override: stars must be 2..5, got {stars}")
+                raise ValueError(f"[band-override-invalid] ngưỡng hạng: số sao phải từ 2 đến 5 / band override: stars must be "
+                                 f"2..5, got {stars}")
             mins[stars] = float(minimum)
         ordered = [mins[s] for s in sorted(mins)]
         if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
-            raise ValueError(f"band override: lower limits must increase with the stars, got {mins}")
+            raise ValueError(f"[band-override-invalid] ngưỡng hạng: mức dưới phải tăng theo số sao / band override: lower "
+                             f"limits must increase with the stars, got {mins}")
     out = []
     for stars in sorted(mins, reverse=True):
         below = mins.get(stars + 1)
@@ -91,7 +93,8 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
     overrides = dict(overrides or {})
     unknown = set(overrides) - {"bands", "gates", "max_spread"}
     if unknown:
-        raise ValueError(f"unknown policy override(s): {', '.join(sorted(unknown))}; allowed: bands, gates, max_spread")
+        raise ValueError(f"[override-unknown] tham số chính sách không có / unknown policy override(s): "
+                         f"{', '.join(sorted(unknown))}; cho phép / allowed: bands, gates, max_spread")
     gate_over = overrides.get("gates") or {}
     # a gate of another period (a district gate in a cohort that also holds 2026 dossiers) simply does
     # not apply to this period; a gate no period of any set has is a typo and is refused
@@ -100,7 +103,8 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
     known_gates = {g.id for s in load_all().values() for p in s.periods for g in p.gates} | {g.id for g in period.gates}
     for gid in gate_over:
         if gid not in known_gates:
-            raise ValueError(f"gate override: no criteria set has a gate '{gid}'; gates: {', '.join(sorted(known_gates))}")
+            raise ValueError(f"[gate-unknown] không bộ tiêu chí nào có ngưỡng chuyển cấp '{gid}' / gate override: no criteria "
+                             f"set has a gate '{gid}'; các ngưỡng / gates: {', '.join(sorted(known_gates))}")
     max_spread = overrides.get("max_spread", cs.council.get("max_spread"))
     return {
         "bands": _bands(cs, overrides.get("bands")),

@@ -34,6 +34,10 @@ class Issue:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+# one wording for a blank required cell wherever a table is read (long tables, member columns, dossier ids)
+REQUIRED_EMPTY = "[value-missing] thiếu giá trị bắt buộc / required value is empty"
+
+
 class OcopError(Exception):
     """Base class of the library's errors."""
 

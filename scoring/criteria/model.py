@@ -209,8 +209,8 @@ class Form:
 
     def partial_warning(self, set_max: int = 100) -> str:
         detail = self.partial_detail(set_max)
-        return (f"{self.criteria_set}/{self.slug} is partial in our sources: {detail['partial_en']} "
-                f"(biểu mẫu chưa đầy đủ trong nguồn: {detail['partial_vi']})")
+        return (f"[partial-form] {self.criteria_set}/{self.slug}: biểu mẫu chưa đầy đủ trong nguồn: {detail['partial_vi']} "
+                f"/ partial in our sources: {detail['partial_en']}")
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,7 @@ def test_cost_rows_are_checked_by_the_kernel(tmp_path):
                                       'to_points: 9, cost: 5}']))
     (issue,) = _issues(p)
     assert "[budget-costs-invalid]" in issue.message and "not both options" in issue.message
-    assert "không cùng là mức điểm của tiêu chí 2.3" in issue.message   # the kernel's detail, in Vietnamese too
+    assert "[cost-points-not-options] 1 → 9 không đều là mức điểm của tiêu chí 2.3" in issue.message  # the kernel's detail
     assert issue.location == "budget[0].costs[0] (from_points/to_points)"
 
 

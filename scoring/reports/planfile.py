@@ -31,67 +31,8 @@ REWARD_KEYS = {"per_product", "upgrade", "reevaluation", "source"}
 BUDGET_KEYS = {"id", "name", "purpose", "amount", "area", "criteria", "costs", "cost_table", "source"}
 UPGRADE_KEYS = {"from", "to", "count"}
 CODE_RE = re.compile(r"^[0-9]{1,6}$")
+KERNEL_COST_ROW = re.compile(r"^(?:dòng / )?row (\d+)(?: \([^)]*\))?,?(.*)$")
 RANGE_RE = re.compile(r"^\s*(\d+)\s*[-–]\s*(\d+)\s*$")
-
-
-# The kernel's cost-table loader (scoring.whatif.load_costs) words its problems in English only; a plan
-# file's reader gets them in Vietnamese first. Patterns follow the loader's messages; an unknown one is
-# passed through under a generic Vietnamese lead, never dropped.
-COST_MESSAGES_VI: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), vi) for p, vi in (
-    (r"^two fields mean the same thing$", "hai trường cùng một nghĩa"),
-    (r"^a cost row must be an object with named fields$", "dòng chi phí phải là bảng khóa: giá trị"),
-    (r"^unknown field$", "trường không có trong bảng chi phí"),
-    (r"^a required field is empty or missing$", "thiếu trường bắt buộc"),
-    (r"^unknown criteria set$", "bộ tiêu chí không tồn tại"),
-    (r"^unknown form(?: in (?P<set>\S+))?$", "bộ sản phẩm không tồn tại{set_in}"),
-    (r"^points must be a whole number$", "điểm phải là số nguyên"),
-    (r"^the cost must be a finite amount ≥ 0$", "chi phí phải là số tiền ≥ 0"),
-    (r"^an upgrade must raise the points$", "nâng cấp phải tăng điểm"),
-    (r"^criterion (?P<c>\S+) is not on (?P<w>.+)$", "tiêu chí {c} không có trong {w}"),
-    (r"^(?P<a>\S+) → (?P<b>\S+) are not both options of criterion (?P<c>\S+)$",
-     "{a} → {b} không cùng là mức điểm của tiêu chí {c}"),
-    (r"^duplicate row: the same upgrade is priced in (?P<w>.+)$", "dòng trùng: bước nâng cấp này đã có giá ở {w}"),
-    (r"^cannot read the cost table", "không đọc được bảng chi phí"),
-    (r"^not valid JSON", "không phải JSON hợp lệ"),
-    (r"^a JSON cost table needs a 'costs' list$", "bảng chi phí JSON cần danh sách 'costs'"),
-    (r"^the cost rows must be a list$", "các dòng chi phí phải là một danh sách"),
-    (r"^the cost table's header is not as expected$", "dòng tiêu đề của bảng chi phí không đúng bố cục"),
-))
-
-
-COST_ALLOWED_VI = {  # the loader's "allowed" texts that are prose (lists of names need no translation)
-    "a criterion number printed on the form, e.g. 2.2": "số tiêu chí in trên phiếu, ví dụ 2.2",
-    "a whole number of points, an option of the criterion": "số điểm nguyên, một mức của tiêu chí",
-    "a finite amount ≥ 0 (VND)": "số tiền ≥ 0 (đồng)",
-    "to_points > from_points": "to_points > from_points",
-    "a slug from `ocop criteria list`, or * for every form": "mã bộ sản phẩm trong `ocop criteria list`, hoặc * cho "
-                                                              "mọi bộ",
-    "a criterion number printed on the form (`ocop criteria show SET FORM`)": "số tiêu chí in trên phiếu (`ocop "
-                                                                               "criteria show SET FORM`)",
-    "each (criteria_set, form, criterion, from, to) once": "mỗi (criteria_set, form, criterion, from, to) một lần",
-    "a list of rows": "một danh sách các dòng",
-}
-
-
-def cost_allowed(allowed: str | None) -> str | None:
-    """The loader's "allowed" text, Vietnamese first when it is prose we know."""
-    vi = COST_ALLOWED_VI.get(allowed or "")
-    if vi is None and allowed and allowed.endswith(" or empty for every set"):
-        vi = allowed[:-len(" or empty for every set")] + " hoặc để trống cho mọi bộ"
-    elif vi is None and allowed and (m := re.fullmatch(r"one of ('.*') and ('.*')", allowed)):
-        vi = f"một trong {m.group(1)} và {m.group(2)}"
-    return f"{vi} / {allowed}" if vi and vi != allowed else allowed
-
-
-def cost_message(message: str) -> str:
-    """A kernel cost-table message as "Vietnamese / English" (see COST_MESSAGES_VI)."""
-    for pattern, vi in COST_MESSAGES_VI:
-        m = pattern.match(message)
-        if m:
-            groups = {k: v or "" for k, v in m.groupdict().items()}
-            text = vi.format(set_in=f" trong {groups['set']}" if groups.get("set") else "", **groups)
-            return f"{text} / {message}"
-    return f"bảng chi phí không hợp lệ / {message}"
 
 
 def yaml_location(path: Path_) -> str:
@@ -279,18 +220,19 @@ def build_plan(data: Any, file: str, locate: Locate = yaml_location, base: Path 
         except ValidationFailed as exc:
             for it in exc.issues:
                 loc = it.location or ""
-                if loc.startswith("row "):
-                    n, _, rest = loc[4:].partition(",")
-                    loc = locate(("budget", i, "costs", int(n) - 1)) + (f" ({rest.strip()})" if rest else "")
+                m = KERNEL_COST_ROW.match(loc)  # the kernel's "dòng / row N, FIELD": the plan's own place
+                if m:
+                    rest = m.group(2).strip()
+                    loc = locate(("budget", i, "costs", int(m.group(1)) - 1)) + (f" ({rest})" if rest else "")
                 ck.issues.append(Issue(f"[budget-costs-invalid] chi phí theo tiêu chí không hợp lệ / invalid criterion "
-                                       f"cost: {cost_message(it.message)}", file, loc, it.value, cost_allowed(it.allowed)))
+                                       f"cost: {it.message}", file, loc, it.value, it.allowed))
     if not ck.issues:
         try:
             plan.cost_model()
         except ValidationFailed as exc:  # a cost table file, or two prices for one step
             ck.issues += [it if it.message.startswith("[") else
-                          Issue(f"[budget-cost-table-invalid] bảng chi phí không hợp lệ / invalid cost table: "
-                                f"{cost_message(it.message)}", it.file, it.location, it.value, cost_allowed(it.allowed))
+                          Issue("[budget-cost-table-invalid] bảng chi phí không hợp lệ / invalid cost table: "
+                                + it.message, it.file, it.location, it.value, it.allowed)
                           for it in exc.issues]
     if ck.issues:
         raise ValidationFailed(ck.issues, subject=file)

@@ -17,12 +17,11 @@ this layout (a YAML plan converted for an office that prefers Excel), text cells
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..errors import Issue, ValidationFailed
+from ..safe_files import atomic_write
 from ..text import header_key, nfc
 from .model import Plan
 from .planfile import build_plan
@@ -294,14 +293,5 @@ def write_plan_xlsx(plan: Plan, out: str | Path) -> Path:
     return save_atomically(wb, out)
 
 
-def save_atomically(wb, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+def save_atomically(wb, out: Path) -> Path:  # noqa: ANN001 (an openpyxl Workbook)
+    return atomic_write(out, wb.save)

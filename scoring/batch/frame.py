@@ -246,11 +246,15 @@ def _cells(values: pd.Series, fn: Any) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     codes, uniques = factorize(values)
     if all(isinstance(u, str) for u in uniques):
-        table = [fn(u) for u in uniques] + [fn(None)]
-        for i, c in enumerate(codes.tolist()):
-            v = table[c]
-            out[i] = v.copy() if isinstance(v, (list, dict)) else v
-        return out
+        values = [fn(u) for u in uniques] + [fn(None)]
+        if any(isinstance(v, (list, dict)) for v in values):
+            for i, c in enumerate(codes.tolist()):
+                v = values[c]
+                out[i] = v.copy() if isinstance(v, (list, dict)) else v
+            return out
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return table[codes]  # codes of missing cells are -1: the last entry, fn(None)
     for i, v in enumerate(values.to_numpy(dtype=object).tolist()):
         out[i] = fn(v)
     return out

@@ -359,11 +359,15 @@ def test_certificates_as_of_index_is_in_the_database(reg):
     assert "ix_certificates_expires_on" not in indexes  # its prefix, dropped by 0003
 
 
-def test_insert_rows_stores_what_sqlalchemy_executemany_stores(reg):
-    # the driver-level executemany must convert dates, booleans, JSON (None as JSON null) and raw JSON
-    # text exactly as SQLAlchemy's own parameter handling does
+def test_insert_rows_stores_what_sqlalchemy_executemany_stores(reg, monkeypatch):
+    # the driver-level executemany (COPY on PostgreSQL, forced here for two rows) must convert dates,
+    # booleans, JSON (None as JSON null), raw JSON text and the clock columns exactly as SQLAlchemy's
+    # own parameter handling does
+    from scoring.registry import bulk
     from scoring.registry.bulk import bulk_insert, insert_rows
     from scoring.registry.models import Dossier
+
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 1)
 
     def row(did: str, **over):
         base = {"dossier_id": did, "product_id": None, "round_id": None, "kind": "upgrade", "criteria_set": "qd26-2026",
@@ -374,6 +378,7 @@ def test_insert_rows_stores_what_sqlalchemy_executemany_stores(reg):
 
     columns = ("kind", "criteria_set", "form", "level", "evaluated_on", "lodged_on", "findings", "cases",
                "story_exists", "content", "content_hash", "version", "source")
+    clock = ("created_at", "updated_at")  # the transaction's time on PostgreSQL; the statement's second on SQLite
     with reg.transaction(ACTOR) as tx:
         insert_rows(tx.conn, Dossier, [row("fast-1"), row("fast-2", lodged_on=date(2026, 6, 1), story_exists=False,
                                                           cases={"3.2": "a"})], ["content"])
@@ -381,10 +386,14 @@ def test_insert_rows_stores_what_sqlalchemy_executemany_stores(reg):
                         [row("slow-1"), row("slow-2", lodged_on=date(2026, 6, 1), story_exists=False,
                                             cases={"3.2": "a"})])
     with reg.engine.connect() as conn:
-        got = {r.dossier_id: tuple(getattr(r, c) for c in columns)
-               for r in conn.execute(Dossier.__table__.select())}
+        rows = list(conn.execute(Dossier.__table__.select()))
+        got = {r.dossier_id: tuple(getattr(r, c) for c in columns) for r in rows}
+        stamps = {r.dossier_id: tuple(getattr(r, c) for c in clock) for r in rows}
         raw = dict(conn.execute(text("SELECT dossier_id, CAST(cases AS TEXT) FROM dossiers")).all())
     assert got["fast-1"] == got["slow-1"] and got["fast-2"] == got["slow-2"]
     assert got["fast-2"][columns.index("lodged_on")] == date(2026, 6, 1)
     assert got["fast-1"][columns.index("content")] == {"a": "Mật ong"}
     assert raw["fast-1"] == raw["slow-1"] and raw["fast-2"] == raw["slow-2"]
+    assert all(v is not None for pair in stamps.values() for v in pair)
+    if reg.dialect == "postgresql":
+        assert len(set(stamps.values())) == 1

@@ -11,6 +11,11 @@ once per column set and its rows go to the driver's executemany as tuples (SQLit
 (psycopg), with the column types' bind processors applied per column. SQLAlchemy's own executemany
 builds and processes a parameter dict per row, which was half of the write time of an import. It
 is still one parameterised statement in the caller's transaction, on the same connection.
+
+On PostgreSQL, where each executemany row is a server round of Bind/Execute (about 70 µs a row
+here: 10^4 dossiers took 7 s to write), batches of rows go through COPY FROM STDIN instead (psycopg
+sends the values as data, never as SQL text). COPY checks the same constraints and fires the same
+triggers; the clock columns take the transaction's CURRENT_TIMESTAMP, as the INSERT's default did.
 """
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ def bulk_insert(dialect: str, model: Any, raw: Sequence[str] = (), stamps: Seque
 
 
 _COMPILED: dict[tuple[Any, ...], Any] = {}
+COPY_MIN_ROWS = 50  # fewer rows: one executemany is as quick as setting up a COPY
 
 
 def _compiled(conn: Any, model: Any, raw: tuple[str, ...], stamps: tuple[str, ...], keys: tuple[str, ...]) -> Any:
@@ -79,6 +85,9 @@ def insert_rows(conn: Any, model: Any, rows: Sequence[Mapping[str, Any]], raw: S
         conn.execute(bulk_insert(conn.dialect.name, model, raw, stamps), list(rows))
         return
     sql, names, processors = plan
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+        _copy(conn, model, rows, keys, processors, tuple(raw), tuple(stamps))
+        return
     order = names if names is not None else list(keys)
     columns = []
     for name in order:
@@ -91,3 +100,24 @@ def insert_rows(conn: Any, model: Any, rows: Sequence[Mapping[str, Any]], raw: S
     if names is None:
         params = [dict(zip(order, p)) for p in params]
     conn.exec_driver_sql(sql, params)
+
+
+def _copy(conn: Any, model: Any, rows: Sequence[Mapping[str, Any]], keys: tuple[str, ...],
+          processors: Mapping[str, Any], raw: tuple[str, ...], stamps: tuple[str, ...]) -> None:
+    """`insert_rows` on PostgreSQL: COPY into the table's columns, in the open transaction."""
+    table = model.__table__
+    quote = conn.dialect.identifier_preparer.quote
+    raw_keys = {f"{c}_json": c for c in raw}
+    columns = [raw_keys.get(k, k) for k in keys]
+    clock = [c for c in stamps if c in table.c and c not in columns]
+    now = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar() if clock else None
+    procs = [processors.get(k) for k in keys]
+    sql = (f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns + clock)}) FROM STDIN")
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for r in rows:
+                values = [r[k] if p is None else p(r[k]) for k, p in zip(keys, procs)]
+                copy.write_row(values + [now] * len(clock))
+    finally:
+        cursor.close()

@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
@@ -69,8 +70,8 @@ class Prepared:
     result: dict[str, Any]  # a ResultRow row without dossier_pk / dossier_version; "result" as JSON text
     sheets: list[tuple[str, str]]  # (member, scores as canonical JSON text)
 
-    @property
-    def hash(self) -> str:
+    @cached_property
+    def hash(self) -> str:  # read three times per stored dossier: computed once
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
@@ -218,6 +219,18 @@ def _area(product: Mapping[str, Any]) -> tuple[str, str, str]:
             str(product.get("commune") or "").strip())
 
 
+def _ids_of(conn: Any, group: Any, key: tuple[Any, ...], groups: Iterable[Any],
+            wanted: Mapping[tuple[Any, ...], Any]) -> dict[tuple[Any, ...], int]:
+    """Ids of the rows whose `key` columns are among `wanted`, read 500 `group` values at a time."""
+    found = {}
+    model = group.class_
+    for chunk in _chunks(sorted(set(groups)), 500):
+        for r in conn.execute(select(model.id, *key).where(group.in_(list(chunk)))):
+            if tuple(r[1:]) in wanted:
+                found[tuple(r[1:])] = r[0]
+    return found
+
+
 def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: ImportReport) -> dict[str, int | None]:
     """dossier_id → product id, creating the producers and products not known yet (identity.py).
     Names are keyed once per distinct spelling; known rows are read, new ones inserted, and their
@@ -252,13 +265,7 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
             who[it.dossier_id] = None
 
     def producers_of(provinces: Iterable[str]) -> dict[tuple[str, str], int]:
-        found = {}
-        for chunk in _chunks(sorted(set(provinces)), 500):
-            for r in conn.execute(select(Producer.id, Producer.name_key, Producer.province)
-                                  .where(Producer.province.in_(list(chunk)))):
-                if (r.name_key, r.province) in wanted:
-                    found[(r.name_key, r.province)] = r.id
-        return found
+        return _ids_of(conn, Producer.province, (Producer.name_key, Producer.province), provinces, wanted)
 
     producer_ids = producers_of(k[1] for k in wanted)
     new = [k for k in wanted if k not in producer_ids]
@@ -278,13 +285,8 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
             wanted_products.setdefault((producer_ids[(w[0], w[1])], w[2]), product_rows[did])
 
     def products_of(producers: Iterable[int]) -> dict[tuple[int, str], int]:
-        found = {}
-        for chunk in _chunks(sorted(set(producers)), 500):
-            for r in conn.execute(select(Product.id, Product.producer_id, Product.name_key)
-                                  .where(Product.producer_id.in_(list(chunk)))):
-                if (r.producer_id, r.name_key) in wanted_products:
-                    found[(r.producer_id, r.name_key)] = r.id
-        return found
+        return _ids_of(conn, Product.producer_id, (Product.producer_id, Product.name_key), producers,
+                       wanted_products)
 
     product_ids = products_of(k[0] for k in wanted_products)
     newp = [k for k in wanted_products if k not in product_ids]

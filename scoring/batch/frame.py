@@ -266,11 +266,11 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
     take every (Arrow) column again for each one; the dossier-level cells (those of each dossier's
     first row) are read once per distinct text (`_cells`)."""
     crit_cols = criterion_columns(wide)
-    codes, _ = pd.factorize(_distinct_map(wide["dossier_id"], _id_text), use_na_sentinel=True)
+    id_texts = _distinct_map(wide["dossier_id"], _id_text).to_numpy(dtype=object)
+    codes, _ = pd.factorize(id_texts, use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(codes.max(initial=-1) + 2))
     cols = {c: wide[c].to_numpy(dtype=object) for c in wide.columns}
-    ids = cols["dossier_id"]
     heads = wide.drop(columns=crit_cols).iloc[order[bounds[:-1]]] if len(bounds) > 1 else wide.iloc[:0]
     crit_set = set(crit_cols)
     readers = {"evaluated_on": date_value, "story_exists": story_value, "cases": cases_value,
@@ -284,7 +284,7 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
         def get(c: str) -> Any:
             return scalar[c][k] if c in scalar else None
 
-        d: dict[str, Any] = {"dossier_id": _id_text(ids[first])}
+        d: dict[str, Any] = {"dossier_id": id_texts[first]}
         if get("criteria_set") is not None:
             d["criteria_set"] = str(get("criteria_set"))
         d["form"] = get("form")

@@ -311,3 +311,18 @@ def test_criterion_columns_named_by_their_printed_number_are_read_where_unambigu
         evaluate_batch(cohort.rename(columns={"3.3": "3.c"}))
     text = str(info.value)
     assert "column '3.c'" in text and "3.3 (qd148-2023), 3.6 (qd148-2023)" in text
+
+
+def test_dossier_fields_read_once_per_text_stay_per_dossier():
+    # dossier_dicts reads text cells once per distinct text: two dossiers with the same findings cell
+    # must still get lists of their own, and cells that are equal only as numbers (12 and 12.0, as a
+    # product column mixing Excel numbers holds) must keep the text each one gives
+    frame = _cohort(3)
+    ids = list(dict.fromkeys(frame["dossier_id"]))
+    frame["findings"] = "F1; F2"
+    frame["product"] = frame["dossier_id"].map({ids[0]: 12, ids[1]: 12.0, ids[2]: "Mật ong"}).astype(object)
+    dossiers = {d["dossier_id"]: d for d in dossier_dicts(to_wide(frame))}
+    assert [dossiers[i]["findings"] for i in ids] == [["F1", "F2"]] * 3
+    dossiers[ids[0]]["findings"].append("changed")
+    assert dossiers[ids[1]]["findings"] == ["F1", "F2"]
+    assert [dossiers[i]["product"]["product"] for i in ids] == ["12", "12.0", "Mật ong"]

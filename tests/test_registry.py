@@ -316,3 +316,103 @@ def test_not_initialised_database_is_refused(tmp_path):
     with pytest.raises(RegistryError) as e:
         r.check_schema()
     assert e.value.code == "registry-not-initialised"
+
+
+# --------------------------------------------------------------------------- filing fields (kind, lodged_on, previous certificate)
+
+
+def test_json_dossier_filing_fields_reach_the_kernel_and_are_stored(reg):
+    # QĐ 26/2026 took effect 2026-05-22; Điều 12 k2: a file lodged before it and evaluated within 60 days
+    # finishes under QĐ 148. No criteria_set named: only lodged_on can make the kernel choose qd148-2023.
+    base = variant("qd148-province-69.json", evaluated_on="2026-06-10", kind="upgrade",
+                   previous_certificate={"expires_on": "2027-01-01", "stars": 3})
+    base.pop("criteria_set")
+    lodged = dict(base, dossier_id="lodged-before", lodged_on="2026-05-10")
+    report = reg.import_dossier(lodged, actor=ACTOR)
+    assert report.inserted == ["lodged-before"]
+    stored = reg.dossier("lodged-before")
+    assert (stored["kind"], stored["lodged_on"]) == ("upgrade", date(2026, 5, 10))
+    assert stored["result"]["criteria_set"] == "qd148-2023"
+    assert stored["content"]["previous_certificate"] == {"expires_on": "2027-01-01", "stars": 3}
+    # the same file without lodged_on is scored under the set in force on 2026-06-10 (QĐ 26), whose form
+    # does not have QĐ 148's criteria: the kernel refuses it
+    unlodged = dict(base, dossier_id="not-lodged")
+    report = reg.import_dossier(unlodged, actor=ACTOR)
+    assert report.inserted == [] and [r["dossier_id"] for r in report.rejected] == ["not-lodged"]
+    assert "qd26-2026" in report.rejected[0]["reason"]
+
+
+def test_table_filing_columns_are_read_as_the_kernel_reads_them(reg, tmp_path):
+    from scoring.synth import generate_cohort
+
+    frame = generate_cohort(3, seed=1, sets=["qd26-2026"], include_partial=False, knockout_rate=0)
+    ids = list(dict.fromkeys(frame["dossier_id"]))
+    frame["kind"] = frame["dossier_id"].map({ids[0]: "Phân hạng lại", ids[1]: "nâng hạng", ids[2]: "new"})
+    frame["lodged_on"] = frame["evaluated_on"]
+    frame["previous_expires_on"] = frame["dossier_id"].map({ids[0]: "2027-03-01"})
+    frame["previous_stars"] = frame["dossier_id"].map({ids[0]: 3, ids[1]: 3})
+    path = tmp_path / "filing.csv"
+    frame.to_csv(path, index=False)
+    report = reg.import_file(path, actor=ACTOR)
+    # 'Phân hạng lại' is the Vietnamese name of a re-evaluation; the upgrade names a previous certificate
+    # without its expiry date, which the dossier schema requires: the kernel refuses that one
+    assert sorted(report.inserted) == sorted([ids[0], ids[2]])
+    assert [r["dossier_id"] for r in report.rejected] == [ids[1]] and "previous_certificate" in report.rejected[0]["reason"]
+    first = reg.dossier(ids[0])
+    evaluated = frame.loc[frame["dossier_id"] == ids[0], "evaluated_on"].iloc[0]
+    assert (first["kind"], first["lodged_on"].isoformat()) == ("re-evaluation", evaluated)
+    assert first["content"]["previous_certificate"] == {"expires_on": "2027-03-01", "stars": 3}
+    assert reg.dossier(ids[2])["kind"] == "new"
+
+
+# --------------------------------------------------------------------------- storage paths of the bulk import
+
+
+def test_certificates_as_of_index_is_in_the_database(reg):
+    from sqlalchemy import inspect
+
+    with reg.engine.connect() as conn:
+        indexes = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("certificates")}
+    assert indexes["ix_certificates_as_of"] == ["expires_on", "issued_on", "revoked_on", "superseded_on",
+                                                "window_opens_on", "stars", "product_id"]
+    assert "ix_certificates_expires_on" not in indexes  # its prefix, dropped by 0003
+
+
+def test_insert_rows_stores_what_sqlalchemy_executemany_stores(reg, monkeypatch):
+    # the driver-level executemany (COPY on PostgreSQL, forced here for two rows) must convert dates,
+    # booleans, JSON (None as JSON null), raw JSON text and the clock columns exactly as SQLAlchemy's
+    # own parameter handling does
+    from scoring.registry import bulk
+    from scoring.registry.bulk import bulk_insert, insert_rows
+    from scoring.registry.models import Dossier
+
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 1)
+
+    def row(did: str, **over):
+        base = {"dossier_id": did, "product_id": None, "round_id": None, "kind": "upgrade", "criteria_set": "qd26-2026",
+                "form": "f", "level": "province", "evaluated_on": date(2026, 7, 1), "lodged_on": None,
+                "findings": ["F1", "Đ2"], "cases": None, "story_exists": True, "content_json": '{"a":"Mật ong"}',
+                "content_hash": "h" * 64, "version": 1, "source": None}
+        return {**base, **over}
+
+    columns = ("kind", "criteria_set", "form", "level", "evaluated_on", "lodged_on", "findings", "cases",
+               "story_exists", "content", "content_hash", "version", "source")
+    clock = ("created_at", "updated_at")  # the transaction's time on PostgreSQL; the statement's second on SQLite
+    with reg.transaction(ACTOR) as tx:
+        insert_rows(tx.conn, Dossier, [row("fast-1"), row("fast-2", lodged_on=date(2026, 6, 1), story_exists=False,
+                                                          cases={"3.2": "a"})], ["content"])
+        tx.conn.execute(bulk_insert(tx.conn.dialect.name, Dossier, ["content"]),
+                        [row("slow-1"), row("slow-2", lodged_on=date(2026, 6, 1), story_exists=False,
+                                            cases={"3.2": "a"})])
+    with reg.engine.connect() as conn:
+        rows = list(conn.execute(Dossier.__table__.select()))
+        got = {r.dossier_id: tuple(getattr(r, c) for c in columns) for r in rows}
+        stamps = {r.dossier_id: tuple(getattr(r, c) for c in clock) for r in rows}
+        raw = dict(conn.execute(text("SELECT dossier_id, CAST(cases AS TEXT) FROM dossiers")).all())
+    assert got["fast-1"] == got["slow-1"] and got["fast-2"] == got["slow-2"]
+    assert got["fast-2"][columns.index("lodged_on")] == date(2026, 6, 1)
+    assert got["fast-1"][columns.index("content")] == {"a": "Mật ong"}
+    assert raw["fast-1"] == raw["slow-1"] and raw["fast-2"] == raw["slow-2"]
+    assert all(v is not None for pair in stamps.values() for v in pair)
+    if reg.dialect == "postgresql":
+        assert len(set(stamps.values())) == 1

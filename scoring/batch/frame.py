@@ -241,39 +241,67 @@ def filing_values(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _cells(values: pd.Series, fn: Any) -> np.ndarray:
+    """fn of each cell, computed once per distinct value when every value is text (a product's or
+    producer's name repeats across a round); per cell otherwise (1, 1.0 and True are one value to
+    factorize but not to fn). Lists and dicts fn returns are copied per cell, never shared."""
+    out = np.empty(len(values), dtype=object)
+    codes, uniques = factorize(values)
+    if all(isinstance(u, str) for u in uniques):
+        values = [fn(u) for u in uniques] + [fn(None)]
+        if any(isinstance(v, (list, dict)) for v in values):
+            for i, c in enumerate(codes.tolist()):
+                v = values[c]
+                out[i] = v.copy() if isinstance(v, (list, dict)) else v
+            return out
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return table[codes]  # codes of missing cells are -1: the last entry, fn(None)
+    for i, v in enumerate(values.to_numpy(dtype=object).tolist()):
+        out[i] = fn(v)
+    return out
+
+
 def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """The dossiers of a wide frame, as design.md §3 JSON (dossiers in order of first appearance,
     rows in table order). Columns are read once as numpy arrays: slicing a frame per dossier would
-    take every (Arrow) column again for each one."""
+    take every (Arrow) column again for each one; the dossier-level cells (those of each dossier's
+    first row) are read once per distinct text (`_cells`)."""
     crit_cols = criterion_columns(wide)
-    codes, _ = pd.factorize(_distinct_map(wide["dossier_id"], _id_text), use_na_sentinel=True)
+    id_texts = _distinct_map(wide["dossier_id"], _id_text).to_numpy(dtype=object)
+    codes, _ = pd.factorize(id_texts, use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(codes.max(initial=-1) + 2))
     cols = {c: wide[c].to_numpy(dtype=object) for c in wide.columns}
-    ids = cols["dossier_id"]
+    heads = wide.drop(columns=crit_cols).iloc[order[bounds[:-1]]] if len(bounds) > 1 else wide.iloc[:0]
+    crit_set = set(crit_cols)
+    readers = {"evaluated_on": date_value, "story_exists": story_value, "cases": cases_value,
+               "findings": findings_value}
+    scalar = {c: _cells(heads[c], _scalar) for c in heads.columns if c not in crit_set}
+    read = {c: _cells(heads[c], fn) for c, fn in readers.items() if c in heads.columns}
     for k in range(len(bounds) - 1):
         rows = order[bounds[k]:bounds[k + 1]]
         first = rows[0]
 
         def get(c: str) -> Any:
-            return _scalar(cols[c][first]) if c in cols else None
+            return scalar[c][k] if c in scalar else None
 
-        d: dict[str, Any] = {"dossier_id": _id_text(ids[first])}
+        d: dict[str, Any] = {"dossier_id": id_texts[first]}
         if get("criteria_set") is not None:
             d["criteria_set"] = str(get("criteria_set"))
         d["form"] = get("form")
         d["level"] = get("level")
-        d["evaluated_on"] = date_value(cols["evaluated_on"][first])
+        d["evaluated_on"] = read["evaluated_on"][k]
         product = {c: str(get(c)) for c in PRODUCT if get(c) is not None}
         if product:
             d["product"] = product
         if get("story_exists") is not None:
-            d["story_exists"] = story_value(cols["story_exists"][first])
-        cases = cases_value(cols["cases"][first]) if "cases" in cols else None
+            d["story_exists"] = read["story_exists"][k]
+        cases = read["cases"][k] if "cases" in read else None
         if cases is not None:
             d["cases"] = cases
-        if "findings" in cols:
-            d["findings"] = findings_value(cols["findings"][first])
+        if "findings" in read:
+            d["findings"] = read["findings"][k]
         d.update(filing_values({c: get(c) for c in FILING}))
         sheets = []
         for r in rows:

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from sqlalchemy import Connection, func, insert, select, update
 
 from . import db, queries
-from .bulk import bulk_insert, dumps
+from .bulk import insert_rows
 from .dates import expiry, process_of, reevaluation_window, revocation_rules, round_deadlines
 from .errors import RegistryError, not_found
 from .identity import name_key
@@ -57,12 +57,14 @@ def _day(value: date | str | None, location: str) -> date | None:
                             allowed="YYYY-MM-DD") from None
 
 
-def _json_safe(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A row as audit JSON: dates and instants as ISO text."""
-    out = {}
-    for k, v in row.items():
-        out[k] = v.isoformat() if isinstance(v, (date, datetime)) else v
-    return out
+def _audit_value(value: Any) -> Any:
+    """JSON for what the encoder cannot write itself: dates and instants as ISO text, the rest as text."""
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def _audit_json(row: Mapping[str, Any]) -> str:
+    """A row as audit JSON (one C-encoder pass: an import writes one audit row per dossier)."""
+    return json.dumps(row if isinstance(row, dict) else dict(row), ensure_ascii=False, default=_audit_value)
 
 
 @dataclass
@@ -78,14 +80,14 @@ class Transaction:
         """Queue one audit row (written in this transaction, in order, at the latest on commit)."""
         self._audit.append({"actor": self.actor, "action": action, "entity": entity,
                             "entity_id": None if entity_id is None else str(entity_id),
-                            "before_json": None if before is None else dumps(_json_safe(before)),
-                            "after_json": None if after is None else dumps(_json_safe(after))})
+                            "before_json": None if before is None else _audit_json(before),
+                            "after_json": None if after is None else _audit_json(after)})
         if len(self._audit) >= 5000:
             self.flush()
 
     def flush(self) -> None:
         if self._audit:
-            self.conn.execute(bulk_insert(self.conn.dialect.name, AuditEntry, ["before", "after"]), self._audit)
+            insert_rows(self.conn, AuditEntry, self._audit, ["before", "after"])
             self._audit = []
 
 

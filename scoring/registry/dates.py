@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Callable
 
 from .. import criteria as crit
 from ..criteria import CriteriaSet, ProcessFacts
@@ -82,24 +83,28 @@ def revocation_rules(on: date) -> CriteriaSet:
     return rules_on(on, lambda p: bool(p.grounds))
 
 
-def extension_rule() -> CriteriaSet:
-    """The set recording the Điều 12 khoản 3 extension (looked up once per due list, not once per row:
-    the lookup reads the criteria folder, ~0.2 ms, 4 s over a due list of 20,000 rows)."""
-    return _latest_with(lambda p: p.extension_days is not None)
+def extension_rule() -> Callable[[date, date | None], date | None]:
+    """`extension_limit` with the governing set looked up once (a due list asks it for every row;
+    finding the set lists the criteria folders on disk)."""
+    cs = _latest_with(lambda p: p.extension_days is not None)
+    p = cs.process
+
+    def limit(expires_on: date, window_closes_on: date | None) -> date | None:
+        if window_closes_on is None or not p.extension_transitional:
+            return None
+        if not (window_closes_on < cs.start <= expires_on):  # due for re-evaluation when the rule came, window gone
+            return None
+        return expires_on + timedelta(days=p.extension_days)
+
+    return limit
 
 
-def extension_limit(expires_on: date, window_closes_on: date | None, rule: CriteriaSet | None = None) -> date | None:
+def extension_limit(expires_on: date, window_closes_on: date | None) -> date | None:
     """Điều 12 khoản 3 (transitional; our reading per the reference): a certificate whose filing
     window had already closed when the decision took effect stays valid until the authority decides,
     at most `max_days_after_expiry` days after expiry: it applies to a certificate expiring on or after
     the decision's first day whose window closed before it. None when it does not apply."""
-    cs = rule if rule is not None else extension_rule()
-    p = cs.process
-    if window_closes_on is None or not p.extension_transitional:
-        return None
-    if not (window_closes_on < cs.start <= expires_on):  # due for re-evaluation when the rule came, window gone
-        return None
-    return expires_on + timedelta(days=p.extension_days)
+    return extension_rule()(expires_on, window_closes_on)
 
 
 def round_deadlines(year: int, level: str):  # noqa: ANN201

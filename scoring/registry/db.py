@@ -19,6 +19,7 @@ from ..errors import Issue, ValidationFailed
 
 DEFAULT_URL = "sqlite:///ocop.db"
 BUSY_TIMEOUT_MS = 60_000
+MMAP_BYTES = 1 << 30
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -54,6 +55,10 @@ def make_engine(url: str) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against crashes of the process
+        # reads through a memory map of the file: a due list joins thousands of rows scattered over a
+        # large file, and each page read was a system call (half of its time). Writes still go through
+        # the WAL as before; the map is address space, not memory.
+        cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -20,7 +20,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from ..errors import Issue, ValidationFailed
 from .errors import RegistryError
-from .bulk import bulk_insert, raw_json
+from .bulk import insert_rows, raw_json
 from .identity import canonical_dossier, canonical_json, criteria_hash, differences, name_key, plain_json
 from .models import KINDS, Dossier, DossierVersion, MemberSheet, Producer, Product, ResultRow, Round, utcnow
 
@@ -70,8 +70,8 @@ class Prepared:
     result: dict[str, Any]  # a ResultRow row without dossier_pk / dossier_version; "result" as JSON text
     sheets: list[tuple[str, str]]  # (member, scores as canonical JSON text)
 
-    @property
-    def hash(self) -> str:
+    @cached_property
+    def hash(self) -> str:  # read three times per stored dossier: computed once
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
@@ -150,11 +150,10 @@ def prepare_json(dossiers: Iterable[Any], source: str | None, report: ImportRepo
         if kind_issue:
             report.rejected.append({"dossier_id": did, "reason": kind_issue})
             continue
-        # kind / lodged_on: the kernel checks them once its dossier schema has them (issue 13); until
-        # then they are the registry's own fields and are not sent to it
-        base = {k: v for k, v in item.items() if k not in ("kind", "lodged_on") or _kernel_knows(k)}
+        # kind, lodged_on and previous_certificate go to the kernel as they are: they choose the
+        # criteria set in QĐ 26/2026's transition and its filing checks (scoring.filing)
         try:
-            result = evaluate(parse_dossier(base, file=source))
+            result = evaluate(parse_dossier(item, file=source))
         except ValidationFailed as exc:
             report.rejected.append({"dossier_id": did, "reason": str(exc)})
             continue
@@ -169,16 +168,6 @@ def prepare_json(dossiers: Iterable[Any], source: str | None, report: ImportRepo
                             result_row(result.to_dict(), None, 1, source="engine"),
                             [(m, canonical_json(sc)) for m, sc in pairs]))
     return out
-
-
-@cache
-def _kernel_knows(name: str) -> bool:
-    """True when the dossier schema defines this top-level field."""
-    import json
-
-    from ..resources import schema_path
-
-    return name in json.loads(schema_path("dossier").read_text(encoding="utf-8")).get("properties", {})
 
 
 # --------------------------------------------------------------------------- tables
@@ -201,12 +190,13 @@ def prepare_table(path: Path, report: ImportReport, progress: bool) -> list[Prep
         return []
     from .tables import batch_result_rows, table_dossiers
 
+    # the dossiers' own fields (kind, lodged_on, previous certificate included) as the kernel reads
+    # them from the table (`dossier_dicts`: 'Phân hạng lại' is kind re-evaluation, dates as ISO text)
     wide = to_wide(normalise_columns(frame, str(path)), str(path))
-    extra = {c: _first_by_dossier(wide, c) for c in ("kind", "lodged_on") if c in wide.columns}
     rows = batch_result_rows(results)
     forms = {did: (r["criteria_set"], r["form"]) for did, r in rows.items()}
     out = []
-    for did, text, meta, sheets in table_dossiers(wide, set(rows), forms, extra):
+    for did, text, meta, sheets in table_dossiers(wide, set(rows), forms):
         kind_issue = _kind_issue(meta)
         if kind_issue:
             report.rejected.append({"dossier_id": did, "reason": kind_issue})
@@ -214,14 +204,6 @@ def prepare_table(path: Path, report: ImportReport, progress: bool) -> list[Prep
         out.append(Prepared(did, text, meta, rows[did], sheets))
     _trace(f"prepared {len(out)} dossiers")
     return out
-
-
-def _first_by_dossier(wide: Any, column: str) -> dict[str, Any]:
-    import pandas as pd
-
-    values = wide[[column]].assign(_id=wide["dossier_id"].astype(str)).dropna(subset=[column])
-    firsts = values.groupby("_id", sort=False)[column].first()
-    return {k: (v.isoformat()[:10] if isinstance(v, pd.Timestamp) else str(v).strip()) for k, v in firsts.items()}
 
 
 # --------------------------------------------------------------------------- storing
@@ -237,74 +219,86 @@ def _area(product: Mapping[str, Any]) -> tuple[str, str, str]:
             str(product.get("commune") or "").strip())
 
 
+def _ids_of(conn: Any, group: Any, key: tuple[Any, ...], groups: Iterable[Any],
+            wanted: Mapping[tuple[Any, ...], Any]) -> dict[tuple[Any, ...], int]:
+    """Ids of the rows whose `key` columns are among `wanted`, read 500 `group` values at a time."""
+    found = {}
+    model = group.class_
+    for chunk in _chunks(sorted(set(groups)), 500):
+        for r in conn.execute(select(model.id, *key).where(group.in_(list(chunk)))):
+            if tuple(r[1:]) in wanted:
+                found[tuple(r[1:])] = r[0]
+    return found
+
+
 def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: ImportReport) -> dict[str, int | None]:
-    """dossier_id → product id, creating the producers and products not known yet (identity.py)."""
+    """dossier_id → product id, creating the producers and products not known yet (identity.py).
+    Names are keyed once per distinct spelling; known rows are read, new ones inserted, and their
+    ids read back, in a few queries per 500 provinces / producers (not per dossier or chunk)."""
     conn = tx.conn
+    keys: dict[Any, str] = {}
+
+    def key(name: Any) -> str:
+        try:
+            if name not in keys:
+                keys[name] = name_key(name)
+            return keys[name]
+        except TypeError:  # an unhashable value: keyed as it is
+            return name_key(name)
+
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
+    who: dict[str, tuple[str, str, str] | None] = {}  # dossier id → (producer key, province, product key)
+    product_rows: dict[str, dict[str, Any]] = {}  # dossier id → its product's columns
     for it in items:
         p = it.product
-        if name_key(p.get("name")) and name_key(p.get("producer")):
+        pname, prod = p.get("producer"), p.get("name")
+        if key(prod) and key(pname):
             province, district, commune = _area(p)
-            wanted.setdefault((name_key(p["producer"]), province),
-                              {"name": str(p["producer"]).strip(), "province": province, "district": district,
+            wanted.setdefault((key(pname), province),
+                              {"name": str(pname).strip(), "province": province, "district": district,
                                "commune": commune})
-    producer_ids: dict[tuple[str, str], int] = {}
-    keys = list(wanted)
-    provinces = sorted({k[1] for k in keys})
-    for chunk in _chunks(provinces, 500):  # few provinces: their producers, matched here
-        for r in conn.execute(select(Producer.id, Producer.name_key, Producer.province)
-                              .where(Producer.province.in_(list(chunk)))):
-            if (r.name_key, r.province) in wanted:
-                producer_ids[(r.name_key, r.province)] = r.id
-    new = [k for k in keys if k not in producer_ids]
+            who[it.dossier_id] = (key(pname), province, key(prod))
+            product_rows[it.dossier_id] = {"name": str(prod).strip(), "province": province, "district": district,
+                                           "commune": commune, "criteria_set": it.result["criteria_set"],
+                                           "form": it.result["form"]}
+        else:
+            who[it.dossier_id] = None
+
+    def producers_of(provinces: Iterable[str]) -> dict[tuple[str, str], int]:
+        return _ids_of(conn, Producer.province, (Producer.name_key, Producer.province), provinces, wanted)
+
+    producer_ids = producers_of(k[1] for k in wanted)
+    new = [k for k in wanted if k not in producer_ids]
     if new:
         rows = [{"name": wanted[k]["name"], "name_key": k[0], "province": k[1], "district": wanted[k]["district"],
                  "commune": wanted[k]["commune"]} for k in new]
         for chunk in _chunks(rows):
-            conn.execute(bulk_insert(conn.dialect.name, Producer), list(chunk))
-            for r in conn.execute(select(Producer.id, Producer.name_key, Producer.province)
-                                  .where(Producer.province.in_(sorted({row["province"] for row in chunk})))):
-                producer_ids.setdefault((r.name_key, r.province), r.id)
-            for row in chunk:
-                tx.audit("create", "producer", producer_ids[(row["name_key"], row["province"])], None, row)
+            insert_rows(conn, Producer, chunk)
+        producer_ids.update(producers_of(k[1] for k in new))
+        for row in rows:
+            tx.audit("create", "producer", producer_ids[(row["name_key"], row["province"])], None, row)
         report.producers_created += len(new)
 
     wanted_products: dict[tuple[int, str], dict[str, Any]] = {}
-    for it in items:
-        p = it.product
-        if name_key(p.get("name")) and name_key(p.get("producer")):
-            province, district, commune = _area(p)
-            pid = producer_ids[(name_key(p["producer"]), province)]
-            wanted_products.setdefault((pid, name_key(p["name"])), {
-                "name": str(p["name"]).strip(), "province": province, "district": district, "commune": commune,
-                "criteria_set": it.result["criteria_set"], "form": it.result["form"]})
-    product_ids: dict[tuple[int, str], int] = {}
-    pkeys = list(wanted_products)
-    for chunk in _chunks(sorted({k[0] for k in pkeys}), 500):
-        for r in conn.execute(select(Product.id, Product.producer_id, Product.name_key)
-                              .where(Product.producer_id.in_(list(chunk)))):
-            if (r.producer_id, r.name_key) in wanted_products:
-                product_ids[(r.producer_id, r.name_key)] = r.id
-    newp = [k for k in pkeys if k not in product_ids]
+    for did, w in who.items():
+        if w is not None:
+            wanted_products.setdefault((producer_ids[(w[0], w[1])], w[2]), product_rows[did])
+
+    def products_of(producers: Iterable[int]) -> dict[tuple[int, str], int]:
+        return _ids_of(conn, Product.producer_id, (Product.producer_id, Product.name_key), producers,
+                       wanted_products)
+
+    product_ids = products_of(k[0] for k in wanted_products)
+    newp = [k for k in wanted_products if k not in product_ids]
     if newp:
         rows = [{"producer_id": k[0], "name_key": k[1], **wanted_products[k]} for k in newp]
         for chunk in _chunks(rows):
-            conn.execute(bulk_insert(conn.dialect.name, Product), list(chunk))
-            for r in conn.execute(select(Product.id, Product.producer_id, Product.name_key)
-                                  .where(Product.producer_id.in_(sorted({row["producer_id"] for row in chunk})))):
-                product_ids.setdefault((r.producer_id, r.name_key), r.id)
-            for row in chunk:
-                tx.audit("create", "product", product_ids[(row["producer_id"], row["name_key"])], None, row)
+            insert_rows(conn, Product, chunk)
+        product_ids.update(products_of(k[0] for k in newp))
+        for row in rows:
+            tx.audit("create", "product", product_ids[(row["producer_id"], row["name_key"])], None, row)
         report.products_created += len(newp)
-    out: dict[str, int | None] = {}
-    for it in items:
-        p = it.product
-        if name_key(p.get("name")) and name_key(p.get("producer")):
-            pid = producer_ids[(name_key(p["producer"]), _area(p)[0])]
-            out[it.dossier_id] = product_ids[(pid, name_key(p["name"]))]
-        else:
-            out[it.dossier_id] = None
-    return out
+    return {did: None if w is None else product_ids[(producer_ids[(w[0], w[1])], w[2])] for did, w in who.items()}
 
 
 def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report: ImportReport, *,
@@ -360,10 +354,9 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
     pks: dict[str, int] = {}
     bar = _bar(progress, len(todo))
     written = 0
-    insert_dossier = bulk_insert(conn.dialect.name, Dossier, ["content"])
     for chunk in _chunks(fresh):
         rows = [_dossier_row(it, products[it.dossier_id], round_id, source) for it in chunk]
-        conn.execute(insert_dossier, rows)
+        insert_rows(conn, Dossier, rows, ["content"])
         # ids read back by the unique dossier id (RETURNING with executemany goes row by row on SQLite)
         pks.update(conn.execute(select(Dossier.dossier_id, Dossier.id)
                                 .where(Dossier.dossier_id.in_([it.dossier_id for it in chunk]))).all())
@@ -416,13 +409,13 @@ def _write_children(conn: Any, chunk: Sequence[Prepared], pks: Mapping[str, int]
     sheets = [{"dossier_pk": pks[it.dossier_id], "member": m, "scores_json": s, "status": "submitted"}
               for it in chunk for m, s in it.sheets]
     if sheets:
-        conn.execute(bulk_insert(conn.dialect.name, MemberSheet, ["scores"]), sheets)
+        insert_rows(conn, MemberSheet, sheets, ["scores"])
     results = []
     for it in chunk:
         row = {k: v for k, v in it.result.items() if k not in ("result", "created_at")}
         results.append({**row, "result_json": it.result["result"], "dossier_pk": pks[it.dossier_id],
                         "dossier_version": versions[it.dossier_id]})
-    conn.execute(bulk_insert(conn.dialect.name, ResultRow, ["result"]), results)
+    insert_rows(conn, ResultRow, results, ["result"])
 
 
 class _NoBar:

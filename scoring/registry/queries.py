@@ -11,15 +11,22 @@ revoked_on, superseded_on), so that any past or future day can be asked without 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
-from .dates import extension_limit, extension_rule
+from .dates import extension_rule
 from .errors import not_found
 from .models import Certificate, Dossier, DossierVersion, MemberSheet, Producer, Product, ResultRow
 
 C, P, R, D = Certificate, Product, ResultRow, Dossier
+
+
+def _dicts(result: Any) -> Iterator[dict[str, Any]]:
+    """Rows as dicts, the keys taken once (a due list or a commune count has 10^4 rows)."""
+    keys = list(result.keys())
+    for row in result:
+        yield dict(zip(keys, row))
 
 
 def status_as_of(day: date):  # noqa: ANN201
@@ -63,7 +70,7 @@ def certificates(conn: Connection, *, as_of: date, status: str | None = None, nu
             q = q.where(col == value)
     if limit is not None:
         q = q.limit(limit)
-    return [dict(r._mapping) for r in conn.execute(q)]
+    return list(_dicts(conn.execute(q)))
 
 
 def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
@@ -75,9 +82,8 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
          .where(or_(and_(C.expires_on >= day, opens <= horizon), C.expires_on < day))
          .order_by(C.expires_on, C.number))
     out = []
-    rule = extension_rule()
-    for r in conn.execute(q):
-        row = dict(r._mapping)
+    extension_limit = extension_rule()
+    for row in _dicts(conn.execute(q)):
         if row["expires_on"] < day:
             row["due"] = "expired"
         elif row["window_opens_on"] is None or row["window_opens_on"] > day:
@@ -101,7 +107,7 @@ def counts_by_area(conn: Connection, day: date, by: str) -> list[dict[str, Any]]
     q = (select(*cols, C.stars, func.count().label("count")).join(P, P.id == C.product_id)
          .where(C.issued_on <= day, C.expires_on >= day, _not_ended(day))
          .group_by(*cols, C.stars).order_by(*cols, C.stars))
-    return [dict(r._mapping) for r in conn.execute(q)]
+    return list(_dicts(conn.execute(q)))
 
 
 def issued_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:

@@ -79,12 +79,11 @@ def _groups(wide: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return order[bounds[:-1]], order, bounds
 
 
-def table_dossiers(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[str, str]],
-                   extra: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, dict[str, Any],
-                                                                        list[tuple[str, str]]]]:
+def table_dossiers(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[str, str]]
+                   ) -> Iterator[tuple[str, str, dict[str, Any], list[tuple[str, str]]]]:
     """(dossier_id, canonical content text, content without sheets, [(member, scores text)]) for the
     dossiers in `keep` (those the batch scored); `forms` maps an id to its (criteria set, form) so
-    that sheets are built form group by form group; `extra` adds columns (kind, lodged_on).
+    that sheets are built form group by form group.
 
     The dossier-level fields are read by `dossier_dicts` from one row per dossier (the first, as
     it does); members and scores per row here. Should two raw ids name one dossier for the kernel
@@ -94,7 +93,7 @@ def table_dossiers(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[st
     heads = wide.drop(columns=cols).iloc[first]
     metas = list(dossier_dicts(heads))
     if len({d["dossier_id"] for d in metas}) != len(metas):  # ids the kernel merges: group as it does
-        yield from _regrouped(wide, keep, forms, extra)
+        yield from _regrouped(wide, keep, forms)
         return
     members = wide["member"].to_numpy(dtype=object) if "member" in wide.columns else np.full(len(wide), None)
     memo: dict[Any, str | None] = {}
@@ -113,11 +112,10 @@ def table_dossiers(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[st
             except TypeError:  # an unhashable cell
                 names.append(_member_text(v))
         found.append((did, d, rows, names))
-    yield from _assemble(wide, cols, found, forms, extra)
+    yield from _assemble(wide, cols, found, forms)
 
 
-def _regrouped(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[str, str]],
-               extra: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, dict[str, Any], list[tuple[str, str]]]]:
+def _regrouped(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[str, str]]) -> Iterator[tuple[str, str, dict[str, Any], list[tuple[str, str]]]]:
     cols = criterion_columns(wide)
     meta = wide.drop(columns=cols).assign(**{ROWPOS: np.arange(len(wide), dtype=np.float64)})
     found = []
@@ -126,12 +124,11 @@ def _regrouped(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[str, s
             continue
         sheets = d.pop("sheets")
         found.append((d["dossier_id"], d, [int(s["scores"][ROWPOS]) for s in sheets], [s.get("member") for s in sheets]))
-    yield from _assemble(wide, cols, found, forms, extra)
+    yield from _assemble(wide, cols, found, forms)
 
 
 def _assemble(wide: pd.DataFrame, cols: list[str], found: list[tuple[str, dict[str, Any], list[int], list[Any]]],
-              forms: dict[str, tuple[str, str]], extra: dict[str, dict[str, Any]]
-              ) -> Iterator[tuple[str, str, dict[str, Any], list[tuple[str, str]]]]:
+              forms: dict[str, tuple[str, str]]) -> Iterator[tuple[str, str, dict[str, Any], list[tuple[str, str]]]]:
     points = _points(wide, cols)
     texts: dict[int, str] = {}
     groups: dict[tuple[str, str], list[int]] = {}
@@ -141,9 +138,6 @@ def _assemble(wide: pd.DataFrame, cols: list[str], found: list[tuple[str, dict[s
         texts.update(zip(rows, _scores_texts(points, np.array(rows, dtype=np.int64))))
     heads: dict[Any, str] = {}
     for did, d, rows, members in found:
-        for c, values in extra.items():
-            if values.get(did) is not None:
-                d[c] = values[did]
         if "product" in d and "product" in d["product"]:  # the table's product column is design.md §3's name
             d["product"] = {("name" if k == "product" else k): v for k, v in d["product"].items()}
         sheets = sorted(zip(members, rows), key=lambda mr: str(mr[0]) if mr[0] is not None else "")

@@ -93,7 +93,7 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
         else:
             row["due"] = "window-closed"
         row["days_to_expiry"] = (row["expires_on"] - day).days
-        row["extension_limit"] = extension_limit(row["expires_on"], row["window_closes_on"], rule)
+        row["extension_limit"] = extension_limit(row["expires_on"], row["window_closes_on"])
         out.append(row)
     return out
 

@@ -15,7 +15,8 @@ Checks afterwards, in the registry itself: each member's stored sheet equals the
 server acknowledged to that member (no lost write, nothing of another member's), and the audit log
 holds exactly one `member_sheet` entry per acknowledged save, each by the member who saved it.
 
-With `--pg SERVER_URL` a fresh database is created on that server and dropped afterwards.
+With `--pg SERVER_URL` a fresh database is created on that server and dropped afterwards. Needs
+httpx (in the `test` extra). Results and how to read them: benchmarks/README.md.
 Timings belong here (never in pass/fail tests); `tests/test_web_load.py` runs a short version of
 this and asserts the no-lost/no-mixed property only.
 """
@@ -33,15 +34,15 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "tests"):  # this checkout's package; the tests' database helper
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 PASSWORD = "tai-thu-mat-khau-9"
 CSRF_RE = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -78,20 +79,10 @@ def free_port() -> int:
 
 @contextmanager
 def fresh_pg(server_url: str) -> Iterator[str]:
-    """A new database on the PostgreSQL server of `server_url`, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    """A new database on the PostgreSQL server of `server_url`, dropped afterwards (the tests' helper)."""
+    from registry_support import fresh_pg_database
 
-    name = f"ocop_web_load_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))  # our own hex name, not user data
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from fresh_pg_database(server_url)
 
 
 def prepare(url: str, members: int):
@@ -126,19 +117,19 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 @contextmanager
-def server(url: str, workers: int, log: Path) -> Iterator[tuple[str, int]]:
-    """`ocop serve` in a subprocess (this checkout's code), until the block ends."""
+def serving(args: list[str], log: Path, cwd: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """`ocop serve ARGS --port P` in a subprocess running this checkout's code, output to `log`;
+    yields (base URL, pid) once /healthz answers, and stops it when the block ends."""
     import httpx
 
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "scoring.cli", "serve", "--db", url, "--host", "127.0.0.1",
-                                 "--port", str(port), "--workers", str(workers)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=str(ROOT))
+        proc = subprocess.Popen([sys.executable, "-m", "scoring.cli", "serve", *args, "--host", "127.0.0.1",
+                                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=str(cwd))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 90
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"ocop serve exited with {proc.returncode}: {log.read_text()[-2000:]}")
@@ -148,7 +139,7 @@ def server(url: str, workers: int, log: Path) -> Iterator[tuple[str, int]]:
             except httpx.HTTPError:
                 pass
             if time.time() > deadline:
-                raise RuntimeError("ocop serve did not start in 60 s")
+                raise RuntimeError("ocop serve did not start in 90 s")
             time.sleep(0.2)
         yield base, proc.pid
     finally:
@@ -290,7 +281,7 @@ def run_load(url: str, *, members: int = 30, seconds: float = 60, workers: int =
                               dossier_ids[k]))
     with tempfile.TemporaryDirectory(prefix="ocop-web-load-") as tmp:
         log = (log_dir or Path(tmp)) / "serve.log"
-        with server(url, workers, log) as (base, pid):
+        with serving(["--db", url, "--workers", str(workers)], log) as (base, pid):
             start = threading.Barrier(members + 1)
             stop_at = [float("inf")]
             threads = [threading.Thread(target=member_loop, args=(run, base, forms[run.dossier_id], start, stop_at,
@@ -302,13 +293,13 @@ def run_load(url: str, *, members: int = 30, seconds: float = 60, workers: int =
                 start.wait(timeout=300)
             except threading.BrokenBarrierError:
                 pass
-            cpu0 = cpu_seconds(pid)
+            cpu0, own0 = cpu_seconds(pid), os.times()
             began = time.perf_counter()
             stop_at[0] = began + seconds
             for t in threads:
                 t.join(timeout=seconds + 120)
             elapsed = time.perf_counter() - began
-            cpu1 = cpu_seconds(pid)
+            cpu1, own1 = cpu_seconds(pid), os.times()
     problems = verify(url, runs)
     problems += [f"{r.username}: {e}" for r in runs for e in r.errors]
     saves = sorted(x for r in runs for x in r.save_ms)
@@ -319,6 +310,8 @@ def run_load(url: str, *, members: int = 30, seconds: float = 60, workers: int =
             "reload_p50_ms": pct(reloads, 50), "reload_p95_ms": pct(reloads, 95),
             "server_cpu_ms_per_save": (round((cpu1 - cpu0) * 1000 / len(saves), 1)
                                        if saves and cpu0 is not None and cpu1 is not None else None),
+            "client_cpu_ms_per_save": (round(((own1.user + own1.system) - (own0.user + own0.system)) * 1000 / len(saves), 1)
+                                       if saves else None),
             "load_average": round(os.getloadavg()[0], 1),
             "problems": problems, "runs": runs}
 
@@ -361,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
               f"think {out['think']} s: {out['saves']} saves ({out['saves_per_s']}/s); save p50 "
               f"{out['save_p50_ms']} ms, p95 {out['save_p95_ms']} ms, max {out['save_max_ms']} ms; page reload "
               f"p50 {out['reload_p50_ms']} ms, p95 {out['reload_p95_ms']} ms; server CPU {out['server_cpu_ms_per_save']} "
-              f"ms per save + reload; load average {out['load_average']}")
+              f"ms per save + reload (the clients: {out['client_cpu_ms_per_save']} ms); load average "
+              f"{out['load_average']}")
         print("no lost or mixed-up writes" if not out["problems"] else "PROBLEMS:\n  " + "\n  ".join(out["problems"]))
     return 1 if out["problems"] else 0
 

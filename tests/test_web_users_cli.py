@@ -6,25 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from scoring.cli import cli
+from test_registry_cli import db, run  # noqa: F401  # `ocop …` through click's runner; an initialised registry
 from web_support import client, csrf_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def run(*args: str, code: int = 0, stdin: str | None = None):
-    result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
-
-
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'ocop.db'}"
-    run("registry", "init", "--db", url)
-    return url
 
 
 def _council(db) -> dict[str, int]:

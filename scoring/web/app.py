@@ -1,9 +1,10 @@
 """The FastAPI application: routers per area, security headers, error pages, static files.
 
 `create_app(url)` serves one registry database. Nothing is kept in process memory between
-requests (sessions, lockout counters and the CSRF key are rows of the registry), so uvicorn's
-`--workers N` or several hosts behind a proxy serve the same database; `app_from_env` is the
-factory uvicorn's workers import (the URL travels in OCOP_DB).
+requests (sessions, lockout counters and the CSRF key are rows of the registry; a worker keeps only
+its connection pool, a copy of the never-changing CSRF key and, on SQLite, a writers' mutex), so
+uvicorn's `--workers N` or several hosts behind a proxy serve the same database; `app_from_env` is
+the factory uvicorn's workers import (the URL travels in OCOP_DB).
 """
 from __future__ import annotations
 

@@ -139,7 +139,7 @@ def criteria_list(set_id: str | None, as_json: bool) -> None:
         return
     for s in sets:
         to = s["in_force"]["to"] or "…"
-        out.print(f"[bold]{escape(s['id'])}[/]  QĐ {escape(s['decision'])}  in force {s['in_force']['from']} → {to}"
+        out.print(f"[bold]{escape(s['id'])}[/]  QĐ {escape(s['decision'])}  hiệu lực / in force {s['in_force']['from']} → {to}"
                   f"  (A {s['parts']['A']} / B {s['parts']['B']} / C {s['parts']['C']})")
         # the slug is what users type: never cut it. Rich would shrink (and ellipsize) any column of a
         # table wider than the console, so a table is used only where it fits with the slug whole;
@@ -175,7 +175,7 @@ def _load_form(set_id: str, slug: str) -> crit.Form:
     cs = crit.load_set(set_id)
     if not cs.has_form(slug):
         raise ValidationFailed([Issue("biểu mẫu không có / unknown form", location="form", value=slug,
-                                      allowed="see `ocop criteria list --set " + set_id + "`")], subject="form")
+                                      allowed="xem / see `ocop criteria list --set " + set_id + "`")], subject="form")
     return cs.form(slug, warn=False)  # displayed, not scored: `criteria show` prints the status itself
 
 
@@ -216,16 +216,17 @@ def cross_check_lines(cc: dict) -> list[str]:
     if not cc:
         return []
     status = cc.get("status", "single-source")
-    lines = [f"Cross-check (đối chiếu): {status}"
-             + (f" — {cc['criteria_agreeing']} criteria agree, {cc.get('criteria_differing', 0)} differ"
-                if "criteria_agreeing" in cc else "")
-             + (f" · against {cc['against']}" if cc.get("against") else "")]
+    lines = [f"Đối chiếu / cross-check: {status}"
+             + (f" — {cc['criteria_agreeing']} tiêu chí khớp / criteria agree, {cc.get('criteria_differing', 0)} "
+                "khác / differ" if "criteria_agreeing" in cc else "")
+             + (f" · với / against {cc['against']}" if cc.get("against") else "")]
     if cc.get("independent") is False:
-        lines.append("  the other copy is NOT independent (cùng một nguồn gốc / same lineage)")
+        lines.append("  bản kia KHÔNG độc lập (cùng một nguồn gốc) / the other copy is NOT independent (same lineage)")
     if cc.get("official_text_checked") is False:
-        lines.append("  official gazette not read (chưa đối chiếu Công báo)")
+        lines.append("  chưa đối chiếu Công báo / official gazette not read")
     for d in cc.get("differences") or []:
-        lines.append(f"  {d['criterion']}: ours {d.get('encoded')}, other copy {d.get('other')} — {d['description']}")
+        lines.append(f"  {d['criterion']}: của ta / ours {d.get('encoded')}, bản kia / other copy {d.get('other')} — "
+                     f"{d['description']}")
     return lines
 
 
@@ -245,14 +246,14 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
     out.print(f"{e(form.criteria_set)} · form {form.number} · code {e(form.code or '—')} · slug {e(form.slug)} · "
               f"status {e(form.status)} · max {form.max} · provenance {e(str(form.provenance.get('tag')))}")
     if form.valid_from:
-        out.print(f"[yellow]Applies only to dossiers evaluated from {form.valid_from.isoformat()} "
-                  f"(chỉ áp dụng từ ngày {form.valid_from.strftime('%d/%m/%Y')}); see provenance.[/]")
+        out.print(f"[yellow]Chỉ áp dụng cho hồ sơ đánh giá từ ngày {form.valid_from.strftime('%d/%m/%Y')} / applies "
+                  f"only to dossiers evaluated from {form.valid_from.isoformat()}; xem / see provenance.[/]")
     if form.status == "partial":
-        out.print(f"[yellow]This form is partial in our sources: {e(form.partial_detail()['partial_en'])} "
-                  f"({e(form.partial_detail()['partial_vi'])}).[/]")
+        out.print(f"[yellow]Biểu mẫu chưa đầy đủ trong nguồn: {e(form.partial_detail()['partial_vi'])} / this form is "
+                  f"partial in our sources: {e(form.partial_detail()['partial_en'])}.[/]")
     elif form.status != "complete":
-        out.print(f"[yellow]This form is {e(form.status)} in our sources and cannot be used for scoring "
-                  "(biểu mẫu chưa có trong nguồn).[/]")
+        out.print(f"[yellow]Biểu mẫu chưa có trong nguồn, không dùng để chấm được / this form is {e(form.status)} in "
+                  "our sources and cannot be used for scoring.[/]")
     for line in cross_check_lines(form.provenance.get("cross_check") or {}):
         out.print(e(line))
     for k in form.knockouts:
@@ -276,7 +277,7 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
             for n in top.walk():
                 head = f"[bold]{e(n.label)}[/] — [italic]{e(n.gloss)}[/]"
                 if n.applies_when:
-                    head += " [dim](only when a story exists)[/]"
+                    head += " [dim](chỉ khi có câu chuyện / only when a story exists)[/]"
                 row(e(n.number), e(n.printed or ""), head, f"[bold]{n.max}[/]", "")
                 for k in n.knockouts:
                     row("", "", f"[red]⛔ {e(k.id)}[/]: {e(k.text or '')}", "", "")
@@ -286,13 +287,13 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
         out.print(table)
     anomalies = form.anomalies
     if anomalies:
-        out.print("\n[bold]Provenance anomalies[/]")
+        out.print("\n[bold]Bất thường trong nguồn / provenance anomalies[/]")
         for a in anomalies:
             where = f" {a.criterion}" if a.criterion else ""
             out.print(f"  - {e(a.kind + where)}: {e(a.description)}")
         for a in form.provenance.get("anomalies") or []:
             if a.get("other_forms"):
-                out.print(f"    {e(a.get('criterion', ''))} elsewhere (các biểu mẫu khác): {e(a['other_forms'])}")
+                out.print(f"    {e(a.get('criterion', ''))} ở các biểu mẫu khác / elsewhere: {e(a['other_forms'])}")
 
 
 @criteria_cmd.command("validate")
@@ -305,13 +306,13 @@ def criteria_validate(path: Path | None) -> None:
 
     issues = crit.validate_path(path)
     errors = [i for i in issues if i.severity == "error"]
-    where = str(path) if path else "shipped criteria packs"
+    where = str(path) if path else "bộ tiêu chí kèm theo / shipped criteria packs"
     if errors:
         for issue in errors:
             err.print(f"[red]✗[/] {escape(str(issue))}")  # messages quote data: "[a-z0-9]" must print as is
-        err.print(f"[bold red]{len(errors)} problem(s) in {escape(where)}[/]")
+        err.print(f"[bold red]{len(errors)} lỗi / {len(errors)} problem(s): {escape(where)}[/]")
         sys.exit(EXIT_INVALID)
-    out.print(f"[green]✓[/] {escape(where)}: valid")
+    out.print(f"[green]✓[/] {escape(where)}: hợp lệ / valid")
 
 
 # --------------------------------------------------------------------------- --criteria DIR
@@ -332,7 +333,8 @@ def _criteria_option(ctx: click.Context, param: click.Parameter, value: Path | N
     if (value / "set.json").exists():
         raise ValidationFailed([Issue("[criteria-not-root] đây là thư mục của một bộ tiêu chí, không phải thư mục gốc "
                                       "/ this is one criteria set's folder, not a criteria root", str(value), None, None,
-                                      f"its parent folder ({value.parent}), which holds one folder per set")],
+                                      f"thư mục cha / its parent folder ({value.parent}), nơi mỗi bộ một thư mục / "
+                                      "which holds one folder per set")],
                                subject="--criteria")
     issues = [i for i in crit.validate_path(value) if i.severity == "error"]
     if issues:
@@ -597,7 +599,8 @@ def _costs(path: Path | None, default_step_cost: float | None):
 
     if path is None:
         if default_step_cost is not None:
-            raise click.BadParameter("only applies with --costs (without a table every step costs 1)",
+            raise click.BadParameter("[option-needs-costs] chỉ dùng cùng --costs (không có bảng chi phí, mỗi bước tính 1) / "
+                                     "only applies with --costs (without a table every step costs 1)",
                                      param_hint="--default-step-cost")
         return CostModel()
     return load_costs(path, default_step_cost=default_step_cost)
@@ -683,7 +686,7 @@ def _load_results(path: Path):
         except ValidationFailed as exc:
             bad.append(f"{d['dossier_id']}: {exc}")
     for b in bad:
-        err.print(f"[yellow]skipped (invalid)[/] {escape(b)}")
+        err.print(f"[yellow]bỏ qua (không hợp lệ) / skipped (invalid)[/] {escape(b)}")
     return results
 
 
@@ -794,22 +797,20 @@ def policy_cmd(input_path: Path, gates: tuple[str, ...], bands: tuple[str, ...],
             try:
                 out[key.strip()] = float(value)
             except ValueError:
-                raise click.BadParameter(f"{item!r}: expected {what}=POINTS", param_hint=f"--{what}") from None
+                raise click.BadParameter(f"[override-invalid] {item!r}: cần / expected {what}=POINTS",
+                                         param_hint=f"--{what}") from None
             if not sep:
-                raise click.BadParameter(f"{item!r}: expected {what}=POINTS", param_hint=f"--{what}")
+                raise click.BadParameter(f"[override-invalid] {item!r}: cần / expected {what}=POINTS", param_hint=f"--{what}")
         return out
 
     overrides: dict[str, Any] = {}
     if gates:
         overrides["gates"] = pairs(gates, "gate")
     if bands:
-        overrides["bands"] = {int(k): v for k, v in pairs(bands, "band").items()}
+        overrides["bands"] = pairs(bands, "band")  # the stars are checked (and named) with the other overrides
     if max_spread is not None:
         overrides["max_spread"] = max_spread
-    try:
-        report = compare_policies(read_table(input_path), {"decision": None, "what-if": overrides})
-    except ValueError as exc:
-        raise ValidationFailed([__import__("scoring").Issue(str(exc), location="overrides")], subject="policy") from None
+    report = compare_policies(read_table(input_path), {"decision": None, "what-if": overrides})
     if as_json:
         _print_json(report)
         return

@@ -34,6 +34,10 @@ class Issue:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+# one wording for a blank required cell wherever a table is read (long tables, member columns, dossier ids)
+REQUIRED_EMPTY = "[value-missing] thiếu giá trị bắt buộc / required value is empty"
+
+
 class OcopError(Exception):
     """Base class of the library's errors."""
 
@@ -61,6 +65,12 @@ class CriteriaInvalid(ValidationFailed):
 
 class DossierInvalid(ValidationFailed):
     """A dossier cannot be scored as given."""
+
+
+class PolicyInvalid(ValidationFailed, ValueError):
+    """A policy what-if (`overrides=`: other bands, gates or spread) that cannot be applied; each
+    issue names the override (`overrides.bands.6`), the value and what is allowed. It is also a
+    ValueError, as the library raised before issues carried the field."""
 
 
 class FormUnavailable(OcopError):

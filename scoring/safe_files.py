@@ -188,9 +188,12 @@ def output_lock(paths: Iterable[str | Path]) -> Iterator[None]:
                 _live_locks.discard(str(lp))
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write `path` through a temporary file in the same folder and an atomic rename; the temporary
-    file is removed on any error and on a handled signal (see `signal_cleanup`)."""
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in `path`'s folder; when the block ends normally it replaces `path` in
+    one step (os.replace), with the permissions a new file would get (umask). On any error, and on
+    a handled signal (see `signal_cleanup`), the temporary file is removed and `path` is left as it
+    was. A SIGKILL can leave one behind: it is named so that the next write to `path` removes it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
@@ -199,8 +202,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     with _lock:
         _live_temps.add(tmp)
     try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a results file is shared like any other
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is shared like any other file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -208,7 +211,13 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     finally:
         with _lock:
             _live_temps.discard(tmp)
-    return path
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Write `path` by calling `write(temporary_path)` inside `atomic_path`."""
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def _remove_live() -> None:

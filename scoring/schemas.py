@@ -53,6 +53,6 @@ def schema_issues(instance: Any, name: str, file: str | None = None) -> list[Iss
         if error.context:
             best = max(error.context, key=lambda e: len(e.absolute_path))
         value = best.instance if not isinstance(best.instance, (dict, list)) else None
-        issues.append(Issue(message="sai lược đồ / schema: " + (best.message if best is not error else error.message), file=file,
+        issues.append(Issue(message="[schema] sai lược đồ / schema: " + (best.message if best is not error else error.message), file=file,
                             location=json_path(best.absolute_path), value=value, allowed=_allowed(best)))
     return issues

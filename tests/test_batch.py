@@ -111,12 +111,37 @@ def test_ranking_invariants_and_shuffle_invariance(seed):
 
 
 def test_tie_break_total_then_part_c_then_part_a_then_id():
-    frame = generate_cohort(3, seed=4, sets=["qd26-2026"], forms=["rau-cu-qua-hat-tuoi"])
-    one = frame[frame["dossier_id"] == frame["dossier_id"].iloc[0]]
-    copies = pd.concat([one.assign(dossier_id=f"X{i}", province="P", district="D") for i in (3, 1, 2)],
-                       ignore_index=True)
-    results, _ = evaluate_batch(copies)
-    assert list(results.sort_values("rank_form")["dossier_id"]) == ["X1", "X2", "X3"]
+    """Three different dossiers with one total: one lower in Part B, one in Part A, one in Part C; then
+    two identical ones that only their ids order. Ids are chosen against the expected order."""
+    from scoring.criteria import load_set
+
+    form = load_set("qd26-2026").form("rau-cu-qua-hat-tuoi", warn=False)
+    leaves = [n for n in form.nodes() if n.is_leaf and not n.applies_when and not n.cases and len(n.points) > 1]
+    best = {n.number: n.points[-1] for n in form.nodes() if n.is_leaf and n.options}
+    # one step d that a criterion of each part can go down by (its top option minus d is an option)
+    steps = {}
+    for part in "ABC":
+        for n in (n for n in leaves if n.part == part):
+            for d in (n.points[-1] - p for p in n.points[:-1]):
+                steps.setdefault((part, d), n.number)
+    d = min(d for (part, d) in steps if all((p, d) in steps for p in "ABC"))
+
+    def row(dossier_id: str, lowered: str | None) -> dict:
+        scores = dict(best)
+        if lowered:
+            scores[steps[(lowered, d)]] -= d
+        return {"dossier_id": dossier_id, "criteria_set": "qd26-2026", "form": "rau-cu-qua-hat-tuoi",
+                "level": "province", "evaluated_on": "2026-09-01", "member": "TV1", "province": "P",
+                "district": "D", "story_exists": True, **scores}
+
+    frame = pd.DataFrame([row("A-lower-C", "C"), row("B-lower-A", "A"), row("C-lower-B", "B"),
+                          row("Z-top-2", None), row("Y-top-1", None)])
+    results, rejects = evaluate_batch(frame)
+    assert rejects.empty, rejects.to_dict("records")
+    ranked = results.sort_values("rank_form")
+    assert list(ranked["dossier_id"]) == ["Y-top-1", "Z-top-2", "C-lower-B", "B-lower-A", "A-lower-C"]
+    assert ranked["total"].iloc[2] == ranked["total"].iloc[3] == ranked["total"].iloc[4]  # a real tie
+    assert list(ranked["rank_form"]) == [1, 2, 3, 4, 5]
 
 
 def test_long_table_equals_wide_table():

@@ -168,6 +168,21 @@ def test_jsonl_findings_as_arrays_equal_the_text_form(tmp_path):
     assert list(c["knockouts"]) == list(b["knockouts"])
 
 
+def test_a_finding_listed_twice_is_refused_by_both_paths():
+    frame = generate_cohort(6, seed=5, sets=["qd26-2026"], knockout_rate=0.5)
+    did = frame.loc[frame["findings"] != "", "dossier_id"].iloc[0]
+    fid = frame.loc[frame["dossier_id"] == did, "findings"].iloc[0].split(";")[0]
+    doubled = frame.copy()
+    doubled.loc[doubled["dossier_id"] == did, "findings"] = f"{fid};{fid}"
+    results, rejects = evaluate_batch(doubled)
+    assert list(rejects["dossier_id"]) == [did] and did not in set(results["dossier_id"])
+    assert "non-unique" in rejects["reason"].iloc[0] and fid in rejects["reason"].iloc[0]
+    (single,) = [d for d in dossier_dicts(doubled) if d["dossier_id"] == did]
+    assert single["findings"] == [fid, fid]  # the table's text, as given
+    with pytest.raises(DossierInvalid):
+        evaluate(single)
+
+
 def test_jsonl_nested_value_outside_findings_is_refused_naming_line_and_key(tmp_path):
     path = tmp_path / "bad.jsonl"
     rec = generate_cohort(1, seed=1).iloc[0].to_dict()

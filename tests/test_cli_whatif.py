@@ -50,6 +50,9 @@ def test_policy_cli_and_bad_override():
     assert "what-if" in json.loads(ok.output)["scenarios"]
     bad = CliRunner().invoke(cli, ["policy", str(COHORT), "--band", "4=abc"])
     assert bad.exit_code == 2
+    for option, named in (("x=50", "overrides.bands.x"), ("7=50", "overrides.bands.7")):
+        bad = CliRunner().invoke(cli, ["policy", str(COHORT), "--band", option])
+        assert bad.exit_code == 2 and named in bad.output and "internal error" not in bad.output, bad.output
 
 
 def _strict_json(text: str):

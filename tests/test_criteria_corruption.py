@@ -273,7 +273,7 @@ def test_an_unreadable_or_misnamed_form_is_not_also_blamed_on_set_json(pristine,
     text = path.read_text(encoding="utf-8")
     path.write_text(text[:-20], encoding="utf-8")
     issues = criteria.validate_path(folder)
-    assert [(i.file, i.message.split(":")[0]) for i in issues] == [(str(path), "not valid JSON")]
+    assert [(i.file, i.message.split(" ")[0]) for i in issues] == [(str(path), "[json-invalid]")]
     doc = json.loads(text)
     doc["slug"] = "Rau-củ"  # an invalid slug: the schema says so; the classification still finds the form
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")

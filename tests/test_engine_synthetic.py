@@ -238,6 +238,27 @@ def test_overrides_change_thresholds_without_editing_rules():
     assert (r.stars, r.escalate_to) == (4, "province")
 
 
+@pytest.mark.parametrize("overrides, location, code", [
+    ({"bands": {7: 60}}, "overrides.bands.7", "override-band-stars"),
+    ({"bands": {"x": 60}}, "overrides.bands.x", "override-band-stars"),
+    ({"bands": {4: "cao"}}, "overrides.bands.4", "override-not-a-number"),
+    ({"bands": {4: 40}}, "overrides.bands", "override-bands-order"),
+    ({"gates": {"nowhere": 60}}, "overrides.gates.nowhere", "override-gate-unknown"),
+    ({"gates": {"district-to-province": float("nan")}}, "overrides.gates.district-to-province", "override-not-a-number"),
+    ({"max_spread": -1}, "overrides.max_spread", "override-spread-negative"),
+    ({"band": {4: 60}}, "overrides", "override-unknown"),
+])
+def test_a_bad_override_names_the_field_in_our_error(overrides, location, code):
+    from scoring.errors import PolicyInvalid
+
+    s = {"1.1": 10, "1.2": 20, "2.1": 5, "2.2": 5, "3": 20}
+    with pytest.raises(PolicyInvalid) as exc:
+        evaluate(dossier([s]), overrides=overrides)
+    (issue,) = exc.value.issues
+    assert issue.location == location and f"[{code}]" in issue.message and issue.allowed
+    assert isinstance(exc.value, ValueError)  # what the library raised before
+
+
 def test_a_set_whose_max_spread_is_null_has_no_spread_check(tmp_path):
     """set.json may say `max_spread: null` (no spread rule in that set): no warning on any spread."""
     import json as _json

@@ -181,6 +181,18 @@ def b_old_budget_words(t: Path) -> list[str]:
     return ["plan", "in.csv", "--targets", "4:1", "--budget", "hai mươi triệu"]
 
 
+def b_cost_table_invalid(t: Path) -> list[str]:
+    shutil.copy(COHORT, t / "in.csv")
+    (t / "costs.csv").write_text("Tiêu chí,Từ điểm,Đến điểm,Chi phí\n2.2,1,2,20.000.000\n2.2,2,1,5\n99.9,1,2,abc\n",
+                                 encoding="utf-8")
+    return ["plan", "in.csv", "--targets", "4:1", "--costs", "costs.csv"]
+
+
+def b_targets_malformed(t: Path) -> list[str]:
+    shutil.copy(COHORT, t / "in.csv")
+    return ["plan", "in.csv", "--targets", "4 sao: 2"]
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -215,6 +227,9 @@ CASES = [
     Case("score-scores-the-valid-reports-the-invalid", b_score_one_of_two_invalid, 2,
          ("bad.json", "unknown form", "qd26-2026-70-4star")),
     Case("budget-not-an-amount", b_old_budget_words, 2, ("--budget", "20.000.000")),
+    Case("cost-table-invalid", b_cost_table_invalid, 2,
+         ("costs.csv", "dòng / line 3", "[cost-not-upgrade]", "dòng / line 4", "[cost-invalid]", "abc")),
+    Case("targets-malformed", b_targets_malformed, 2, ("--targets", "[targets-invalid]", "4:2,3:3")),
 ]
 
 
@@ -407,7 +422,8 @@ def test_formula_like_text_is_text_in_xlsx_and_quoted_in_csv(tmp_path):
     row = next(r for r in ws.iter_rows(min_row=3) if r[0].value == did)
     cell = row[header.index("product")]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")  # text, not a formula
-    assert isinstance(row[header.index("total")].value, float)  # numbers stay numbers
+    total = row[header.index("total")].value
+    assert isinstance(total, (int, float)) and not isinstance(total, bool)  # numbers stay numbers (41.0 reads back as 41)
     raw = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in raw and "'@SUM(1+1)" in raw
     back = pd.read_csv(tmp_path / "r.csv", encoding="utf-8-sig")

@@ -104,6 +104,25 @@ def test_upgrade_supersedes_and_counts_by_area(reg):
     assert [c["stored_status"] for c in history["certificates"]] == ["superseded", "valid"]
 
 
+def test_certify_again_issues_nothing_and_never_certifies_an_older_dossier(reg):
+    wine = variant("qd26-2026-50-wine.json")["product"]
+    # two evaluations of one product imported together: 70 → 4★ (newer), 50 → 3★ (older)
+    reg.import_dossier(variant("qd26-2026-50-wine.json"), actor=ACTOR)
+    reg.import_dossier(variant("qd26-2026-70-4star.json", dossier_id="wine-newer", evaluated_on="2026-09-01",
+                               product=wine), actor=ACTOR)
+    first = reg.certify("2026-10-31", actor=ACTOR)
+    assert [(c["dossier_id"], c["stars"]) for c in first] == [("wine-newer", 4)]
+    assert reg.certify("2026-10-31", actor=ACTOR) == []  # run twice: nothing new, nothing superseded
+    assert reg.certify("2026-11-30", actor=ACTOR) == []
+    # a newer evaluation that is not recognised (a knock-out) does not revive the older 3★ result
+    ko = variant("qd26-2026-knockout-forged-dossier.json", dossier_id="wine-ko", evaluated_on="2026-12-01",
+                 product=wine)
+    reg.import_dossier(ko, actor=ACTOR)
+    assert reg.certify("2026-12-15", actor=ACTOR) == []
+    valid = [c for c in reg.certificates(as_of="2026-12-15") if c["status"] == "valid"]
+    assert [c["number"] for c in valid] == [first[0]["number"]]
+
+
 def test_month_end_and_leap_day_expiry(reg):
     # issued 2028-02-29 → 36 months later February 2031 has no 29th → 2031-02-28
     reg.import_dossier(variant("qd26-2026-70-4star.json", evaluated_on="2028-02-01"), actor=ACTOR)

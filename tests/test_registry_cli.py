@@ -55,6 +55,26 @@ def test_main_job_on_the_fixtures(db):
     assert [g["code"] for g in grounds] == ["a", "b", "c", "d", "đ", "e"]
 
 
+def test_open_a_round_and_import_and_certify_into_it(db):
+    opened = json.loads(run("registry", "round-open", "--level", "tỉnh", "--year", "2026", "--number", "2",
+                            "--name", "Đợt 2 năm 2026", "--db", db, "--json").output)
+    # QĐ 26/2026 Điều 5: a province's second round takes files proposed before 30/10, finishes by 30/12
+    assert (opened["level"], opened["proposals_by"], opened["finish_by"]) == ("province", "2026-10-30", "2026-12-30")
+    res = run("registry", "round-open", "--level", "province", "--year", "2026", "--number", "2", "--db", db, code=2)
+    assert "round-exists" in res.output
+    res = run("registry", "round-open", "--level", "thôn", "--year", "2026", "--number", "1", "--db", db, code=2)
+    assert "bad-level" in res.output and "province" in res.output
+    rid = str(opened["id"])
+    run("registry", "import", str(FIXTURES / "dossiers" / "qd26-2026-handicraft-78.json"), "--round", rid, "--db", db)
+    run("registry", "import", str(FIXTURES / "dossiers" / "qd26-2026-70-4star.json"), "--db", db)
+    issued = json.loads(run("registry", "certify", "--issued-on", "2026-12-20", "--round", rid, "--db", db,
+                            "--json").output)["issued"]
+    assert [c["dossier_id"] for c in issued] == ["qd26-2026-handicraft-78"]  # only the round's dossier
+    listed = json.loads(run("registry", "rounds", "--year", "2026", "--level", "tỉnh", "--db", db, "--json").output)
+    assert [(r["id"], r["name"]) for r in listed["rounds"]] == [(opened["id"], "Đợt 2 năm 2026")]
+    assert "Đợt 2 năm 2026" in run("registry", "rounds", "--db", db).output
+
+
 def test_changed_dossier_exits_2_with_what_differs(db, tmp_path):
     d = variant("qd26-2026-90.json")
     path = tmp_path / "d.json"

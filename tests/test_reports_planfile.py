@@ -28,6 +28,13 @@ def _write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
     return p
 
 
+def _costs_plan(rows: list[str]) -> str:
+    """A minimal valid plan with one support line carrying these cost rows (YAML flow mappings)."""
+    return ('plan: {id: x, title: T, year: 2026}\narea: {level: province, code: "30", name: Hải Dương}\n'
+            "budget:\n  - id: a\n    name: Bao bì\n    purpose: packaging\n    costs:\n"
+            + "".join(f"      - {r}\n" for r in rows))
+
+
 def test_example_holds_the_real_plans_figures():
     plan = load_plan(EXAMPLE)
     assert plan.year == 2026 and plan.number == "4435/KH-UBND"
@@ -117,23 +124,18 @@ def test_at_least_must_not_grow_with_stars(tmp_path):
 
 
 def test_cost_rows_are_checked_by_the_kernel(tmp_path):
-    p = _write(tmp_path, """
-plan: {id: x, title: T, year: 2026}
-area: {level: province, code: "30", name: Hải Dương}
-budget:
-  - id: a
-    name: Bao bì
-    purpose: packaging
-    costs: [{criteria_set: qd26-2026, form: "*", criterion: "2.3", from_points: 1, to_points: 9, cost: 5}]
-""")
+    p = _write(tmp_path, _costs_plan(['{criteria_set: qd26-2026, form: "*", criterion: "2.3", from_points: 1, '
+                                      'to_points: 9, cost: 5}']))
     (issue,) = _issues(p)
     assert "[budget-costs-invalid]" in issue.message and "not both options" in issue.message
+    assert "[cost-points-not-options] 1 → 9 không đều là mức điểm của tiêu chí 2.3" in issue.message  # the kernel's detail
+    assert issue.location == "budget[0].costs[0] (from_points/to_points)"
 
 
 def test_not_yaml_names_the_line(tmp_path):
     p = _write(tmp_path, "plan: {id: x\narea: [\n")
     (issue,) = _issues(p)
-    assert "[plan-not-yaml]" in issue.message and issue.location.startswith("line ")
+    assert "[plan-not-yaml]" in issue.message and issue.location.startswith("dòng ") and "/ line " in issue.location
 
 
 def test_xlsx_round_trip_and_cell_locations(tmp_path):
@@ -165,3 +167,107 @@ def test_convert_refuses_to_overwrite_its_input(tmp_path):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["plan-file", "convert", str(tmp_path / "p.xlsx"), "-o", str(tmp_path / "p.xlsx")])
     assert r.exit_code == 2
+
+
+ENGLISH_MARKERS = {"a", "an", "the", "or", "each", "e.g.", "only", "with", "without", "number", "text", "digits",
+                   "none", "use", "list", "another", "amount", "whole", "year", "date", "code"}
+
+
+def _bilingual(text: str) -> bool:
+    """Vietnamese first, then English: a ' / ' with Vietnamese (non-ASCII letters) before it."""
+    vi, sep, en = text.partition(" / ")
+    return bool(sep) and any(ord(ch) > 127 for ch in vi) and bool(en.strip())
+
+
+def _check_bilingual(issues) -> None:
+    import re
+
+    for it in issues:
+        m = re.match(r"^\[([a-z0-9-]+)\] (.+)$", it.message)
+        assert m, it.message                                    # a stable code in brackets first
+        assert _bilingual(m.group(2)), it.message
+        allowed = it.allowed or ""
+        names = all(re.fullmatch(r"[\w*.:-]+", x.strip()) for x in allowed.split(","))  # a list of keys / values
+        words = {w.strip(",.;:()\"'").lower() for w in allowed.split()}
+        if not names and words & ENGLISH_MARKERS:                              # prose saying what is allowed: both languages
+            assert _bilingual(it.allowed), (it.message, it.allowed)
+
+
+BROKEN = """
+plan: {id: x, year: 1999, reportng: [quarter], issued_on: "31/02/2026", counts: sometimes}
+area:
+  level: province
+  code: 30
+  name: Hải Dương
+  targets:
+    stars: {2: 1, 4: -3, 3: abc}
+    reading: sometimes
+    upgrades: [{from: 4, to: 3, count: 1}]
+  areas:
+    - {level: province, code: "30", name: Hải Dương}
+    - {level: commune, code: "1x", name: ""}
+    - {level: district, code: "31", name: A, areas: [{level: commune, code: "32", name: B}]}
+    - {level: district, code: "33", name: a}
+    - {level: district, code: "34", name: C, targets: {stars: {4: 5, 3: 2}, reading: at_least}}
+    - {level: district, code: "35", name: D, areas: {}}
+rewards: {per_product: {3: -1}, upgrade: double}
+budget:
+  - {id: a, name: Bao bì, purpose: packaging, criteria: ["qd26-2026:42.7", "nope", "qd99:1.1"]}
+  - {id: a, name: Nhãn, purpose: labels, area: "99", amount: abc, cost_table: missing.csv}
+  - {id: b, name: Khác, purpose: nothing, costs: [1]}
+"""
+
+
+def test_every_validation_message_is_vietnamese_then_english(tmp_path):
+    """Every problem a plan file can have is coded, located and worded in Vietnamese first, then English,
+    including the kernel's cost-table problems and the XLSX reader's own."""
+    issues = _issues(_write(tmp_path, BROKEN))
+    codes = {i.message.split("]")[0][1:] for i in issues}
+    assert {"plan-unknown-key", "plan-year-invalid", "plan-counts-invalid", "area-code-not-text", "area-level-order",
+            "area-code-invalid", "area-name-duplicate", "target-not-cumulative", "upgrade-invalid",
+            "target-count-invalid", "amount-invalid", "budget-criterion-invalid", "budget-area-unknown",
+            "budget-cost-table-missing", "budget-purpose-invalid", "plan-not-a-list",
+            "plan-not-a-mapping", "date-invalid"} <= codes, codes
+    assert all(i.file == str(tmp_path / "plan.yaml") and i.location for i in issues)
+    _check_bilingual(issues)
+    costs = _write(tmp_path, _costs_plan([
+        '{criteria_set: qd26-2026, form: "*", criterion: "2.3", from_points: 1, to_points: 9, cost: 5}',
+        '{criteria_set: qd99, criterion: "2.3", from_points: 1, to_points: 2, cost: 5}',
+        '{criterion: "42.1", from_points: 1, to_points: 2, cost: -5}',
+        '{criterion: "2.3", from_points: 2, to_points: 1, cost: 5, colour: red}']), "costs.yaml")
+    issues = _issues(costs)
+    assert len(issues) >= 4 and all("[budget-costs-invalid]" in i.message for i in issues)
+    for i in issues:  # the kernel's English detail follows a Vietnamese rendering of it
+        detail = i.message.split("invalid criterion cost: ", 1)[1]
+        assert _bilingual(detail), i.message
+        assert not detail.startswith("bảng chi phí không hợp lệ"), i.message   # every one has its own translation
+    _check_bilingual(issues)
+    r = CliRunner().invoke(cli, ["plan-file", "validate", str(costs)])
+    assert r.exit_code == 2 and "budget[0].costs[1]" in r.output and "giá trị / got 'qd99'" in r.output
+
+
+def test_xlsx_messages_name_sheet_cell_and_are_bilingual(tmp_path):
+    out = write_plan_xlsx(load_plan(EXAMPLE), tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Địa bàn"]
+    ws["D5"] = "99999"                      # a parent code no row has
+    wb["Chi phí"]["G3"] = -7                # a negative cost on the second cost row
+    wb.create_sheet("Ghi chú")
+    wb["Kinh phí"]["Z1"] = "Màu"
+    wb.save(tmp_path / "bad.xlsx")
+    issues = _issues(tmp_path / "bad.xlsx")
+    where = {i.location: i.message for i in issues}
+    assert "[plan-sheet-unknown]" in where["Ghi chú"] and "[plan-column-unknown]" in where["'Kinh phí'!Z1"]
+    _check_bilingual(issues)
+    wb = openpyxl.load_workbook(out)
+    wb["Địa bàn"]["D5"] = "99999"
+    wb.save(tmp_path / "bad2.xlsx")
+    (issue,) = _issues(tmp_path / "bad2.xlsx")
+    assert issue.location == "'Địa bàn'!D5" and "[area-parent-unknown]" in issue.message
+    _check_bilingual([issue])
+    wb = openpyxl.load_workbook(out)
+    wb["Chi phí"]["G3"] = -7
+    wb.save(tmp_path / "bad3.xlsx")
+    (issue,) = _issues(tmp_path / "bad3.xlsx")
+    assert issue.location == "'Chi phí'!3 (cost)" and "[budget-costs-invalid]" in issue.message
+    _check_bilingual([issue])

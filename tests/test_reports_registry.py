@@ -92,9 +92,11 @@ def _check(reg: Registry, as_of: date, period_key: str, tmp: Path) -> None:
     end = min(date(as_of.year, *PERIOD_END[period_key]), as_of)
     leaves = {a.code: a for a in rep.areas}
 
-    # each certificate has exactly one status on the day; the report's valid counts are the valid ones
-    statuses = Counter(_status(r, as_of) for r in rows)
-    assert sum(statuses.values()) == len(rows)
+    # each certificate has exactly one status on the day, the one the dates give (oracle: _status), and the
+    # registry the report reads agrees; the report's valid counts are the valid ones
+    listed = reg.certificates(as_of=as_of)
+    assert sorted(r["number"] for r in listed) == sorted(r["number"] for r in rows)   # each once, none missing
+    assert {r["number"]: r["status"] for r in listed} == {r["number"]: _status(r, as_of) for r in rows}
     want_valid: Counter = Counter()
     for r in rows:
         if r["leaf"] and _status(r, as_of) == "valid":
@@ -104,6 +106,16 @@ def _check(reg: Registry, as_of: date, period_key: str, tmp: Path) -> None:
             assert {k: a.valid.get(k, 0) for k in STARS} == {k: want_valid[(code, k)] for k in STARS}, code
     assert sum(rep.areas[0].valid.values()) == sum(1 for r in rows if r["leaf"] and _status(r, as_of) == "valid")
     assert rep.outside_plan == sum(1 for r in rows if r["leaf"] is None)
+    # stars over time: at every point, the registry's own counts of valid certificates in the plan's area
+    for day, counts in rep.stars_over_time:
+        want_day = Counter(r["stars"] for r in rows if r["leaf"] and r["issued_on"] <= day and _status(r, day) == "valid")
+        assert counts == {k: want_day[k] for k in STARS}, day
+        by_registry = Counter()
+        for row in reg.counts_by_area(day, by="commune"):
+            if LEAF[AREA_INDEX[(row["province"], row["district"], row["commune"])]]:
+                by_registry[int(row["stars"])] += int(row["count"])
+        assert counts == {k: by_registry[k] for k in STARS}, day
+    assert rep.stars_over_time[-1][1] == {k: rep.areas[0].valid[k] for k in STARS}
 
     # period flows, rewards and the year's achievements, per leaf
     want: dict[str, Counter] = {n: Counter() for n in ("new", "upgrade", "re-evaluation", "revoked", "expired")}

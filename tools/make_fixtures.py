@@ -1,9 +1,11 @@
 """Build the bundled fixtures: hand-specified dossiers at borderline totals, and a seeded cohort.
 
-`python3 tools/make_fixtures.py` writes everything; `python3 tools/make_fixtures.py dossiers` only
-fixtures/dossiers/ (the cohort and cost table are another job's outputs); `… renumber-cohort` writes the
-dossiers and moves the committed cohort's points of renumbered criteria to their new keys (QĐ 148
-"12" → "12.1", issue 13) without regenerating it.
+`python3 tools/make_fixtures.py` writes fixtures/dossiers/, fixtures/cohort/cohort.csv and the
+secretary's workbook fixtures/cohort/hoi-dong-tinh-2026.xlsx; `… dossiers` only the dossiers;
+`--out DIR` writes under DIR instead of fixtures/ (tests/test_fixtures.py runs it into a temporary
+folder and compares with the committed files, so that what is shipped is what this script makes).
+The cost table fixtures/costs.csv, the council session (fixtures/council/) and the plan
+(fixtures/plans/) are written by hand, not by this script; the tests check them against the criteria.
 
 Each member's sheet is built from the form: every criterion starts at the lowest option that meets
 the per-star marks up to the intended star level (`floor`; none for QĐ 1048, whose minimums are
@@ -16,6 +18,13 @@ scored on its first ladder by every member: a council scores one case, never a m
 Totals are means of integer member totals: 49.99 needs 100 members (one illustrative dossier has
 them); with a real 3-member council the closest values below an edge are edge − 1/3 (49.67, 69.67,
 89.67), and the notes say so.
+
+The cohort is `scoring.synth.generate_cohort(**COHORT)` (40 dossiers, seed 2026): products named after
+their form's kind, dates inside the span each set (and form) can be scored in and never after
+`synth.LAST_DAY`. The workbook is the 12-dossier QĐ 26/2026 cohort of the same seed typed as a
+provincial secretary would: a title row, Vietnamese headers, "Mã hồ sơ" merged over each dossier's
+rows, real Excel dates shown dd/mm/yyyy. A change to the generator changes these files: run this
+script and commit them together.
 """
 from __future__ import annotations
 
@@ -30,7 +39,7 @@ from scoring import criteria  # noqa: E402
 from scoring.criteria.model import STAR_LEVELS  # noqa: E402
 from scoring.synth import generate_cohort  # noqa: E402
 
-OUT = ROOT / "fixtures"
+OUT = ROOT / "fixtures"  # main(["--out", DIR]) writes elsewhere
 MEMBERS = ["Nguyễn Văn Hùng", "Trần Thị Mai", "Lê Minh Tuấn", "Phạm Thu Hà", "Hoàng Văn Nam"]
 
 
@@ -84,6 +93,7 @@ def dossier(did: str, cs: str, slug: str, level: str, day: str, sheets, notes: s
          "product": product, "findings": list(findings),
          "sheets": [{"member": names[i], "scores": s} for i, s in enumerate(sheets)], "notes": notes}
     path = OUT / "dossiers" / f"{did}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(d, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -252,40 +262,74 @@ def write_dossiers() -> None:
             "72 points (case 1: community-run): 4 stars recognised by the province", DU_LICH)
 
 
+# a knock-out share above the generator's default, so that the demo cohort has knocked-out products
+# (3 of 40) for `plan` to skip and explain
+COHORT = {"n_dossiers": 40, "seed": 2026, "members": (3, 5), "knockout_rate": 0.1}
+WORKBOOK = {"n_dossiers": 12, "seed": 2026, "sets": ["qd26-2026"], "members": (3, 5)}
+WORKBOOK_TITLE = "BẢNG TỔNG HỢP ĐIỂM ĐÁNH GIÁ SẢN PHẨM OCOP"
+WORKBOOK_HEADERS = {"dossier_id": "Mã hồ sơ", "criteria_set": "Bộ tiêu chí", "form": "Bộ sản phẩm",
+                    "level": "Cấp đánh giá", "evaluated_on": "Ngày đánh giá", "member": "Thành viên hội đồng",
+                    "findings": "Điều kiện loại"}
+
+
 def write_cohort() -> None:
-    f26 = criteria.load_set("qd26-2026").form("rau-cu-qua-hat-tuoi")
-    cohort = generate_cohort(40, seed=2026, members=(3, 5))
-    cohort.to_csv(OUT / "cohort" / "cohort.csv", index=False, encoding="utf-8-sig")
-    (OUT / "costs.csv").write_text(
-        "form,criterion,from_points,to_points,cost,label\n"
-        f"{f26.slug},2.2,1,2,15000000,thiết kế bao bì\n"
-        f"{f26.slug},2.3,1,3,8000000,tem truy xuất nguồn gốc\n"
-        f"{f26.slug},9,2,4,12000000,công bố tiêu chuẩn chất lượng\n", encoding="utf-8")
+    """fixtures/cohort/cohort.csv (UTF-8 with a BOM, as Excel saves it; "\n" line ends everywhere)."""
+    path = OUT / "cohort" / "cohort.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cohort = generate_cohort(**COHORT)
+    cohort.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
-def renumber_cohort(path: Path = OUT / "cohort" / "cohort.csv") -> None:
-    """Move the points of QĐ 148 groups keyed the old way ("12") to their criterion ("12.1", issue 13),
-    leaving every other cell as it is: the committed cohort is not regenerated (its points would change)."""
-    import pandas as pd
+def write_workbook() -> None:
+    """fixtures/cohort/hoi-dong-tinh-2026.xlsx: a cohort as a secretary types it (see the module doc)."""
+    import datetime as dt
+    import math
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    for cs in criteria.load_all().values():
-        for form in cs.forms.values():
-            rows = (frame["criteria_set"] == cs.id) & (frame["form"] == form.slug)
-            for old, new in form.renumbered().items():
-                if old in frame.columns and rows.any() and (frame.loc[rows, old] != "").any():
-                    if new not in frame.columns:
-                        frame[new] = ""
-                    frame.loc[rows, new], frame.loc[rows, old] = frame.loc[rows, old], ""
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    import openpyxl
+
+    cohort = generate_cohort(**WORKBOOK)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Chấm điểm"
+    ws.append([WORKBOOK_TITLE])
+    ws.append([])
+    ws.append([WORKBOOK_HEADERS.get(c, c) for c in cohort.columns])
+
+    def cell(column: str, value):
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+            return None
+        if column == "evaluated_on":
+            return dt.datetime.strptime(value, "%Y-%m-%d")
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    first_row: dict[str, int] = {}
+    for row in cohort.itertuples(index=False):
+        values = dict(zip(cohort.columns, row))
+        first_row.setdefault(values["dossier_id"], ws.max_row + 1)
+        ws.append([cell(c, values[c]) for c in cohort.columns])
+        ws.cell(ws.max_row, list(cohort.columns).index("evaluated_on") + 1).number_format = "dd/mm/yyyy"
+    ends = sorted(first_row.values()) + [ws.max_row + 1]
+    for start, stop in zip(ends, ends[1:]):
+        if stop - 1 > start:
+            ws.merge_cells(start_row=start, start_column=1, end_row=stop - 1, end_column=1)
+    path = OUT / "cohort" / "hoi-dong-tinh-2026.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
 
 
 def main(argv: list[str]) -> None:
+    global OUT
+    args = list(argv[1:])
+    if "--out" in args:
+        i = args.index("--out")
+        OUT = Path(args[i + 1]).resolve()
+        del args[i:i + 2]
     write_dossiers()
-    if argv[1:] == ["renumber-cohort"]:
-        renumber_cohort()
-    elif argv[1:] != ["dossiers"]:
+    if args != ["dossiers"]:
         write_cohort()
+        write_workbook()
 
 
 if __name__ == "__main__":

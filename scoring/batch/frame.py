@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from ..errors import Issue, ValidationFailed
+from ..errors import REQUIRED_EMPTY, Issue, ValidationFailed
 from ..filing import KIND_ALIASES
 from ..text import nfc
 from .tables import CRITERION_COLUMN, FILING, META, PRODUCT, REQUIRED, ROW
@@ -93,8 +93,9 @@ def wide_and_reasons(frame: pd.DataFrame, source: str = "table", rows: np.ndarra
     for col, values in (("member", member), ("criterion", crit)):
         for k in np.flatnonzero(values.isna().to_numpy()):
             issues.setdefault(ids[k], []).append(str(Issue(
-                "required value is empty (bắt buộc)", source, f"row {rows[k]}, column {col!r}", None,
-                "the member's name or code on every row" if col == "member" else "a criterion number such as 1.1")))
+                REQUIRED_EMPTY, source, f"dòng / row {rows[k]}, cột / column {col!r}", None,
+                "tên hoặc mã thành viên trên mọi dòng / the member's name or code on every row" if col == "member"
+                else "số tiêu chí, ví dụ / a criterion number such as 1.1")))
     member = member.where(member.notna(), pd.Series([f"<row {r}>" for r in rows], dtype=object))
     crit = crit.where(crit.notna(), pd.Series([f"<row {r}>" for r in rows], dtype=object))
     long = frame.reset_index(drop=True).assign(dossier_id=ids, member=member, criterion=crit)
@@ -103,9 +104,10 @@ def wide_and_reasons(frame: pd.DataFrame, source: str = "table", rows: np.ndarra
         for (did, m, c), pos in long[dup].groupby(keys + ["criterion"], sort=False).indices.items():
             at = np.flatnonzero(dup)[pos]
             issues.setdefault(did, []).append(str(Issue(
-                f"criterion {c} of member {m} is given twice (bị nhập hai lần)", source, _rows_text(rows[at]),
+                f"[criterion-twice] tiêu chí {c} của thành viên {m} bị nhập hai lần / criterion {c} of member {m} is "
+                "given twice", source, _rows_text(rows[at]),
                 " / ".join(str(points_value(v)) for v in long["points"].to_numpy()[at]),
-                "one row per member and criterion")))
+                "mỗi thành viên và tiêu chí một dòng / one row per member and criterion")))
         long = long[~long.duplicated(keys + ["criterion"], keep="first")]
     wide = long.pivot(index=keys, columns="criterion", values="points")
     wide.columns = [str(c) for c in wide.columns]

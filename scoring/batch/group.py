@@ -106,7 +106,10 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         _, first, inv = np.unique(fcodes[with_findings], return_index=True, return_inverse=True)
         lists = [fl[with_findings[i]] for i in first]
         knocked_given[with_findings] = np.array([any(f in cs.knockouts for f in v) for v in lists])[inv]
-        bad[with_findings] |= np.array([any(f not in known for f in v) for v in lists])[inv]
+        # an unknown id, or one listed twice ("X;X": the dossier schema refuses non-unique findings, so
+        # both paths refuse it rather than one scoring it and the other not)
+        bad[with_findings] |= np.array([any(f not in known for f in v) or len(set(v)) != len(v)
+                                        for v in lists])[inv]
         if since:
             early = prep.days[gd[with_findings]] < np.datetime64(since)
             bad[with_findings] |= early & np.array([any(f not in cs.knockouts for f in v) for v in lists])[inv]

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from .. import criteria as crit
 from ..criteria.model import CriteriaSet
 from ..dossier import resolve_form
-from ..errors import Issue
+from ..errors import REQUIRED_EMPTY, Issue
 from ..text import nfc
 from ..filing import DEFAULT_KIND, KINDS, Problem, choose_set, filing_facts, successor_start
 from .frame import _id_text, _scalar, cases_value, date_value, factorize, findings_value, kind_value, story_value
@@ -236,8 +236,8 @@ def _members(values: pd.Series, dcode: np.ndarray, nd: int, row_numbers: np.ndar
     for r in np.flatnonzero(member_code < 0):  # a blank member is missing, never the name "None" or ""
         d = int(dcode[r])
         where = f"row {row_numbers[r] if row_numbers is not None else r + 1}, column 'member' (Thành viên)"
-        _add_reason(reasons, d, str(Issue("required value is empty (bắt buộc)", source, where, None,
-                                          "the member's name or code on every row")))
+        _add_reason(reasons, d, str(Issue(REQUIRED_EMPTY, source, where, None,
+                                          "tên hoặc mã thành viên trên mọi dòng / the member's name or code on every row")))
     # a duplicate member is judged on the text the single path sees (str of the cell)
     text_code, _ = _codes(pd.Series(member_names, dtype=object))
     width = len(text_code) + 1
@@ -366,8 +366,10 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
         unreadable = _decode(codes, uniques, lambda v: isinstance(cases_value(v), str), dtype=bool, missing=False)
         for d in np.flatnonzero(unreadable):
             _add_reason(reasons, int(d), str(Issue(
-                "the alternative cases are not criterion=case pairs", source, "column 'cases' (Trường hợp)",
-                meta["cases"][d], "pairs separated by ';', each criterion once, e.g. 3.2=a; 8=TH1")))
+                "[cases-invalid] ô trường hợp không phải các cặp tiêu chí=trường hợp / the alternative cases are not "
+                "criterion=case pairs", source, "column 'cases' (Trường hợp)", meta["cases"][d],
+                "các cặp cách nhau bởi ';', mỗi tiêu chí một lần / pairs separated by ';', each criterion once, "
+                "e.g. 3.2=a; 8=TH1")))
 
     set_idx, sets, days, kind, lodged, expires = _resolve_sets(meta, coded, nd)
     suspicious |= (set_idx < 0) | np.isnat(days)

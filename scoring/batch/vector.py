@@ -21,7 +21,7 @@ from ..criteria.model import CriteriaSet
 from ..dossier import FUTURE_CODE, level_code, parse_dossier
 from ..errors import DossierInvalid
 from ..evaluate import compiled_rules
-from ..errors import Issue
+from ..errors import REQUIRED_EMPTY, Issue
 from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_rows, wide_and_reasons
 from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, group_tables, score_group
@@ -257,9 +257,10 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
         empty = np.logical_and.reduce([blank(frame[c].iloc[lost]) for c in frame.columns])
         skipped = rownum[lost[empty]]
         idless = [{"dossier_id": None, "rows": str(r), "reason": str(Issue(
-            "required value is empty (bắt buộc): the row has data but no dossier id", source,
-            f"row {r}, column 'dossier_id' (Mã hồ sơ)", None,
-            "the dossier's code on every member's row (merged Excel cells are filled down)"))}
+            REQUIRED_EMPTY + ": dòng có dữ liệu nhưng thiếu mã hồ sơ / the row has data but no dossier id", source,
+            f"dòng / row {r}, cột / column 'dossier_id' (Mã hồ sơ)", None,
+            "mã hồ sơ trên dòng của mọi thành viên (ô gộp trong Excel được điền xuống) / the dossier's code on every "
+            "member's row (merged Excel cells are filled down)"))}
             for r in rownum[lost[~empty]]]
         keep = idc >= 0
         frame, rownum, idc = frame[keep], rownum[keep], idc[keep]

@@ -1,34 +1,15 @@
-"""Output files written atomically, and spreadsheet cells that never turn user text into formulas.
-
-Issue 12 (branch `files`) may bring a shared helper for both; until it lands the council layer keeps
-its own small copy here, so that a crash never leaves half a workbook where a secretary expects one.
-"""
+"""Council outputs: written atomically through the kernel's `scoring.safe_files` (a crash or a
+signal never leaves half a workbook where a secretary expects one), with spreadsheet cells that
+never turn user text into formulas (`scoring.cells`)."""
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-# text starting with one of these is read as a formula (or a DDE payload) by spreadsheet programs
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from ..cells import is_formula_like, xlsx_cell
+from ..safe_files import atomic_path
 
-
-@contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; on success it replaces `target` in one step
-    (os.replace), on failure it is removed and `target` is left as it was."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["atomic_path", "formula", "is_formula_like", "put", "write_text"]
 
 
 def write_text(target: str | Path, text: str) -> Path:
@@ -39,12 +20,10 @@ def write_text(target: str | Path, text: str) -> Path:
 
 def put(cell: Any, value: Any) -> Any:
     """Set an openpyxl cell: numbers stay numbers, text is always text (a product named '=1+1' or
-    '-' is shown as typed, never evaluated)."""
-    cell.value = value
-    if isinstance(value, str):
-        if cell.data_type == "f" or value.startswith(FORMULA_PREFIXES):
-            cell.data_type = "s"
-            cell.quotePrefix = True
+    '-' is shown as typed, never evaluated; Excel also keeps it text when the cell is edited)."""
+    xlsx_cell(cell, value)
+    if is_formula_like(cell.value):
+        cell.quotePrefix = True
     return cell
 
 

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import Issue, ValidationFailed
 from ..text import load_json, nfc
-from .files import FORMULA_PREFIXES, atomic_path, formula, put
+from .files import atomic_path, formula, is_formula_like, put
 from .identity import ascii_slug, identity_of, resolve_form, sheet_title
 from .layout import COL_SCORE, FORMAT_VERSION, LETTERS, META_SHEET, Row, score_formulas, sheet_rows
 
@@ -116,7 +116,7 @@ def _write_sheet(ws, rows: list[Row], styles: set[str], points_of,
                 wb.add_named_style(_named_style(name))
                 styles.add(name)
             cell.style = name
-            if value is not None and isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            if is_formula_like(value):
                 cell.quotePrefix = True
         if row.kind == "title":
             ws.merge_cells(f"A{r}:E{r}")

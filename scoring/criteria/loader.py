@@ -136,11 +136,12 @@ def _read(path: Path, issues: list[Issue]) -> Any:
     try:
         return load_json(path)
     except UnicodeDecodeError as exc:
-        issues.append(Issue(f"not UTF-8 text: {exc.reason}", file=str(path), location=f"byte {exc.start}"))
+        issues.append(Issue(f"[encoding] không phải văn bản UTF-8 / not UTF-8 text: {exc.reason}", file=str(path),
+                            location=f"byte {exc.start}", allowed="UTF-8"))
     except ValueError as exc:  # json.JSONDecodeError
-        issues.append(Issue(f"not valid JSON: {exc}", file=str(path)))
+        issues.append(Issue(f"[json-invalid] JSON không hợp lệ / not valid JSON: {exc}", file=str(path)))
     except OSError as exc:
-        issues.append(Issue(f"cannot read: {exc.strerror}", file=str(path)))
+        issues.append(Issue(f"[file-unreadable] không đọc được / cannot read: {exc.strerror}", file=str(path)))
     return None
 
 
@@ -170,7 +171,7 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
     set_file = folder / "set.json"
     meta = _read(set_file, issues) if set_file.exists() else None
     if not set_file.exists():
-        issues.append(Issue("set.json is missing", file=str(set_file)))
+        issues.append(Issue("[set-json-missing] thiếu set.json / set.json is missing", file=str(set_file)))
     elif meta is not None:
         schema = _schema_check(meta, "set", set_file, trust_stamps)
         issues += schema
@@ -180,7 +181,8 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
     slugs: dict[str, Path] = {}  # every form's slug, valid or not, for the set's cross-references
     form_files = sorted((folder / "forms").glob("*.json"))
     if not form_files:
-        issues.append(Issue("no form files found", file=str(folder / "forms"), allowed="forms/NN-<slug>.json"))
+        issues.append(Issue("[forms-missing] không có tệp biểu mẫu nào / no form files found", file=str(folder / "forms"),
+                            allowed="forms/NN-<slug>.json"))
     for path in form_files:
         doc = _read(path, issues)
         slug = doc.get("slug") if isinstance(doc, dict) else None
@@ -190,8 +192,9 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
             named = _FILE_SLUG.fullmatch(path.name)
             slug = named.group(1) if named else None
         if slug is not None and slug in slugs and doc is not None:
-            issues.append(Issue("two forms have the same slug", file=str(path), location="slug", value=slug,
-                                allowed=f"unique slugs (also used by {slugs[slug].name})"))
+            issues.append(Issue("[slug-duplicate] hai biểu mẫu cùng mã / two forms have the same slug", file=str(path),
+                                location="slug", value=slug,
+                                allowed=f"mã không lặp (đã dùng ở / also used by {slugs[slug].name})"))
         if slug is not None:
             slugs.setdefault(slug, path)
         if doc is None:
@@ -203,11 +206,13 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
     for doc, path in docs.values():
         for alias in doc.get("aliases", ()):
             if alias in slugs:
-                issues.append(Issue("alias collides with another form's slug", file=str(path), location="aliases",
+                issues.append(Issue("[alias-collides] tên gọi khác trùng mã của biểu mẫu khác / alias collides with another form's slug",
+                                    file=str(path), location="aliases",
                                     value=alias))
     if meta is not None:
         if meta["id"] != folder.name:
-            issues.append(Issue("set id must match its folder name", file=str(set_file), location="id",
+            issues.append(Issue("[set-id-folder] mã bộ tiêu chí phải trùng tên thư mục / set id must match its folder name",
+                                file=str(set_file), location="id",
                                 value=meta["id"], allowed=repr(folder.name)))
         issues += set_issues(meta, str(set_file), set(slugs))
         issues += process_issues(meta, str(set_file))
@@ -252,7 +257,8 @@ def in_force(day: date | str) -> CriteriaSet:
     for cs in load_all().values():
         if cs.in_force_on(day):
             return cs
-    raise LookupError(f"no criteria set is in force on {day.isoformat()}")
+    raise LookupError(f"[set-none-in-force] không bộ tiêu chí nào có hiệu lực ngày {day.isoformat()} / no criteria set "
+                      f"is in force on {day.isoformat()}")
 
 
 def get_form(cs: CriteriaSet, slug: str, *, for_scoring: bool = True) -> Form:
@@ -261,8 +267,8 @@ def get_form(cs: CriteriaSet, slug: str, *, for_scoring: bool = True) -> Form:
 
     form = cs.form(slug, warn=False)
     if for_scoring and form.status == "missing":
-        raise FormUnavailable(f"{cs.id}/{form.slug}: this form is missing from our sources and cannot be used "
-                              "for scoring (biểu mẫu chưa có trong nguồn)")
+        raise FormUnavailable(f"[form-missing-in-sources] {cs.id}/{form.slug}: biểu mẫu chưa có trong nguồn, không dùng "
+                              "để chấm được / this form is missing from our sources and cannot be used for scoring")
     if for_scoring and form.status == "partial":
         warnings.warn(form.partial_warning(cs.total_max), PartialFormWarning, stacklevel=2)
     return form
@@ -272,7 +278,7 @@ def validate_path(path: str | Path | None = None) -> list[Issue]:
     """Every issue in a criteria root, a set folder or a single form file."""
     target = Path(path) if path else criteria_dir()
     if not target.exists():
-        return [Issue("path does not exist", file=str(target))]
+        return [Issue("[path-missing] đường dẫn không tồn tại / path does not exist", file=str(target))]
     if target.is_file():
         issues: list[Issue] = []
         doc = _read(target, issues)
@@ -287,7 +293,8 @@ def validate_path(path: str | Path | None = None) -> list[Issue]:
         return check_set_folder(target)[0]
     folders = sorted(p for p in target.iterdir() if p.is_dir() and p.name != "schema")
     if not folders:
-        return [Issue("no criteria set folders found", file=str(target), allowed="<set>/set.json + <set>/forms/*.json")]
+        return [Issue("[criteria-empty] không có thư mục bộ tiêu chí nào / no criteria set folders found", file=str(target),
+                       allowed="<set>/set.json + <set>/forms/*.json")]
     issues = []
     for folder in folders:
         issues += check_set_folder(folder)[0]

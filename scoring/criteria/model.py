@@ -16,7 +16,6 @@ import numpy as np
 if TYPE_CHECKING:
     from .process import ProcessFacts
 
-PARTS = ("A", "B", "C")
 STAR_LEVELS = (3, 4, 5)  # levels that can carry per-star minimum marks on options
 
 
@@ -183,12 +182,6 @@ class Form:
                 out[node.number] = node.children[0].number
         return out
 
-    def knockout_ids(self) -> set[str]:
-        ids = {k.id for k in self.knockouts}
-        for node in self.nodes():
-            ids |= {k.id for k in node.knockouts}
-        return ids
-
     @property
     def scorable(self) -> bool:
         return self.status != "missing"
@@ -216,8 +209,8 @@ class Form:
 
     def partial_warning(self, set_max: int = 100) -> str:
         detail = self.partial_detail(set_max)
-        return (f"{self.criteria_set}/{self.slug} is partial in our sources: {detail['partial_en']} "
-                f"(biểu mẫu chưa đầy đủ trong nguồn: {detail['partial_vi']})")
+        return (f"[partial-form] {self.criteria_set}/{self.slug}: biểu mẫu chưa đầy đủ trong nguồn: {detail['partial_vi']} "
+                f"/ partial in our sources: {detail['partial_en']}")
 
 
 @dataclass(frozen=True)
@@ -228,9 +221,6 @@ class Band:
     label: str
     label_en: str
     tag: str
-
-    def contains(self, total: float) -> bool:
-        return total >= self.min and (self.below is None or total < self.below)
 
 
 @dataclass(frozen=True)
@@ -339,8 +329,3 @@ class CriteriaSet:
         last = self.lapses or self.end
         return self.start <= day and (last is None or day <= last)
 
-    def band_for(self, total: float) -> Band:
-        for band in self.bands:
-            if band.contains(total):
-                return band
-        raise ValueError(f"total {total} is outside every band of {self.id}")

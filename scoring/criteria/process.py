@@ -142,14 +142,17 @@ def process_issues(meta: Mapping[str, Any], file: str) -> list[Issue]:
     where = "process"
     months = doc["certificate_validity"]["months"]
     if months != meta.get("certificate_months"):
-        issues.append(Issue("process.certificate_validity.months differs from certificate_months", file,
+        issues.append(Issue("[process-months-mismatch] process.certificate_validity.months khác certificate_months / "
+                            "process.certificate_validity.months differs from certificate_months", file,
                             f"{where}.certificate_validity.months", months, str(meta.get("certificate_months"))))
     w = doc["reevaluation_window"]
     opens, closes = w["opens_days_before_expiry"], w["closes_days_before_expiry"]
     if (opens is None) != (closes is None):
-        issues.append(Issue("the re-evaluation window needs both ends or neither", file, f"{where}.reevaluation_window"))
+        issues.append(Issue("[process-window-invalid] thời hạn đánh giá lại cần đủ hai đầu hoặc không có / the re-evaluation "
+                            "window needs both ends or neither", file, f"{where}.reevaluation_window"))
     elif opens is not None and opens <= closes:
-        issues.append(Issue("the window must open (days before expiry) before it closes", file,
+        issues.append(Issue("[process-window-invalid] thời hạn phải mở trước khi đóng / the window must open (days before "
+                            "expiry) before it closes", file,
                             f"{where}.reevaluation_window", [opens, closes], "opens_days_before_expiry > closes_days_before_expiry"))
     for key, value_key in (("reevaluation_window", "opens_days_before_expiry"), ("reevaluation_limit", "days"),
                            ("expiry_extension", "max_days_after_expiry"), ("reevaluation_notice", "days_before_expiry")):
@@ -158,16 +161,17 @@ def process_issues(meta: Mapping[str, Any], file: str) -> list[Issue]:
             continue
         missing = fact.get(value_key) is None
         if missing != (fact["tag"] == "GAP"):
-            issues.append(Issue("a fact without a value must be tagged GAP, and only such a fact", file,
+            issues.append(Issue("[process-gap-tag] quy định không có giá trị phải gắn GAP, và chỉ quy định đó / a fact without a "
+                                "value must be tagged GAP, and only such a fact", file,
                                 f"{where}.{key}.tag", fact["tag"], "GAP when the value is null"))
     codes = [g["code"] for g in doc["revocation_grounds"]["grounds"]]
     if len(codes) != len(set(codes)):
-        issues.append(Issue("two revocation grounds have the same code", file, f"{where}.revocation_grounds.grounds",
+        issues.append(Issue("[process-ground-duplicate] hai căn cứ thu hồi cùng mã / two revocation grounds have the same code", file, f"{where}.revocation_grounds.grounds",
                             codes))
     for i, d in enumerate((doc.get("rounds") or {}).get("deadlines", ())):
         for key in ("proposed_before", "finish_by"):
             try:
                 date(2024, *_month_day(d[key]))  # a leap year: 02-29 exists
             except ValueError:
-                issues.append(Issue("no such day of the year", file, f"{where}.rounds.deadlines[{i}].{key}", d[key]))
+                issues.append(Issue("[process-day-invalid] không có ngày này trong năm / no such day of the year", file, f"{where}.rounds.deadlines[{i}].{key}", d[key]))
     return issues

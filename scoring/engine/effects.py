@@ -30,9 +30,6 @@ class Decisions:
     warnings: list[tuple[Rule, dict[str, Any]]] = field(default_factory=list)
     fired: list[Fired] = field(default_factory=list)
 
-    def value(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
 
 def resolve(value: Any, fact: Mapping[str, Any]) -> Any:
     if isinstance(value, str) and value.startswith("@"):

@@ -186,6 +186,62 @@ def show_cmd(ident: str, db: str | None, as_json: bool) -> None:
                   f"[{escape(c['status'])}]")
 
 
+@registry_cmd.command("round-open")
+@click.option("--level", required=True, metavar="LEVEL",
+              help="commune, district, province or central (also xã, huyện, tỉnh, trung ương).")
+@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@click.option("--number", required=True, type=click.IntRange(min=1), help="The round's number in the year (đợt 1, 2…).")
+@click.option("--area", default="", help="The province or district it covers (empty: the whole registry).")
+@click.option("--name", help="Its name as the office writes it (e.g. 'Đợt 2 năm 2026 cấp tỉnh').")
+@click.option("--starts-on", help="First day, YYYY-MM-DD.")
+@click.option("--ends-on", help="Last day, YYYY-MM-DD.")
+@db_option
+@json_option
+def round_open_cmd(level: str, year: int, number: int, area: str, name: str | None, starts_on: str | None,
+                   ends_on: str | None, db: str | None, as_json: bool) -> None:
+    """Open a round (đợt đánh giá) and print its id, for `import --round`, `certify --round` and the
+    council commands. Deadlines fixed by the decision (QĐ 26/2026 Điều 5) are filled in."""
+    from ..dossier import level_code
+
+    reg = _open(db)
+    rid = reg.open_round(level_code(level), year, number, name=name, area=area,
+                         starts_on=_date(starts_on, "--starts-on"), ends_on=_date(ends_on, "--ends-on"),
+                         actor=_actor())
+    row = reg.round(rid)
+    if as_json:
+        _print_json(row)
+        return
+    due = "; ".join(p for p in (
+        f"hồ sơ đề nghị trước / proposals before {row['proposals_by']}" if row.get("proposals_by") else "",
+        f"hoàn thành trước / finish by {row['finish_by']}" if row.get("finish_by") else "") if p)
+    out.print(f"[green]✓[/] đợt / round {rid}: {escape(row['level'])} {row['year']} số/no. {row['number']}"
+              + (f" ({escape(row['area'])})" if row["area"] else "") + (f" — {due}" if due else ""))
+
+
+@registry_cmd.command("rounds")
+@click.option("--year", type=int, help="Only this year.")
+@click.option("--level", metavar="LEVEL", help="Only this level.")
+@db_option
+@json_option
+def rounds_cmd(year: int | None, level: str | None, db: str | None, as_json: bool) -> None:
+    """List the rounds with their ids and deadlines."""
+    from ..dossier import level_code
+
+    reg = _open(db)
+    rows = reg.rounds(year=year, level=level_code(level) if level else None)
+    if as_json:
+        _print_json({"rounds": rows})
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for c in ("id", "Cấp/level", "Năm/year", "Số/no.", "Địa bàn/area", "Tên/name", "Hạn/finish by"):
+        table.add_column(c, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["id"]), escape(r["level"]), str(r["year"]), str(r["number"]), escape(r["area"] or "—"),
+                      escape(r["name"] or ""), str(r["finish_by"] or "—"))
+    out.print(table)
+    out.print(f"{len(rows)} đợt / rounds")
+
+
 @registry_cmd.command("certify")
 @click.option("--issued-on", required=True, help="Date of issue (ngày cấp), YYYY-MM-DD.")
 @click.option("--round", "round_id", type=int, help="Only the dossiers of this round.")
@@ -231,10 +287,14 @@ def certificates_cmd(as_of: str | None, due_within: int | None, status: str | No
         _print_json({"as_of": day, "certificates": rows})
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
-    cols = ["number", "★", "product", "province", "issued", "expires", "status"] + (["due"] if due_within is not None
-                                                                                     else [])
-    for c in cols:
-        table.add_column(c, overflow="fold")
+    # (header, wraps): numbers and dates never wrap; names and statuses fold on a narrow terminal.
+    # Short Vietnamese headers keep the table within 80 columns; the legend below glosses them.
+    cols = [("Số GCN", False), ("★", False), ("Sản phẩm", True), ("Tỉnh", True), ("Ngày cấp", False),
+            ("Hết hạn", False), ("Trạng thái", False)]
+    if due_within is not None:
+        cols.append(("Tái ĐG", False))
+    for c, wraps in cols:
+        table.add_column(c, overflow="fold", no_wrap=not wraps)
     for r in rows:
         cells = [r["number"], str(r["stars"]), r["product"], r["province"], str(r["issued_on"]), str(r["expires_on"]),
                  r["status"]]
@@ -242,7 +302,9 @@ def certificates_cmd(as_of: str | None, due_within: int | None, status: str | No
             cells.append(r["due"] + (f" (≤ {r['extension_limit']})" if r.get("extension_limit") else ""))
         table.add_row(*(escape(str(c)) for c in cells))
     out.print(table)
-    out.print(f"{len(rows)} giấy chứng nhận / certificates, as of {day.isoformat()}")
+    out.print(f"{len(rows)} giấy chứng nhận / certificates, as of {day.isoformat()} (Số GCN: number, Sản phẩm: "
+              "product, Tỉnh: province, Ngày cấp: issued, Hết hạn: expires, Trạng thái: status"
+              + (", Tái ĐG: re-evaluation due)" if due_within is not None else ")"))
 
 
 @registry_cmd.command("revoke")

@@ -82,12 +82,18 @@ def revocation_rules(on: date) -> CriteriaSet:
     return rules_on(on, lambda p: bool(p.grounds))
 
 
-def extension_limit(expires_on: date, window_closes_on: date | None) -> date | None:
+def extension_rule() -> CriteriaSet:
+    """The set recording the Điều 12 khoản 3 extension (looked up once per due list, not once per row:
+    the lookup reads the criteria folder, ~0.2 ms, 4 s over a due list of 20,000 rows)."""
+    return _latest_with(lambda p: p.extension_days is not None)
+
+
+def extension_limit(expires_on: date, window_closes_on: date | None, rule: CriteriaSet | None = None) -> date | None:
     """Điều 12 khoản 3 (transitional; our reading per the reference): a certificate whose filing
     window had already closed when the decision took effect stays valid until the authority decides,
     at most `max_days_after_expiry` days after expiry: it applies to a certificate expiring on or after
     the decision's first day whose window closed before it. None when it does not apply."""
-    cs = _latest_with(lambda p: p.extension_days is not None)
+    cs = rule if rule is not None else extension_rule()
     p = cs.process
     if window_closes_on is None or not p.extension_transitional:
         return None

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
-from .dates import extension_limit
+from .dates import extension_limit, extension_rule
 from .errors import not_found
 from .models import Certificate, Dossier, DossierVersion, MemberSheet, Producer, Product, ResultRow
 
@@ -75,6 +75,7 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
          .where(or_(and_(C.expires_on >= day, opens <= horizon), C.expires_on < day))
          .order_by(C.expires_on, C.number))
     out = []
+    rule = extension_rule()
     for r in conn.execute(q):
         row = dict(r._mapping)
         if row["expires_on"] < day:
@@ -86,7 +87,7 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
         else:
             row["due"] = "window-closed"
         row["days_to_expiry"] = (row["expires_on"] - day).days
-        row["extension_limit"] = extension_limit(row["expires_on"], row["window_closes_on"])
+        row["extension_limit"] = extension_limit(row["expires_on"], row["window_closes_on"], rule)
         out.append(row)
     return out
 
@@ -126,18 +127,22 @@ def pipeline(conn: Connection) -> list[dict[str, Any]]:
 
 
 def certifiable(conn: Connection, round_id: int | None, day: date) -> list[dict[str, Any]]:
-    """Per product, the newest dossier (evaluated_on ≤ day, then id) whose current result is
-    recognised and which has no certificate yet, unless the product's valid certificate was issued
-    after `day`; dossiers without a product are listed with product_id None."""
+    """Per product, its newest dossier (evaluated_on ≤ day, then id) when that dossier's current
+    result is recognised and has no certificate yet, unless the product's valid certificate was
+    issued after `day`; dossiers without a product are listed with product_id None.
+
+    The newest dossier is chosen among all of the product's dossiers, certified or not, recognised
+    or not: an older recognised dossier never gets a certificate after a newer evaluation (a second
+    `certify` issues nothing, and a failed re-evaluation does not revive an earlier result)."""
     latest = _latest_results()
     certified = select(R.dossier_pk).join(C, C.result_id == R.id)
-    q = (select(R.id.label("result_id"), D.id.label("dossier_pk"), D.dossier_id, D.product_id, R.evaluated_on)
+    q = (select(R.id.label("result_id"), D.id.label("dossier_pk"), D.dossier_id, D.product_id, R.evaluated_on,
+                R.status, D.round_id, D.id.in_(certified).label("certified"))
          .join(latest, latest.c.rid == R.id).join(D, D.id == R.dossier_pk)
-         .where(R.status == "recognised", D.id.not_in(certified), R.evaluated_on <= day)
-         .where(D.product_id.not_in(select(C.product_id).where(C.status == "valid", C.issued_on > day)))
+         .where(R.evaluated_on <= day)
+         .where(or_(D.product_id.is_(None),
+                    D.product_id.not_in(select(C.product_id).where(C.status == "valid", C.issued_on > day))))
          .order_by(R.evaluated_on, D.id))
-    if round_id is not None:
-        q = q.where(D.round_id == round_id)
     newest: dict[Any, dict[str, Any]] = {}
     orphans = []
     for r in conn.execute(q):
@@ -146,7 +151,14 @@ def certifiable(conn: Connection, round_id: int | None, day: date) -> list[dict[
             orphans.append(row)
         else:
             newest[row["product_id"]] = row  # rows come oldest first: the last one wins
-    return sorted(newest.values(), key=lambda r: (r["evaluated_on"], r["dossier_pk"])) + orphans
+
+    def wanted(row: dict[str, Any]) -> bool:
+        return (row["status"] == "recognised" and not row["certified"]
+                and (round_id is None or row["round_id"] == round_id))
+
+    keep = ("result_id", "dossier_pk", "dossier_id", "product_id", "evaluated_on")
+    chosen = sorted((r for r in newest.values() if wanted(r)), key=lambda r: (r["evaluated_on"], r["dossier_pk"]))
+    return [{k: r[k] for k in keep} for r in chosen + [o for o in orphans if wanted(o)]]
 
 
 def next_number(conn: Connection, day: date) -> str:

@@ -21,7 +21,8 @@ def _day(ctx, param, value):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD / ngày dạng YYYY-MM-DD") from None
+        raise click.BadParameter(f"[report-date-invalid] {value!r} không phải ngày dạng YYYY-MM-DD / is not a "
+                                 "date; expected YYYY-MM-DD") from None
 
 
 def _output(path: str, inputs: tuple[Path, ...] = ()) -> Path:
@@ -32,7 +33,7 @@ def _output(path: str, inputs: tuple[Path, ...] = ()) -> Path:
     for i in inputs:
         if i.exists() and out.exists() and out.resolve() == i.resolve():
             raise ValidationFailed([Issue("[report-output-is-input] tệp đầu ra trùng tệp đầu vào / the output would "
-                                          "overwrite an input", str(out), "-o", str(out), "another file name")],
+                                          "overwrite an input", str(out), "-o", str(out), "tên tệp khác / another file name")],
                                    subject=str(out))
     return out
 
@@ -83,7 +84,7 @@ def convert_cmd(source: Path, output: Path) -> None:
                                       "-o", output.suffix, ".xlsx")], subject=str(output))
     if output.exists() and output.resolve() == source.resolve():
         raise ValidationFailed([Issue("[report-output-is-input] tệp đầu ra trùng tệp đầu vào / the output would "
-                                      "overwrite the input", str(output), "-o", str(output), "another file name")],
+                                      "overwrite the input", str(output), "-o", str(output), "tên tệp khác / another file name")],
                                subject=str(output))
     write_plan_xlsx(load_plan(source), output)
     click.echo(f"{output}")

@@ -75,7 +75,19 @@ class AreaTree:
         return code
 
     def locate(self, province: str | None, district: str | None, commune: str | None) -> str | None:
-        """The report row of a registry row's area (None: outside the plan's root area)."""
+        """The report row of a registry row's area (None: outside the plan's root area); remembered per
+        (province, district, commune), of which a registry holds a few thousand for 10^5 rows."""
+        key = (province, district, commune)
+        try:
+            return self._located[key]
+        except KeyError:
+            pass
+        except AttributeError:
+            self._located: dict[tuple, str | None] = {}
+        hit = self._located[key] = self._locate(province, district, commune)
+        return hit
+
+    def _locate(self, province: str | None, district: str | None, commune: str | None) -> str | None:
         names = {"province": area_key(province), "district": area_key(district), "commune": area_key(commune)}
         root = self.plan.area
         if names[root.level] != area_key(root.name):
@@ -213,7 +225,7 @@ def progress(plan: Plan, registry: Any, as_of: date, period_key: str = "year", *
 
     readings = _readings(plan, per, as_of)
     report = ProgressReport(plan.id, plan.title, plan.year, plan.counts, as_of, per, areas,
-                            stars_over_time=_series(registry, plan, tree, as_of, series_points),
+                            stars_over_time=_series(rows, tree, as_of, series_points),
                             expiring_by_month=_months(expiring, as_of), readings=readings, outside_plan=outside,
                             database=getattr(registry, "safe_url", ""))
     if whatif_depth >= 0 and whatif_candidates > 0:
@@ -229,9 +241,12 @@ def _months(counter: Counter, as_of: date, n: int = 12) -> list[tuple[str, int]]
     return out
 
 
-def _series(registry: Any, plan: Plan, tree: AreaTree, as_of: date, points: int) -> list[tuple[date, dict[int, int]]]:
-    """Valid certificates by stars at the end of each of the last quarters and on the report date,
-    from the registry's counts by area (one query a point)."""
+def _series(rows: list[dict], tree: AreaTree, as_of: date, points: int) -> list[tuple[date, dict[int, int]]]:
+    """Certificates of the plan's area valid at the end of each of the last quarters and on the report
+    date, by stars: from the rows already read (every certificate issued by the report date, with its
+    dates), by the registry's rule of validity on a day (docs/REGISTRY.md: issued by then, not past its
+    expiry, neither revoked nor superseded by then). One query a point took 0.4 s at 50,000
+    certificates; tests compare these counts with the registry's own."""
     days: list[date] = []
     y, q = as_of.year, (as_of.month - 1) // 3  # quarters completed this year
     while len(days) < points - 1:
@@ -241,18 +256,16 @@ def _series(registry: Any, plan: Plan, tree: AreaTree, as_of: date, points: int)
         days.append(date(y, end_month, 31 if end_month in (3, 12) else 30))
         q -= 1
     days = sorted(set(days + [as_of]))
-    root = plan.area
-    by = root.level if root.level != "commune" else "commune"
-    out = []
-    for d in days:
-        counts = {k: 0 for k in STARS}
-        for row in registry.counts_by_area(d, by=by):
-            if tree.locate(row.get("province"), row.get("district"), row.get("commune")) is None:
-                continue
-            if int(row["stars"]) in counts:
-                counts[int(row["stars"])] += int(row["count"])
-        out.append((d, counts))
-    return out
+    counts = {d: {k: 0 for k in STARS} for d in days}
+    for r in rows:
+        if tree.locate(r["province"], r["district"], r["commune"]) is None:
+            continue
+        s = int(r["stars"])
+        ends = min((x for x in (r["revoked_on"], r["superseded_on"]) if x is not None), default=None)
+        for d in days:
+            if r["issued_on"] <= d <= r["expires_on"] and (ends is None or ends > d) and s in counts[d]:
+                counts[d][s] += 1
+    return [(d, counts[d]) for d in days]
 
 
 def _readings(plan: Plan, per, as_of: date) -> list[str]:
@@ -287,44 +300,60 @@ def _whatif(report: ProgressReport, registry: Any, tree: AreaTree, plan: Plan, c
             pipe_leaf: list[tuple[dict, str]], as_of: date, depth: int, limit: int, costs: Any) -> None:
     """For each area down to `depth` still short of its target after the pipeline: the kernel's cheapest
     plan over the area's candidates (products counted below the top target level, pipeline dossiers,
-    scored dossiers below 3★), at most `limit` of them, the closest to the next band first."""
+    scored dossiers below 3★), at most `limit` of them, the closest to the next band first.
+
+    Candidates are ranked on the stars and total the registry stored for them, and only the `limit`
+    taken are re-scored by the kernel (a province's pool holds every certified product: re-scoring
+    them all took minutes at 50,000 certificates; benchmarks/reports.py)."""
     from scoring.whatif import plan as support_plan
 
-    from .queries import scored_not_recognised
+    from .queries import certificate_totals, scored_not_recognised
 
     with registry.engine.connect() as conn:
         below = scored_not_recognised(conn, date(plan.year, 1, 1), as_of)
+        totals = certificate_totals(conn, as_of)
+
     def under(code: str) -> set[str]:  # an area and every row below it (synthetic rows made since included)
         return {code}.union(*(under(c) for c in tree.children.get(code, [])))
 
     leaves_of = {a.code: under(a.code) for a in report.areas}
-    candidates: list[tuple[str, str, str, float]] = []   # (leaf, dossier_id, product, closeness)
+    # (leaf, dossier_id, product, stored stars, stored total)
+    candidates: list[tuple[str, str, str, int, float]] = []
     for r in cert_rows:
         if r["status"] == "valid" and r.get("dossier_id"):
             leaf = tree.locate(r["province"], r["district"], r["commune"])
             if leaf is not None:
-                candidates.append((leaf, r["dossier_id"], r["product"], float(r["stars"])))
+                candidates.append((leaf, r["dossier_id"], r["product"], int(r["stars"]),
+                                   float(totals.get(r["number"], 0.0))))
     for p, leaf in pipe_leaf:
-        candidates.append((leaf, p["dossier_id"], p["product"], float(p["stars"]) + 0.5))
+        candidates.append((leaf, p["dossier_id"], p["product"], int(p["stars"]), float(p["total"] or 0.0)))
     for b in below:
         leaf = tree.locate(b["province"], b["district"], b["commune"])
         if leaf is not None:
-            candidates.append((leaf, b["dossier_id"], b["product"] or b["dossier_id"], b["total"] / 100.0))
+            candidates.append((leaf, b["dossier_id"], b["product"] or b["dossier_id"], int(b["stars"] or 0),
+                               float(b["total"] or 0.0)))
     model = costs if costs is not None else plan.cost_model()
     cache: dict[str, Any] = {}
     for a in report.areas:
         if a.depth > depth or a.synthetic or not a.required or not sum(a.gap_after_pipeline.values()):
             continue
         top = max(a.required)
-        mine = [c for c in candidates if c[0] in leaves_of[a.code]]
-        results = []
-        for _, did, product, _ in mine:
-            res = _result(registry, did, cache)
-            if res is not None:
-                results.append((res, product))
-        pool = sorted((x for x in results if x[0].stars < top), key=lambda x: -x[0].total)
-        total_pool = len(pool)
-        pool = pool[:limit]
+        seen: set[str] = set()
+        ranked = []
+        for c in sorted((c for c in candidates if c[0] in leaves_of[a.code] and c[3] < top),
+                        key=lambda c: (-c[4], c[1])):
+            if c[1] not in seen:
+                seen.add(c[1])
+                ranked.append(c)
+        total_pool = len(ranked)
+        pool = []
+        for i in range(0, len(ranked), max(limit, 1)):
+            if len(pool) >= limit:
+                break
+            chunk = ranked[i:i + limit]
+            _results(registry, [c[1] for c in chunk], cache)
+            pool += [(cache[c[1]], c[2]) for c in chunk if cache.get(c[1]) is not None and cache[c[1]].stars < top]
+        pool = sorted(pool, key=lambda x: (-x[0].total, x[0].dossier_id))[:limit]
         # products outside the pool keep counting where they are; the pool must supply the rest, as the
         # kernel's places (cumulative needs made non-increasing in the stars, then differenced)
         counted = at_least_counts(a)
@@ -362,25 +391,30 @@ def at_least_counts(a: AreaProgress) -> dict[int, int]:
 REGISTRY_ONLY = ("kind", "round", "lodged_on")  # dossier fields the registry keeps beside the kernel's schema
 
 
-def _result(registry: Any, dossier_id: str, cache: dict[str, Any]):
-    """The kernel's full Result of a stored dossier (re-scored from its canonical content, so that a
-    result imported by the batch path also carries the per-criterion points the planner needs)."""
-    if dossier_id in cache:
-        return cache[dossier_id]
+def _results(registry: Any, dossier_ids: list[str], cache: dict[str, Any]) -> None:
+    """The kernel's full Results of stored dossiers, into `cache` (re-scored from their canonical content,
+    so that a result imported by the batch path also carries the per-criterion points the planner
+    needs); the contents are read in one query."""
     import scoring
 
-    d = registry.dossier(dossier_id)
-    res = None
-    if d is not None and d.get("content"):
-        content = {k: v for k, v in d["content"].items() if k not in REGISTRY_ONLY}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = scoring.evaluate(content)
-        except Exception:  # a dossier the kernel refuses today is simply not a candidate
-            res = None
-    cache[dossier_id] = res
-    return res
+    from .queries import dossier_contents
+
+    todo = [d for d in dossier_ids if d not in cache]
+    if not todo:
+        return
+    with registry.engine.connect() as conn:
+        contents = dossier_contents(conn, todo)
+    for did in todo:
+        content, res = contents.get(did), None
+        if content:
+            content = {k: v for k, v in content.items() if k not in REGISTRY_ONLY}
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = scoring.evaluate(content)
+            except Exception:  # a dossier the kernel refuses today is simply not a candidate
+                res = None
+        cache[did] = res
 
 
 # --------------------------------------------------------------------------- supervision
@@ -393,14 +427,15 @@ def supervision(registry: Any, as_of: date, within: int = 180, since: date | Non
                 areas: Iterable[str] | None = None) -> SupervisionReport:
     """Certificates to follow up as of `as_of`: due (the registry's due list: window opening within
     `within` days, open, closed, expired) and revoked since `since` (default one year back), with the
-    producer's contacts (the registry's producers by area)."""
-    from ..registry.identity import name_key
+    contacts of each certificate's producer (the registry's producer record of the product)."""
+    from .queries import product_contacts
 
     since = since or (as_of - timedelta(days=365))
     due = registry.certificates_due(as_of, within)
     revoked = [r for r in registry.certificates(as_of=as_of, status="revoked")
                if r["revoked_on"] is not None and r["revoked_on"] >= since]
-    contacts = {(name_key(c["name"]), c["province"]): c for c in registry.producer_contacts()}
+    with registry.engine.connect() as conn:  # the producers of the listed certificates only
+        contacts = product_contacts(conn, sorted({r["product_id"] for r in due + revoked}))
     items: list[SupervisionItem] = []
     windows: Counter = Counter()
     for r, cat in [(r, DUE_CATEGORY[r["due"]]) for r in due] + [(r, "revoked") for r in revoked]:
@@ -408,7 +443,7 @@ def supervision(registry: Any, as_of: date, within: int = 180, since: date | Non
             continue
         if areas is not None and area_key(r["province"]) not in areas:
             continue
-        c = contacts.get((name_key(r["producer"]), r["province"]), {})
+        c = contacts.get(r["product_id"], {})
         opens = r.get("window_opens_on") or r["expires_on"]
         closes = r.get("window_closes_on") or r["expires_on"]
         windows[((r["expires_on"] - opens).days, (r["expires_on"] - closes).days)] += 1

@@ -235,7 +235,8 @@ class Plan:
             if key in seen:
                 if seen[key][1] != cost:
                     issues.append(Issue("[budget-cost-conflict] một bước nâng cấp có hai mức chi phí / one upgrade step "
-                                        "has two prices", self.file, where, cost, f"{seen[key][1]:,.0f} as in {seen[key][0]}"))
+                                        "has two prices", self.file, where, cost,
+                                        f"{seen[key][1]:.0f} như ở / as in {seen[key][0]}"))
                 continue
             seen[key] = (where, cost)
             unique.append(r)

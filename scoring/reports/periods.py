@@ -33,5 +33,6 @@ def period(key: str, year: int, as_of: date) -> Period:
     if as_of < start:
         raise ValidationFailed([Issue("[report-period-future] ngày báo cáo trước khi kỳ báo cáo bắt đầu / the report "
                                       "date is before the period begins", None, "--as-of", as_of.isoformat(),
-                                      f"a date on or after {start.isoformat()} for {label}")], subject="--as-of")
+                                      f"một ngày từ {start.isoformat()} trở đi cho {label} / a date on or after "
+                                      f"{start.isoformat()} for {label}")], subject="--as-of")
     return Period(k, start, end, label)

@@ -31,6 +31,7 @@ REWARD_KEYS = {"per_product", "upgrade", "reevaluation", "source"}
 BUDGET_KEYS = {"id", "name", "purpose", "amount", "area", "criteria", "costs", "cost_table", "source"}
 UPGRADE_KEYS = {"from", "to", "count"}
 CODE_RE = re.compile(r"^[0-9]{1,6}$")
+KERNEL_COST_ROW = re.compile(r"^(?:dòng / )?row (\d+)(?: \([^)]*\))?,?(.*)$")
 RANGE_RE = re.compile(r"^\s*(\d+)\s*[-–]\s*(\d+)\s*$")
 
 
@@ -70,11 +71,11 @@ class _Checker:
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.bad("plan-field-missing", path, "thiếu trường bắt buộc", "a required field is missing", value,
-                         "a non-empty text")
+                         "văn bản không rỗng / a non-empty text")
             return None
         if not isinstance(value, str):
             self.bad("plan-not-text", path, "phải là văn bản (đặt trong dấu nháy)", "must be text (quote it)",
-                     value, "text, e.g. \"Thanh Hà\"")
+                     value, "văn bản, ví dụ \"Thanh Hà\" / text, e.g. \"Thanh Hà\"")
             return None
         return value.strip()
 
@@ -82,17 +83,20 @@ class _Checker:
         if isinstance(value, int) and not isinstance(value, bool):
             self.bad("area-code-not-text", path, "mã địa bàn phải viết trong dấu nháy, nếu không số 0 ở đầu bị mất",
                      "an area code must be quoted text: a number loses its leading zeros", value,
-                     "digits in quotes, e.g. \"01\" (codes of QĐ 19/2025/QĐ-TTg)")
+                     "chữ số trong dấu nháy, ví dụ \"01\" (mã theo QĐ 19/2025/QĐ-TTg) / digits in quotes, e.g. \"01\" "
+                     "(codes of QĐ 19/2025/QĐ-TTg)")
             return None
         text = self.text(value, path, required=True)
         if text is not None and not CODE_RE.match(text):
             self.bad("area-code-invalid", path, "mã địa bàn không hợp lệ", "invalid area code", text,
-                     "1 to 6 digits (administrative-unit codes, QĐ 19/2025/QĐ-TTg)")
+                     "1 đến 6 chữ số (mã đơn vị hành chính, QĐ 19/2025/QĐ-TTg) / 1 to 6 digits "
+                     "(administrative-unit codes, QĐ 19/2025/QĐ-TTg)")
             return None
         return text
 
     def count(self, value: Any, path: Path_) -> Range | None:
-        allowed = 'a whole number ≥ 0, or a range "10-12" / {min: 10, max: 12}'
+        allowed = ('số nguyên ≥ 0, hoặc khoảng "10-12" hay {min: 10, max: 12} / a whole number ≥ 0, or a range '
+                   '"10-12" or {min: 10, max: 12}')
         lo = hi = None
         if isinstance(value, bool):
             pass
@@ -119,7 +123,8 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0 \
                 or value in (float("inf"),):
             self.bad("amount-invalid", path, "số tiền không hợp lệ", "invalid amount", value,
-                     "a number of VND ≥ 0, without separators (30000000)")
+                     "số đồng ≥ 0, không có dấu phân cách (30000000) / a number of VND ≥ 0, without "
+                     "separators (30000000)")
             return None
         return float(value)
 
@@ -155,7 +160,7 @@ class _Checker:
                     return datetime.strptime(value.strip(), fmt).date()
                 except ValueError:
                     pass
-        self.bad("date-invalid", path, "ngày không hợp lệ", "not a calendar date", value, "YYYY-MM-DD or dd/mm/yyyy")
+        self.bad("date-invalid", path, "ngày không hợp lệ", "not a calendar date", value, "YYYY-MM-DD hoặc / or dd/mm/yyyy")
         return None
 
 
@@ -170,7 +175,7 @@ def build_plan(data: Any, file: str, locate: Locate = yaml_location, base: Path 
     year = head.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100):
         ck.bad("plan-year-invalid", ("plan", "year"), "năm kế hoạch không hợp lệ", "invalid plan year", year,
-               "a year such as 2026")
+               "một năm, ví dụ 2026 / a year such as 2026")
         year = None
     reporting = head.get("reporting") or []
     if isinstance(reporting, str):
@@ -183,6 +188,7 @@ def build_plan(data: Any, file: str, locate: Locate = yaml_location, base: Path 
         else:
             rep_ok.append(r)
     counts = ck.choice(head.get("counts"), ("plan", "counts"), COUNTS, "year", "plan-counts-invalid")
+    issued_on = ck.day(head.get("issued_on"), ("plan", "issued_on"))  # checked with the rest, listed together
     notes = head.get("notes") or []
     if isinstance(notes, str):
         notes = [notes]
@@ -196,12 +202,12 @@ def build_plan(data: Any, file: str, locate: Locate = yaml_location, base: Path 
     for i, b in enumerate(budget):
         if ids.count(b.id) > 1 and ids.index(b.id) != i:
             ck.bad("budget-id-duplicate", ("budget", i, "id"), "mã hạng mục kinh phí bị trùng",
-                   "duplicate budget line id", b.id, "each id once")
+                   "duplicate budget line id", b.id, "mỗi mã một lần / each id once")
     if ck.issues:
         raise ValidationFailed(ck.issues, subject=file)
     plan = Plan(id=ck.text(head.get("id"), ("plan", "id")), title=head.get("title"), year=year, area=area,
                 rewards=rewards, budget=budget, number=head.get("number"), issued_by=head.get("issued_by"),
-                issued_on=ck.day(head.get("issued_on"), ("plan", "issued_on")), reporting=tuple(rep_ok),
+                issued_on=issued_on, reporting=tuple(rep_ok),
                 counts=counts, notes=tuple(str(n) for n in notes), file=file,
                 extra={"source": head.get("source")} if head.get("source") else {})
     from ..whatif import load_costs
@@ -214,16 +220,20 @@ def build_plan(data: Any, file: str, locate: Locate = yaml_location, base: Path 
         except ValidationFailed as exc:
             for it in exc.issues:
                 loc = it.location or ""
-                if loc.startswith("row "):
-                    n, _, rest = loc[4:].partition(",")
-                    loc = locate(("budget", i, "costs", int(n) - 1)) + (f" ({rest.strip()})" if rest else "")
+                m = KERNEL_COST_ROW.match(loc)  # the kernel's "dòng / row N, FIELD": the plan's own place
+                if m:
+                    rest = m.group(2).strip()
+                    loc = locate(("budget", i, "costs", int(m.group(1)) - 1)) + (f" ({rest})" if rest else "")
                 ck.issues.append(Issue(f"[budget-costs-invalid] chi phí theo tiêu chí không hợp lệ / invalid criterion "
                                        f"cost: {it.message}", file, loc, it.value, it.allowed))
     if not ck.issues:
         try:
             plan.cost_model()
-        except ValidationFailed as exc:
-            ck.issues += exc.issues
+        except ValidationFailed as exc:  # a cost table file, or two prices for one step
+            ck.issues += [it if it.message.startswith("[") else
+                          Issue("[budget-cost-table-invalid] bảng chi phí không hợp lệ / invalid cost table: "
+                                + it.message, it.file, it.location, it.value, it.allowed)
+                          for it in exc.issues]
     if ck.issues:
         raise ValidationFailed(ck.issues, subject=file)
     return plan
@@ -233,7 +243,7 @@ def _list(ck: _Checker, value: Any, path: Path_) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        ck.bad("plan-not-a-list", path, "phải là một danh sách", "must be a list", type(value).__name__, "a list")
+        ck.bad("plan-not-a-list", path, "phải là một danh sách", "must be a list", type(value).__name__, "một danh sách / a list")
         return []
     return value
 
@@ -246,12 +256,14 @@ def _area(ck: _Checker, value: Any, path: Path_, parent: str | None, codes: dict
     if level and parent and LEVELS.index(level) <= LEVELS.index(parent):
         ck.bad("area-level-order", (*path, "level"), "cấp của địa bàn con phải thấp hơn cấp trên",
                "a sub-area must be of a lower level than its parent", level,
-               ", ".join(LEVELS[LEVELS.index(parent) + 1:]) or "none (a commune has no sub-areas)")
+               ", ".join(LEVELS[LEVELS.index(parent) + 1:]) or "không có (xã không có địa bàn con) / none (a commune has "
+               "no sub-areas)")
     code = ck.code(a.get("code"), (*path, "code"))
     if code is not None:
         if code in codes:
             ck.bad("area-code-duplicate", (*path, "code"), "mã địa bàn bị trùng", "duplicate area code", code,
-                   f"each code once (also at {ck.locate(codes[code])})")
+                   f"mỗi mã một lần (đã có ở {ck.locate(codes[code])}) / each code once (also at "
+                   f"{ck.locate(codes[code])})")
         codes[code] = (*path, "code")
     name = ck.text(a.get("name"), (*path, "name"), required=False)
     targets = _targets(ck, a.get("targets"), (*path, "targets")) if a.get("targets") is not None else None
@@ -262,7 +274,7 @@ def _area(ck: _Checker, value: Any, path: Path_, parent: str | None, codes: dict
         if child is not None:
             if child.name.casefold() in names:
                 ck.bad("area-name-duplicate", (*path, "areas", i, "name"), "hai địa bàn cùng cấp trùng tên",
-                       "two sibling areas have the same name", child.name, "distinct names")
+                       "two sibling areas have the same name", child.name, "tên khác nhau / distinct names")
             names.add(child.name.casefold())
             children.append(child)
     if not (level and code and name):
@@ -293,7 +305,7 @@ def _targets(ck: _Checker, value: Any, path: Path_) -> Targets | None:
                 ck.bad("target-not-cumulative", (*path, "stars", lo_k),
                        f"đọc 'at_least': số sản phẩm ≥ {lo_k} sao không thể ít hơn số ≥ {hi_k} sao",
                        f"reading 'at_least': products with ≥ {lo_k}★ cannot be fewer than those with ≥ {hi_k}★",
-                       lo_r.low, f"≥ {hi_r.low} (or use reading: places)")
+                       lo_r.low, f"≥ {hi_r.low} (hoặc dùng / or use reading: places)")
     upgrades = []
     for i, u in enumerate(_list(ck, t.get("upgrades"), (*path, "upgrades"))):
         um = ck.mapping(u, (*path, "upgrades", i), UPGRADE_KEYS, ("from", "to", "count"))
@@ -304,7 +316,7 @@ def _targets(ck: _Checker, value: Any, path: Path_) -> Targets | None:
         r = ck.count(um.get("count"), (*path, "upgrades", i, "count")) if um.get("count") is not None else None
         if a is not None and b is not None and b <= a:
             ck.bad("upgrade-invalid", (*path, "upgrades", i, "to"), "nâng hạng phải tăng số sao",
-                   "an upgrade must raise the stars", f"{a} → {b}", "to > from, e.g. from: 3, to: 4")
+                   "an upgrade must raise the stars", f"{a} → {b}", "to > from, ví dụ / e.g. from: 3, to: 4")
         elif a is not None and b is not None and r is not None:
             upgrades.append(UpgradeTarget(a, b, r))
     new = ck.count(t["new_products"], (*path, "new_products")) if t.get("new_products") is not None else None
@@ -360,7 +372,8 @@ def _budget_line(ck: _Checker, value: Any, path: Path_, codes: dict[str, Path_],
             table = (base / name) if base is not None and not Path(name).is_absolute() else Path(name)
             if not table.is_file():
                 ck.bad("budget-cost-table-missing", (*path, "cost_table"), "không tìm thấy bảng chi phí",
-                       "cost table not found", str(table), "a CSV/JSON cost table, path relative to the plan file")
+                       "cost table not found", str(table), "một bảng chi phí CSV/JSON, đường dẫn tính từ thư mục của tệp kế hoạch / a CSV/JSON "
+                       "cost table, path relative to the plan file")
                 table = None
     if not (b.get("id") and b.get("name") and purpose):
         return None
@@ -372,7 +385,8 @@ def _criterion_link(ck: _Checker, value: Any, path: Path_) -> str | None:
     """'qd26-2026:2.3' — the criterion must be on at least one form of that set."""
     from .. import criteria as crit
 
-    allowed = "SET:CRITERION with a set from `ocop criteria list` and a criterion number on one of its forms"
+    allowed = ("BỘ:TIÊU_CHÍ, bộ tiêu chí trong `ocop criteria list` và số tiêu chí có trong một bộ sản phẩm của nó / "
+               "SET:CRITERION with a set from `ocop criteria list` and a criterion number on one of its forms")
     if not isinstance(value, str) or ":" not in value:
         ck.bad("budget-criterion-invalid", path, "liên kết tiêu chí không hợp lệ", "invalid criterion link", value,
                allowed)
@@ -419,7 +433,7 @@ def load_plan(path: str | Path) -> Plan:
                                       str(path))], subject=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        where = f"dòng {mark.line + 1}, cột {mark.column + 1} / line {mark.line + 1}, column {mark.column + 1}" if mark else None
         raise ValidationFailed([Issue(f"[plan-not-yaml] không phải YAML hợp lệ / not valid YAML: "
                                       f"{getattr(exc, 'problem', exc)}", str(path), where)], subject=str(path)) from None
     return build_plan(data, str(path), yaml_location, path.parent)

@@ -17,12 +17,11 @@ this layout (a YAML plan converted for an office that prefers Excel), text cells
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..errors import Issue, ValidationFailed
+from ..safe_files import atomic_write
 from ..text import header_key, nfc
 from .model import Plan
 from .planfile import build_plan
@@ -155,7 +154,8 @@ def read_plan_xlsx(path: Path) -> Plan:
         elif parent is None or str(parent) not in nodes:
             issues.append(Issue("[area-parent-unknown] mã cấp trên không có trong trang Địa bàn / parent code not "
                                 "found", file, where.get("parent", where["row"]), parent,
-                                "the code of another row (only the root row has no parent)"))
+                                "mã của một dòng khác (chỉ dòng gốc không có cấp trên) / the code of another row (only the "
+                                "root row has no parent)"))
             continue
         else:
             siblings = nodes[str(parent)].setdefault("areas", [])
@@ -175,6 +175,7 @@ def read_plan_xlsx(path: Path) -> Plan:
     data["area"] = root
 
     lines: dict[Any, dict] = {}
+    line_index: dict[Any, int] = {}
     for idx, (_, vals, where) in enumerate(sheets.get("budget", [])):
         line = {k: vals.get(k) for k in ("id", "name", "purpose", "amount", "area", "cost_table", "source")
                 if vals.get(k) is not None}
@@ -182,6 +183,7 @@ def read_plan_xlsx(path: Path) -> Plan:
             line["criteria"] = [c.strip() for c in str(vals["criteria"]).split(",") if c.strip()]
         data.setdefault("budget", []).append(line)
         lines.setdefault(line.get("id"), line)
+        line_index.setdefault(line.get("id"), idx)
         for k, col in (("id", "id"), ("name", "name"), ("purpose", "purpose"), ("amount", "amount"),
                        ("area", "area"), ("criteria", "criteria"), ("cost_table", "cost_table")):
             cells[("budget", idx, k)] = where.get(col, where["row"])
@@ -195,6 +197,8 @@ def read_plan_xlsx(path: Path) -> Plan:
             continue
         line.setdefault("costs", []).append({k: vals[k] for k in ("criteria_set", "form", "criterion", "from_points",
                                                                   "to_points", "cost", "label") if vals.get(k) is not None})
+        # a cost row's problems are located on its own row of the 'Chi phí' sheet
+        cells[("budget", line_index[vals.get("line")], "costs", len(line["costs"]) - 1)] = where["row"]
     if issues:
         raise ValidationFailed(issues, subject=file)
 
@@ -289,14 +293,5 @@ def write_plan_xlsx(plan: Plan, out: str | Path) -> Path:
     return save_atomically(wb, out)
 
 
-def save_atomically(wb, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+def save_atomically(wb, out: Path) -> Path:  # noqa: ANN001 (an openpyxl Workbook)
+    return atomic_write(out, wb.save)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
-from ..registry.models import Certificate, Dossier, Product, ResultRow
+from ..registry.models import Certificate, Dossier, Producer, Product, ResultRow
 
 
 def certificate_kinds(conn: Connection, as_of: date) -> dict[str, tuple[str, int | None]]:
@@ -50,3 +50,32 @@ def scored_not_recognised(conn: Connection, start: date, end: date) -> list[dict
                 ResultRow.evaluated_on.between(start, end), Dossier.id.not_in(certified))
          .order_by(ResultRow.total.desc()))
     return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def certificate_totals(conn: Connection, as_of: date) -> dict[str, float]:
+    """Certificate number → the total of the result it was issued on (ranks what-if candidates without
+    re-scoring them)."""
+    q = (select(Certificate.number, ResultRow.total).join(ResultRow, ResultRow.id == Certificate.result_id)
+         .where(Certificate.issued_on <= as_of))
+    return {n: t for n, t in conn.execute(q)}
+
+
+def dossier_contents(conn: Connection, dossier_ids: list[str]) -> dict[str, Any]:
+    """dossier_id → its canonical content, for a few hundred ids at most (one IN list per 500)."""
+    out: dict[str, Any] = {}
+    for i in range(0, len(dossier_ids), 500):
+        q = select(Dossier.dossier_id, Dossier.content).where(Dossier.dossier_id.in_(dossier_ids[i:i + 500]))
+        out.update({d: c for d, c in conn.execute(q)})
+    return out
+
+
+def product_contacts(conn: Connection, product_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """product id → its producer's representative, phone, email and address (the supervision list's
+    contacts), for the listed products only (one IN list per 500 ids)."""
+    out: dict[int, dict[str, Any]] = {}
+    cols = (Product.id, Producer.representative, Producer.phone, Producer.email, Producer.address)
+    for i in range(0, len(product_ids), 500):
+        q = (select(*cols).join(Producer, Producer.id == Product.producer_id)
+             .where(Product.id.in_(product_ids[i:i + 500])))
+        out.update({r.id: dict(r._mapping) for r in conn.execute(q)})
+    return out

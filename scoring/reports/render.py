@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
+from ..safe_files import atomic_write
 from . import vnformat as vn
 from .figures import ProgressReport, SupervisionReport
 from .model import COUNTS
@@ -15,17 +14,8 @@ Report = ProgressReport | SupervisionReport
 
 
 def write_atomically(out: Path, write: Callable[[Path], None]) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    """The kernel's atomic writer (temp file beside `out`, rename; removed on errors and signals)."""
+    return atomic_write(out, write)
 
 
 def gap_text(gap: dict[int, int]) -> str:

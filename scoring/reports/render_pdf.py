@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from . import vnformat as vn
 from .charts import progress_charts, supervision_charts
@@ -54,15 +53,81 @@ class _Doc(FPDF):
         self.multi_cell(0, 4.2, text, new_x="LMARGIN", new_y="NEXT")
 
     def grid(self, head: list[str], rows: list[list[str]], widths: list[float] | None = None,
-             bold_rows: set[int] | None = None) -> None:
-        self.set_font("DejaVu", size=6.8)
-        with self.table(col_widths=widths, text_align="LEFT", line_height=3.6, repeat_headings=1,
-                        headings_style=FontFace(emphasis="BOLD", fill_color=(238, 242, 245))) as t:
-            t.row(head)
-            for i, r in enumerate(rows):
-                style = FontFace(emphasis="BOLD") if bold_rows and i in bold_rows else None
-                t.row([str(x) for x in r], style=style)
+             bold_rows: set[int] | None = None, size: float = 6.8, line_h: float = 3.1, pad: float = 0.8) -> None:
+        """A bordered table, header repeated on every page, text wrapped in its column.
+
+        Drawn with `text()` and `rect()` and our own word wrap on cached glyph widths: fpdf2's
+        `table()` measures every character again for each cell and took ~5 ms a cell (a supervision
+        list of 10,000 certificates ran for minutes; benchmarks/reports.py). Widths are relative, as
+        `table(col_widths=…)`; a word longer than its column is cut between characters."""
+        widths = widths or [1.0] * len(head)
+        scale = self.epw / sum(widths)
+        cols = [w * scale for w in widths]
+        fonts = {"": self._widths(size, ""), "B": self._widths(size, "B")}
+
+        def wrap(text: str, width: float, style: str) -> list[str]:
+            cw = fonts[style]
+            room = width - 2 * pad
+            out: list[str] = []
+            for para in str(text).split("\n"):
+                line, line_w = "", 0.0
+                for word in para.split(" "):
+                    w = sum(cw(ch) for ch in word)
+                    sep = cw(" ") if line else 0.0
+                    if line and line_w + sep + w <= room:
+                        line, line_w = f"{line} {word}", line_w + sep + w
+                        continue
+                    if line:
+                        out.append(line)
+                    line, line_w = "", 0.0
+                    for ch in word:  # a word wider than the column: cut it
+                        c = cw(ch)
+                        if line and line_w + c > room:
+                            out.append(line)
+                            line, line_w = "", 0.0
+                        line, line_w = line + ch, line_w + c
+                out.append(line)
+            return out or [""]
+
+        def draw(cells: list[str], style: str, fill: bool) -> None:
+            wrapped = [wrap(c, w, style) for c, w in zip(cells, cols)]
+            h = max(len(x) for x in wrapped) * line_h + 2 * pad
+            if self.get_y() + h > self.page_break_trigger:
+                self.add_page()
+                if not fill:  # the header again on the new page
+                    draw(head, "B", True)
+            y, x = self.get_y(), self.l_margin
+            self.set_font("DejaVu", style, size)
+            for lines, w in zip(wrapped, cols):
+                self.rect(x, y, w, h, style="DF" if fill else "D")
+                for i, ln in enumerate(lines):
+                    if ln:
+                        self.text(x + pad, y + pad + (i + 0.78) * line_h, ln)
+                x += w
+            self.set_y(y + h)
+
+        self.set_draw_color(170, 170, 170)
+        self.set_fill_color(238, 242, 245)
+        self.set_line_width(0.15)
+        draw(head, "B", True)
+        for i, r in enumerate(rows):
+            draw([str(x) for x in r], "B" if bold_rows and i in bold_rows else "", False)
+        self.ln(1)
         self.set_font("DejaVu", size=8)
+
+    def _widths(self, size: float, style: str):
+        """Glyph width (mm) of a character in DejaVu at `size`, cached."""
+        self.set_font("DejaVu", style, size)
+        cache: dict[str, float] = {}
+        measure = self.get_string_width
+
+        def width(ch: str) -> float:
+            w = cache.get(ch)
+            if w is None:
+                w = cache[ch] = measure(ch)
+            return w
+
+        return width
 
     def chart(self, title: str, png: bytes) -> None:
         """A titled chart kept on one page with its title (PNG size read from its IHDR header)."""

@@ -10,6 +10,7 @@ import json
 from typing import Any, Mapping
 
 from ..criteria.model import STAR_LEVELS, CriteriaSet, Period
+from ..errors import Issue, PolicyInvalid
 
 MARKS = {2: "**", 3: "***", 4: "****", 5: "*****"}
 
@@ -23,17 +24,40 @@ def _num(x: float | None) -> float | int | None:
     return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
+def _refuse(code: str, vi: str, en: str, location: str, value: Any, allowed: str) -> PolicyInvalid:
+    return PolicyInvalid([Issue(f"[{code}] {vi} / {en}", None, location, value, allowed)],
+                         subject="chính sách / policy overrides")
+
+
+def _number(value: Any, location: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or number != number or number in (float("inf"), float("-inf")):
+        raise _refuse("override-not-a-number", "ngưỡng phải là một số", "a threshold must be a number",
+                      location, value, "a number of points, e.g. 70")
+    return number
+
+
 def _bands(cs: CriteriaSet, override: Mapping[Any, float] | None) -> list[dict[str, Any]]:
     mins = {b.stars: b.min for b in cs.bands}
     if override:
-        for stars, minimum in override.items():
-            stars = int(stars)
-            if stars not in mins or stars == 1:
-                raise ValueError(f"band override: stars must be 2..5, got {stars}")
-            mins[stars] = float(minimum)
+        for key, minimum in override.items():
+            try:
+                stars = int(key)
+            except (TypeError, ValueError):
+                stars = None
+            if stars not in mins or stars == 1 or isinstance(key, bool):
+                raise _refuse("override-band-stars", "hạng sao không có ngưỡng để thay",
+                              "no band of these stars to override", f"overrides.bands.{key}", key,
+                              ", ".join(str(s) for s in sorted(mins) if s != 1))
+            mins[stars] = _number(minimum, f"overrides.bands.{key}")
         ordered = [mins[s] for s in sorted(mins)]
         if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
-            raise ValueError(f"band override: lower limits must increase with the stars, got {mins}")
+            raise _refuse("override-bands-order", "ngưỡng dưới phải tăng theo số sao",
+                          "the lower limits must increase with the stars", "overrides.bands",
+                          {s: _num(m) for s, m in sorted(mins.items())}, "1★ < 2★ < 3★ < 4★ < 5★ lower limits")
     out = []
     for stars in sorted(mins, reverse=True):
         below = mins.get(stars + 1)
@@ -91,7 +115,8 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
     overrides = dict(overrides or {})
     unknown = set(overrides) - {"bands", "gates", "max_spread"}
     if unknown:
-        raise ValueError(f"unknown policy override(s): {', '.join(sorted(unknown))}; allowed: bands, gates, max_spread")
+        raise _refuse("override-unknown", "không có tham số chính sách này", "no such policy override",
+                      "overrides", ", ".join(sorted(map(str, unknown))), "bands, gates, max_spread")
     gate_over = overrides.get("gates") or {}
     # a gate of another period (a district gate in a cohort that also holds 2026 dossiers) simply does
     # not apply to this period; a gate no period of any set has is a typo and is refused
@@ -100,8 +125,15 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
     known_gates = {g.id for s in load_all().values() for p in s.periods for g in p.gates} | {g.id for g in period.gates}
     for gid in gate_over:
         if gid not in known_gates:
-            raise ValueError(f"gate override: no criteria set has a gate '{gid}'; gates: {', '.join(sorted(known_gates))}")
+            raise _refuse("override-gate-unknown", "không bộ tiêu chí nào có ngưỡng chuyển cấp này",
+                          "no criteria set has this gate", f"overrides.gates.{gid}", gid, ", ".join(sorted(known_gates)))
+        _number(gate_over[gid], f"overrides.gates.{gid}")
     max_spread = overrides.get("max_spread", cs.council.get("max_spread"))
+    if max_spread is not None:
+        max_spread = _number(max_spread, "overrides.max_spread")
+        if max_spread < 0:
+            raise _refuse("override-spread-negative", "độ lệch tối đa không thể âm", "the spread cannot be negative",
+                          "overrides.max_spread", max_spread, "a number of points ≥ 0, or None to turn the check off")
     return {
         "bands": _bands(cs, overrides.get("bands")),
         "minimum_levels": [{"stars": s, "cap": s - 1, "marks": MARKS[s]} for s in minimum_levels(cs)],

@@ -16,7 +16,7 @@ ASSUME_HELP = ("How an upgrade moves the council's sheets and is priced: all_mem
                "to the new option, priced from the lowest member's option) or mean (priced as the mean over members "
                "of each member's own price). Both move the points the same way.")
 
-PLAN_INPUT = ("a cohort table of member sheets (.csv/.xlsx/.parquet/.jsonl, what `ocop batch` reads) or the "
+PLAN_INPUT = ("bảng phiếu chấm của nhóm sản phẩm hoặc kết quả của `ocop score --json` / a cohort table of member sheets (.csv/.xlsx/.parquet/.jsonl, what `ocop batch` reads) or the "
               "Results of `ocop score --json` (.json list or .jsonl); `ocop batch` output carries totals and stars "
               "but not the per-criterion points a plan needs")
 
@@ -75,22 +75,26 @@ def format_amount(amount: float | None, unit: str) -> str:
 
 def print_plan(p, console, indent: str = "  ") -> None:
     """A product's plan, readable: prerequisites, why it is infeasible, upgrades, notes, the plan once cleared."""
+    from ..explain import STATUS as STATUS_WORDS
+
     for pre in p.prerequisites:
         console.print(f"{indent}[red]điều kiện tiên quyết / prerequisite[/] ({pre['kind']}): {e(pre['id'])} — {e(pre['label'])}")
     if not p.feasible:
         console.print(f"{indent}[red]không khả thi / infeasible[/]: {e(str(p.reason))}")
     elif not p.upgrades:
-        console.print(f"{indent}đã đạt / already reached: no upgrade needed"
+        console.print(f"{indent}đã đạt, không cần nâng"
+                      + (" khi đáp ứng các điều kiện tiên quyết" if p.prerequisites else "")
+                      + " / already reached: no upgrade needed"
                       + (" once the prerequisites are met" if p.prerequisites else ""))
     for u in p.upgrades:
-        who = (" [dim](from = lowest of " + ", ".join(f"{e(m)} {v}" for m, v in u.from_by_member.items()) + ")[/]"
+        who = (" [dim](từ = mức thấp nhất của / from = lowest of " + ", ".join(f"{e(m)} {v}" for m, v in u.from_by_member.items()) + ")[/]"
                if u.from_by_member else "")
         console.print(f"{indent}· {u.criterion} {e(u.label)}: {u.from_points} → {u.to_points}"
                       + (f" ({e(u.cost_label)})" if u.cost_label else "") + f" — {format_amount(u.cost, p.cost_unit)}{who}")
     if p.feasible and p.result_after is not None:
         console.print(f"{indent}tổng chi phí / total cost: [bold]{format_amount(p.cost, p.cost_unit)}[/]; "
-                      f"sau phương án / after: {p.result_after.total:.2f} points, {p.result_after.stars}★ "
-                      f"({p.result_after.status})")
+                      f"sau phương án / after: {p.result_after.total:.2f} điểm / points, {p.result_after.stars}★ "
+                      f"({STATUS_WORDS.get(p.result_after.status, p.result_after.status)})")
     for note in p.notes:
         console.print(f"{indent}[yellow]![/] {e(note)}")
     if p.if_cleared is not None:

@@ -48,21 +48,23 @@ def _pairs(text: str | Mapping[int, Any]) -> list[tuple[Any, Any]]:
 
 def parse_targets(text: str | Mapping[int, int]) -> dict[int, int]:
     """'4:2,3:3' -> {4: 2, 3: 3}; ValueError naming the bad part and the allowed form."""
-    form = 'STARS:COUNT pairs separated by commas, stars 1..5 and count a whole number ≥ 0, e.g. "4:2,3:3"'
+    form = ('các cặp SAO:SỐ LƯỢNG cách nhau bởi dấu phẩy, sao 1..5, số lượng nguyên ≥ 0 / STARS:COUNT pairs '
+            'separated by commas, stars 1..5 and count a whole number ≥ 0, e.g. "4:2,3:3"')
     items: dict[int, int] = {}
     pairs = _pairs(text)
     if not pairs:
-        raise ValueError(f"no target given; expected {form}")
+        raise ValueError(f"[targets-invalid] chưa có mục tiêu / no target given; cần / expected {form}")
     for stars, count in pairs:
         try:
             s, c = int(str(stars).strip()), int(str(count).strip())
         except (TypeError, ValueError):
             given = f"{stars}:{count}" if count is not None else str(stars)
-            raise ValueError(f"target {given.strip()!r}: expected {form}") from None
+            raise ValueError(f"[targets-invalid] mục tiêu / target {given.strip()!r}: cần / expected {form}") from None
         if not 1 <= s <= 5 or c < 0:
-            raise ValueError(f"target {s}:{c}: expected {form}")
+            raise ValueError(f"[targets-invalid] mục tiêu / target {s}:{c}: cần / expected {form}")
         if s in items:
-            raise ValueError(f"target for {s}★ given twice; expected {form}")
+            raise ValueError(f"[targets-invalid] mục tiêu {s}★ được cho hai lần / target for {s}★ given twice; "
+                             f"cần / expected {form}")
         items[s] = c
     return dict(sorted(items.items(), reverse=True))
 
@@ -70,8 +72,8 @@ def parse_targets(text: str | Mapping[int, int]) -> dict[int, int]:
 def parse_rewards(text: str | Mapping[int, float] | None) -> dict[int, float]:
     """'5:30000000,4:20000000' (or '5:30.000.000', Vietnamese thousands dots) -> {5: 3e7, 4: 2e7};
     ValueError naming the bad part."""
-    form = ('STARS:AMOUNT pairs separated by commas, stars 1..5 and a finite amount ≥ 0, e.g. "5:30000000,4:20000000" '
-            'or "5:30.000.000,4:20.000.000"')
+    form = ('các cặp SAO:SỐ TIỀN cách nhau bởi dấu phẩy, sao 1..5, số tiền ≥ 0 / STARS:AMOUNT pairs separated by '
+            'commas, stars 1..5 and a finite amount ≥ 0, e.g. "5:30000000,4:20000000" or "5:30.000.000,4:20.000.000"')
     if text is None:
         return {}
     pairs = _pairs(text)
@@ -83,9 +85,10 @@ def parse_rewards(text: str | Mapping[int, float] | None) -> dict[int, float]:
             if a is None:
                 raise ValueError(amount)
         except (TypeError, ValueError):
-            raise ValueError(f"{stars!r}" + (f":{amount!r}" if amount is not None else "") + f": expected {form}") from None
+            raise ValueError(f"[rewards-invalid] {stars!r}" + (f":{amount!r}" if amount is not None else "")
+                             + f": cần / expected {form}") from None
         if not 1 <= s <= 5 or not math.isfinite(a) or a < 0 or s in out:
-            raise ValueError(f"reward {stars}:{amount}: expected {form}")
+            raise ValueError(f"[rewards-invalid] mức thưởng / reward {stars}:{amount}: cần / expected {form}")
         out[s] = a
     return out
 
@@ -226,9 +229,11 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     in `skipped` with the reason; so are upgrades that need a QĐ 781 requirement met first.
     """
     if count not in COUNTS:
-        raise ValueError(f"count must be one of {', '.join(COUNTS)}, got {count!r}")
+        raise ValueError(f"[count-invalid] cách đếm phải là một trong / count must be one of {', '.join(COUNTS)}, "
+                         f"got {count!r}")
     if budget is not None and not (math.isfinite(budget) and budget >= 0):
-        raise ValueError(f"budget must be a finite amount ≥ 0, got {budget!r}")
+        raise ValueError(f"[budget-invalid] ngân sách phải là số tiền hữu hạn ≥ 0 / budget must be a finite amount ≥ 0, "
+                         f"got {budget!r}")
     results = list(results)
     tg = parse_targets(targets)
     levels = list(tg)  # descending
@@ -253,8 +258,9 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
                 break
             if p.prerequisites:
                 skipped.append({"dossier_id": r.dossier_id, "target_stars": t, "reason":
-                                "needs QĐ 781 requirements met first (not priced in points) / cần đáp ứng yêu cầu "
-                                "QĐ 781 trước", "prerequisites": [x["id"] for x in p.prerequisites]})
+                                "[plan-needs-781] cần đáp ứng yêu cầu QĐ 781 trước (không tính bằng điểm) / needs "
+                                "QĐ 781 requirements met first (not priced in points)",
+                                "prerequisites": [x["id"] for x in p.prerequisites]})
                 continue
             if p.feasible and p.result_after is not None and p.upgrades:
                 priced += 1
@@ -298,16 +304,26 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     if not complete:
         shortfall = None
         missing = int(need.sum()) - (len(history) - 1)
-        reason = (f"{missing} target place(s) cannot be filled at any cost: no product reaches them with the upgrades "
-                  "available" + ("" if priced else " (no upgrade is priced for any product in this cohort: check the "
-                                 "cost table's forms and criteria against the cohort)")
-                  + (f"; {len({s['dossier_id'] for s in skipped})} product(s) skipped (knock-outs or QĐ 781 prerequisites)"
-                     if skipped else "")
-                  + (f"; filling the {len(history) - 1} places that can be filled costs {history[-1]:,.0f} {costs.unit}, "
-                     "over the budget" if history[-1] > limit + 1e-9 else ""))
+        n_skipped = len({s["dossier_id"] for s in skipped})
+        filled = len(history) - 1
+        over = history[-1] > limit + 1e-9
+        vi = (f"[plan-targets-unreachable] {missing} chỗ trong mục tiêu không thể đạt với bất kỳ chi phí nào: không sản "
+              "phẩm nào đạt tới với các mức nâng hiện có"
+              + ("" if priced else " (không mức nâng nào của nhóm sản phẩm này có giá: đối chiếu biểu mẫu và tiêu chí "
+                                   "của bảng chi phí với nhóm sản phẩm)")
+              + (f"; {n_skipped} sản phẩm bị bỏ qua (điều kiện loại hoặc yêu cầu QĐ 781)" if skipped else "")
+              + (f"; lấp {filled} chỗ có thể lấp tốn {history[-1]:,.0f} {costs.unit}, vượt ngân sách" if over else ""))
+        en = (f"{missing} target place(s) cannot be filled at any cost: no product reaches them with the upgrades "
+              "available" + ("" if priced else " (no upgrade is priced for any product in this cohort: check the "
+                             "cost table's forms and criteria against the cohort)")
+              + (f"; {n_skipped} product(s) skipped (knock-outs or QĐ 781 prerequisites)" if skipped else "")
+              + (f"; filling the {filled} places that can be filled costs {history[-1]:,.0f} {costs.unit}, "
+                 "over the budget" if over else ""))
+        reason = f"{vi} / {en}"
     elif budget is not None and full_cost > limit:
         shortfall = full_cost - limit
-        reason = f"the cheapest plan meeting every target costs {full_cost:,.0f} {costs.unit}, over the budget"
+        reason = (f"[plan-over-budget] phương án rẻ nhất đạt mọi mục tiêu tốn {full_cost:,.0f} {costs.unit}, vượt ngân "
+                  f"sách / the cheapest plan meeting every target costs {full_cost:,.0f} {costs.unit}, over the budget")
 
     warnings = []
     other = "recognised" if count == "stars" else "stars"
@@ -319,8 +335,9 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
         warnings.append(f"đếm theo '{count}', khác với đếm theo '{other}' ({shown(alt_before)} thay vì "
                         f"{shown(before_counts)}) / counting {count!r} ({COUNTS[count]}); counted as {other!r} the "
                         f"cohort has {shown(alt_before)} instead of {shown(before_counts)}")
-    note = ("targets are cumulative: a product with more stars also counts toward lower targets; "
-            f"needed counts of products with at least k stars: {req}")
+    note = ("[targets-cumulative] mục tiêu cộng dồn: sản phẩm nhiều sao hơn cũng được tính cho mục tiêu thấp hơn / targets are cumulative: "
+            "a product with more stars also counts toward lower targets; needed counts of products with at least k "
+            f"stars: {req}")
     return CohortPlan(
         feasible=bool(feasible), cost=cost, budget=budget, targets=tg, counts_before=before_counts,
         counts_after=after_counts, supported=supported, shortfall=shortfall, shortfall_reason=reason,

@@ -62,8 +62,8 @@ def _canonical_row(row: Mapping[str, Any], where: str, name: str, issues: list[I
     for k, v in row.items():
         c = canonical_field(k)
         if c in out:
-            issues.append(Issue("two fields mean the same thing", name, f"{where}, {k}", c,
-                                f"one of {given[c]!r} and {k!r}"))
+            issues.append(Issue("[cost-field-twice] hai trường cùng nghĩa / two fields mean the same thing", name,
+                                f"{where}, {k}", c, f"một trong / one of {given[c]!r}, {k!r}"))
             continue
         out[c], given[c] = v, str(k)
     return out
@@ -137,26 +137,29 @@ def _rows_from_file(path: Path, issues: list[Issue]) -> list[tuple[str, Mapping[
     try:
         text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        issues.append(Issue(f"cannot read the cost table: {exc}", str(path)))
+        issues.append(Issue(f"[costs-unreadable] không đọc được bảng chi phí / cannot read the cost table: {exc}",
+                            str(path), None, None, "UTF-8 CSV hoặc JSON / UTF-8 CSV or JSON"))
         return None
     if path.suffix.lower() == ".json":
         try:
             data = nfc_deep(parse_json(text))
         except ValueError as exc:
-            issues.append(Issue(f"not valid JSON: {exc}", str(path), None, None,
+            issues.append(Issue(f"[costs-json] JSON không hợp lệ / not valid JSON: {exc}", str(path), None, None,
                                 '{"costs": [{"form": …, "criterion": …, "from_points": …, "to_points": …, "cost": …}]} '
-                                "or a list of such rows"))
+                                "hoặc danh sách các dòng như vậy / or a list of such rows"))
             return None
         if isinstance(data, dict):
             if "costs" not in data:
-                issues.append(Issue("a JSON cost table needs a 'costs' list", str(path), "costs", sorted(data),
-                                    '{"costs": [ … rows … ]} or a list of rows'))
+                issues.append(Issue("[costs-json-no-list] bảng chi phí JSON cần danh sách 'costs' / a JSON cost table "
+                                    "needs a 'costs' list", str(path), "costs", sorted(data),
+                                    '{"costs": [ … ]} hoặc danh sách dòng / or a list of rows'))
                 return None
             data = data["costs"]
         if not isinstance(data, list):
-            issues.append(Issue("the cost rows must be a list", str(path), "costs", type(data).__name__, "a list of rows"))
+            issues.append(Issue("[costs-json-no-list] các dòng chi phí phải là một danh sách / the cost rows must be a "
+                                "list", str(path), "costs", type(data).__name__, "danh sách dòng / a list of rows"))
             return None
-        return [(f"row {i + 1} (costs[{i}])", r) for i, r in enumerate(data)]
+        return [(f"dòng / row {i + 1} (costs[{i}])", r) for i, r in enumerate(data)]
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
@@ -168,15 +171,16 @@ def _rows_from_file(path: Path, issues: list[Issue]) -> list[tuple[str, Mapping[
     unknown = [t for t, h in zip(typed, header) if h not in COLUMNS]
     twice = sorted({h for h in header if header.count(h) > 1})
     if missing or unknown or twice:
-        issues.append(Issue("the cost table's header is not as expected", str(path), "line 1", ",".join(typed),
-                            f"columns {', '.join(COLUMNS)} (required: {', '.join(REQUIRED)}; Vietnamese headers "
-                            f"such as {HEADERS_VI} are accepted)"
-                            + (f"; missing: {', '.join(missing)}" if missing else "")
-                            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
-                            + (f"; given twice: {', '.join(twice)}" if twice else "")))
+        issues.append(Issue("[costs-header] dòng tiêu đề của bảng chi phí không đúng / the cost table's header is not "
+                            "as expected", str(path), "dòng / line 1", ",".join(typed),
+                            f"các cột / columns {', '.join(COLUMNS)} (bắt buộc / required: {', '.join(REQUIRED)}; "
+                            f"nhận cả tiêu đề tiếng Việt / Vietnamese headers accepted: {HEADERS_VI})"
+                            + (f"; thiếu / missing: {', '.join(missing)}" if missing else "")
+                            + (f"; không rõ / unknown: {', '.join(unknown)}" if unknown else "")
+                            + (f"; lặp / given twice: {', '.join(twice)}" if twice else "")))
         return None
     reader.fieldnames = header
-    return [(f"line {reader.line_num}", row) for row in _numbered(reader)]
+    return [(f"dòng / line {reader.line_num}", row) for row in _numbered(reader)]
 
 
 def _numbered(reader: csv.DictReader) -> Iterable[Mapping[str, Any]]:
@@ -220,17 +224,18 @@ def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step
     from .. import criteria as crit
 
     is_file = isinstance(source, (str, Path))
-    name = str(source) if is_file else "cost table"
+    name = str(source) if is_file else "bảng chi phí / cost table"
     issues: list[Issue] = []
     if default_step_cost is not None and not (math.isfinite(default_step_cost) and default_step_cost >= 0):
-        issues.append(Issue("the default step cost must be a finite amount ≥ 0", name, "--default-step-cost",
-                            default_step_cost, "a number ≥ 0"))
+        issues.append(Issue("[cost-invalid] chi phí mặc định mỗi bước phải là số hữu hạn ≥ 0 / the default step cost "
+                            "must be a finite amount ≥ 0", name, "--default-step-cost", default_step_cost,
+                            "một số ≥ 0 / a number ≥ 0"))
     if is_file:
         located = _rows_from_file(Path(source), issues)
         if located is None:
             raise ValidationFailed(issues, subject=name)
     else:
-        located = [(f"row {i + 1}", r) for i, r in enumerate(source)]
+        located = [(f"dòng / row {i + 1}", r) for i, r in enumerate(source)]
     sets = crit.available_sets()
     table: dict[Key, dict[tuple[int, int], Price]] = {}
     seen: dict[tuple[Key, int, int], str] = {}
@@ -239,23 +244,28 @@ def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step
             issues.append(Issue(message, name, f"{where}, {fld}", value, allowed))
 
         if not isinstance(row, Mapping):
-            bad("row", "a cost row must be an object with named fields", row, ", ".join(COLUMNS))
+            bad("row", "[cost-row-not-object] mỗi dòng chi phí phải có các trường có tên / a cost row must be an "
+                "object with named fields", row, ", ".join(COLUMNS))
             continue
         row = _canonical_row(row, where, name, issues)
         unknown = [k for k in row if k not in COLUMNS]
         if unknown:
-            bad(unknown[0], "unknown field", unknown, ", ".join(COLUMNS))
+            bad(unknown[0], "[cost-field-unknown] trường không có / unknown field", unknown, ", ".join(COLUMNS))
         absent = [c for c in REQUIRED if row.get(c) is None or str(row.get(c)).strip() == ""]
         for c in absent:
-            bad(c, "a required field is empty or missing", row.get(c), _ALLOWED[c])
+            bad(c, "[cost-field-missing] thiếu trường bắt buộc hoặc để trống / a required field is empty or missing",
+                row.get(c), _ALLOWED[c])
         set_id = str(row.get("criteria_set") or ANY).strip() or ANY
         if set_id != ANY and set_id not in sets:
-            bad("criteria_set", "unknown criteria set", set_id, ", ".join(sets) + " or empty for every set")
+            bad("criteria_set", "[cost-set-unknown] bộ tiêu chí không có / unknown criteria set", set_id,
+                ", ".join(sets) + " hoặc để trống cho mọi bộ / or empty for every set")
             continue
         form = str(row.get("form") or ANY).strip() or ANY
         if form != ANY and not any(crit.load_set(s).has_form(form) for s in (sets if set_id == ANY else [set_id])):
-            bad("form", "unknown form" + ("" if set_id == ANY else f" in {set_id}"), form,
-                "a slug from `ocop criteria list`, or * for every form")
+            in_set = "" if set_id == ANY else f" ({set_id})"
+            bad("form", f"[cost-form-unknown] biểu mẫu không có{in_set} / unknown form{in_set}", form,
+                "mã biểu mẫu trong `ocop criteria list`, hoặc * cho mọi biểu mẫu / a slug from `ocop criteria list`, "
+                "or * for every form")
             continue
         if absent:
             continue
@@ -263,7 +273,8 @@ def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step
         a, b = _whole(row["from_points"]), _whole(row["to_points"])
         for fld, v in (("from_points", a), ("to_points", b)):
             if v is None:
-                bad(fld, "points must be a whole number", row[fld], "a whole number of points, an option of the criterion")
+                bad(fld, "[cost-points-not-whole] điểm phải là số nguyên / points must be a whole number", row[fld],
+                    _ALLOWED[fld])
         try:
             if isinstance(row["cost"], (int, float)):
                 cost = float(row["cost"])
@@ -273,28 +284,34 @@ def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step
         except (TypeError, ValueError):
             cost = math.nan
         if isinstance(row["cost"], bool) or not math.isfinite(cost) or cost < 0:
-            bad("cost", "the cost must be a finite amount ≥ 0", row["cost"], _ALLOWED["cost"])
+            bad("cost", "[cost-invalid] chi phí phải là số tiền hữu hạn ≥ 0 / the cost must be a finite amount ≥ 0",
+                row["cost"], _ALLOWED["cost"])
             continue
         if a is None or b is None:
             continue
         if b <= a:
-            bad("to_points", "an upgrade must raise the points", f"{a} → {b}", "to_points > from_points")
+            bad("to_points", "[cost-not-upgrade] nâng hạng phải tăng điểm / an upgrade must raise the points",
+                f"{a} → {b}", "to_points > from_points")
             continue
         contexts = _contexts(set_id, form, criterion)
         if not contexts:
-            where_txt = (form if form != ANY else "any form") + ("" if set_id == ANY else f" of {set_id}")
-            bad("criterion", f"criterion {criterion} is not on {where_txt}", criterion,
-                "a criterion number printed on the form (`ocop criteria show SET FORM`)")
+            where_vi = (form if form != ANY else "biểu mẫu nào") + ("" if set_id == ANY else f" của {set_id}")
+            where_en = (form if form != ANY else "any form") + ("" if set_id == ANY else f" of {set_id}")
+            bad("criterion", f"[cost-criterion-unknown] tiêu chí {criterion} không có trên {where_vi} / criterion "
+                f"{criterion} is not on {where_en}", criterion,
+                "số tiêu chí in trên biểu mẫu / a criterion number printed on the form (`ocop criteria show SET FORM`)")
             continue
         if not any(a in f.leaf(criterion).points and b in f.leaf(criterion).points for _, f in contexts):
             ladders = sorted({(s, f.leaf(criterion).points) for s, f in contexts})[:6]
-            bad("from_points/to_points", f"{a} → {b} are not both options of criterion {criterion}", f"{a} → {b}",
+            bad("from_points/to_points", f"[cost-points-not-options] {a} → {b} không đều là mức điểm của tiêu chí "
+                f"{criterion} / {a} → {b} are not both options of criterion {criterion}", f"{a} → {b}",
                 "; ".join(f"{s}: {', '.join(map(str, p))}" for s, p in ladders))
             continue
         key = (set_id, form, criterion)
         if (key, a, b) in seen:
-            bad("from_points/to_points", f"duplicate row: the same upgrade is priced in {seen[(key, a, b)]}",
-                f"{form} {criterion} {a} → {b}", "each (criteria_set, form, criterion, from, to) once")
+            bad("from_points/to_points", f"[cost-row-duplicate] dòng lặp: cùng mức nâng đã có giá ở {seen[(key, a, b)]} "
+                f"/ duplicate row: the same upgrade is priced in {seen[(key, a, b)]}", f"{form} {criterion} {a} → {b}",
+                "mỗi (criteria_set, form, criterion, from, to) một lần / each (criteria_set, form, criterion, from, to) once")
             continue
         seen[(key, a, b)] = where
         label = str(row.get("label") or "").strip() or None
@@ -304,9 +321,10 @@ def load_costs(source: str | Path | Iterable[Mapping[str, Any]], *, default_step
     return CostModel(table, default_step_cost, unit="VND")
 
 
+_POINTS = "số điểm nguyên, một mức của tiêu chí / a whole number of points, an option of the criterion"
 _ALLOWED = {
-    "criterion": "a criterion number printed on the form, e.g. 2.2",
-    "from_points": "a whole number of points, an option of the criterion",
-    "to_points": "a whole number of points, an option of the criterion",
-    "cost": "a finite amount ≥ 0 (VND)",
+    "criterion": "số tiêu chí in trên biểu mẫu, ví dụ 2.2 / a criterion number printed on the form, e.g. 2.2",
+    "from_points": _POINTS,
+    "to_points": _POINTS,
+    "cost": "số tiền hữu hạn ≥ 0 (VNĐ), ví dụ 20.000.000 / a finite amount ≥ 0 (VND), e.g. 20.000.000",
 }

@@ -30,11 +30,13 @@ from .costs import CostModel
 
 ASSUMPTIONS = {
     "all_members": (
+        "mỗi mức nâng đưa phiếu của mọi thành viên lên mức mới, tính giá từ mức thấp nhất một thành viên đã chấm / "
         "an upgrade moves every member's sheet to the new option (a member who already gave more keeps it); "
         "it is priced from the lowest option any member gave ('from'), i.e. what the most critical member saw, "
         "so the budget never falls short"),
     "mean": (
-        "an upgrade moves every member's sheet to the new option (a member who already gave more keeps it); "
+        "mỗi mức nâng đưa phiếu của mọi thành viên lên mức mới, tính giá bằng trung bình giá từ mức của từng thành "
+        "viên / an upgrade moves every member's sheet to the new option (a member who already gave more keeps it); "
         "it is priced as the mean over members of the price from each member's own option (a member already at "
         "or above it costs nothing), i.e. what the council found missing on average; 'from' is the lowest option"),
 }
@@ -240,9 +242,11 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
     """`upgrade_plan` on an already validated dossier (and its Result, if known): a cohort plan parses
     each product once for all its target levels instead of once per level."""
     if assume not in ASSUMPTIONS:
-        raise ValueError(f"assume must be one of {', '.join(ASSUMPTIONS)}, got {assume!r}")
+        raise ValueError(f"[assume-invalid] giả định phải là một trong / assume must be one of "
+                         f"{', '.join(ASSUMPTIONS)}, got {assume!r}")
     if not 1 <= int(target_stars) <= 5:
-        raise ValueError(f"target_stars must be 1..5, got {target_stars!r}")
+        raise ValueError(f"[target-stars-invalid] số sao mục tiêu phải từ 1 đến 5 / target_stars must be 1..5, "
+                         f"got {target_stars!r}")
     costs = costs or CostModel()
     before = before if before is not None and not overrides else evaluate(d, overrides=overrides)
     cs, target = d.criteria_set, int(target_stars)
@@ -259,8 +263,9 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
             plan.prerequisites.append({"id": fid, "kind": "minimum", "stars": reqs[fid]["stars"],
                                        "label": reqs[fid]["text"], "label_en": reqs[fid].get("text_en", reqs[fid]["text"])})
     if knocked:
-        plan.reason = ("không khả thi cho đến khi khắc phục điều kiện loại / infeasible until the knock-outs are "
-                       f"cleared: {', '.join(knocked)} (a knock-out is never bought with points)")
+        plan.reason = ("[plan-knocked-out] không khả thi cho đến khi khắc phục điều kiện loại (điều kiện loại không mua "
+                       "được bằng điểm) / infeasible until the knock-outs are cleared (a knock-out is never bought with "
+                       f"points): {', '.join(knocked)}")
         unscored = [leaf.number for li, leaf in enumerate(d.form.leaves)
                     if d.applicable[li] and (d.points[:, li] == MISSING).any()]
         if unscored:
@@ -299,13 +304,16 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
         found = _cheapest(options, need_gain)
         if found is None:
             reachable = int(pts.sum()) + sum(max(o.gain for o in row) for row in options)
-            reasons.append(f"the best reachable total is {reachable / M:.2f} < {band_min:g} needed for {target}★"
-                           if reachable < band_min * M else f"no priced upgrades reach {target}★")
+            reasons.append(f"[plan-unreachable] tổng điểm cao nhất có thể đạt là {reachable / M:.2f} < {band_min:g} cần "
+                           f"cho {target}★ / the best reachable total is {reachable / M:.2f} < {band_min:g} needed for "
+                           f"{target}★" if reachable < band_min * M else
+                           f"[plan-unpriced] không có mức nâng có giá nào đạt {target}★ / no priced upgrades reach {target}★")
             continue
         if best is None or found[0] < best[0]:
             best = (found[0], with_story, options, found[1])
     if best is None:
-        plan.reason = "; ".join(dict.fromkeys(reasons)) + (" (with or without a story created)" if len(branches) > 1 else "")
+        plan.reason = "; ".join(dict.fromkeys(reasons)) + (" (dù có tạo câu chuyện sản phẩm hay không / with or "
+                                                           "without a story created)" if len(branches) > 1 else "")
         return plan
 
     cost, with_story, options, picks = best
@@ -343,7 +351,8 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
     plan.result_after = after
     plan.feasible = after.stars >= target
     if not plan.feasible:  # the model above and the rule engine disagree: say so, never guess
-        plan.reason = f"the rule engine awards {after.stars}★ after the plan (see result_after.trace)"
+        plan.reason = (f"[plan-engine-disagrees] sau phương án, bộ quy tắc cho {after.stars}★ / the rule engine awards "
+                       f"{after.stars}★ after the plan (see result_after.trace)")
     _finish(plan, d, target, overrides)
     return plan
 
@@ -407,7 +416,8 @@ def _options(d: Dossier, pts: np.ndarray, target: int, costs: CostModel, assume:
             gain = int(new.sum() - pts[:, li].sum())
             row.append(Option(gain, cost, v, label, base))
         if not row:
-            return (f"criterion {leaf.number} ({leaf.label}) cannot reach its {target}★ minimum "
-                    f"({need} points) with the upgrades available")
+            return (f"[plan-minimum-unreachable] tiêu chí {leaf.number} ({leaf.label}) không thể đạt mức tối thiểu "
+                    f"{target}★ ({need} điểm) với các mức nâng hiện có / criterion {leaf.number} cannot reach its "
+                    f"{target}★ minimum ({need} points) with the upgrades available")
         options.append(row)
     return options

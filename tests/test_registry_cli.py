@@ -18,8 +18,8 @@ FIXTURE_FILES = sorted(str(p) for p in (FIXTURES / "dossiers").glob("*.json")) +
     str(FIXTURES / "cohort" / "cohort.csv"), str(FIXTURES / "cohort" / "hoi-dong-tinh-2026.xlsx")]
 
 
-def run(*args: str, code: int = 0):
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def run(*args: str, code: int = 0, stdin: str | None = None):
+    result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
     assert result.exit_code == code, result.output
     return result
 

@@ -98,9 +98,9 @@ class Registry:
     Call `init()` once (or `ocop registry init`) to create or upgrade the schema.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, pool_size: int | None = None) -> None:
         self.url = db.resolve_url(url)
-        self.engine = db.make_engine(self.url)
+        self.engine = db.make_engine(self.url, pool_size=pool_size)
         self._current: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
             f"ocop_registry_tx_{id(self)}", default=None)
 

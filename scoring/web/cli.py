@@ -40,7 +40,7 @@ def users_cmd() -> None:
               help="office: registry and certificates; secretary: runs a council's sessions; member: scores.")
 @click.option("--council-member", "council_member", type=int,
               help="Id of the council member this account is (required for secretary and member; "
-                   "`ocop registry` lists councils and members).")
+                   "`ocop users members` lists them).")
 @click.option("--name", "display_name", help="Name shown in the app (default: the username).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input "
               "(otherwise it is asked for twice, hidden). There is no default password.")
@@ -80,6 +80,30 @@ def users_list(db: str | None, as_json: bool) -> None:
         return
     for u in users:
         click.echo(f"{u.username}\t{u.role}\t{u.council_member_id or ''}\t{u.display_name}")
+
+
+@users_cmd.command("members")
+@click.option("--db", help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the members as JSON.")
+def users_members(db: str | None, as_json: bool) -> None:
+    """The councils' members with the ids `users add --council-member` takes, and their accounts."""
+    from . import accounts
+
+    store = _store(db)
+    reg = store.registry
+    by_member: dict[int, list[str]] = {}
+    for u in accounts.list_users(store.engine):
+        if u.council_member_id is not None:
+            by_member.setdefault(u.council_member_id, []).append(u.username)
+    rows = [{"id": m["id"], "council_id": c["id"], "council": c["name"], "name": m["name"], "role": m["role"],
+             "active": m["active"], "accounts": by_member.get(m["id"], [])}
+            for c in reg.councils() for m in reg.council(c["id"])["members"]]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\t{r['council']}\t{r['name']}\t{r['role']}{'' if r['active'] else ' (inactive)'}"
+                   f"\t{', '.join(r['accounts'])}")
 
 
 @click.command("serve")

@@ -23,7 +23,6 @@ from ..text import load_json
 from . import accounts
 
 
-
 def fixtures_dir() -> Path:
     """The bundled fixtures: beside the package in a checkout, else in the working folder (an
     installed wheel does not carry them; run from the repository)."""
@@ -63,10 +62,13 @@ def _dossiers(paths: tuple[Path, ...]) -> list[dict]:
 
 
 def seed(url: str, *, dossier_files: tuple[Path, ...] | None = None, held_on: date | None = None,
-         password: str | None = None) -> Seeded:
+         password: str | None = None, council_members: tuple[tuple[str, str], ...] = MEMBERS,
+         scoring: tuple[str, ...] = SCORING) -> Seeded:
     """Create the demo council, session, dossiers and accounts in an initialised registry (once:
     a second call finds the council and creates nothing). `password` gives every new account the
-    same password (tests); otherwise each gets a random one."""
+    same password (tests); otherwise each gets a random one. `council_members` (name, role) and `scoring`
+    (the names present, accounts tv1, tv2, … in this order) make a larger council (the load
+    benchmark's thirty members)."""
     files = dossier_files or tuple(fixtures_dir() / f for f in DEMO_DOSSIERS)
     reg = Registry(url)
     try:
@@ -79,20 +81,20 @@ def seed(url: str, *, dossier_files: tuple[Path, ...] | None = None, held_on: da
                           {m["name"]: m["id"] for m in council["members"]})
         with reg.transaction(ACTOR) as tx:
             round_id = reg.open_round("province", 2026, 2, name="Đợt 2 năm 2026 (demo)", area="Demo")
-            council_id = reg.add_council(COUNCIL, "province", list(MEMBERS), area="Demo", decision="demo")
+            council_id = reg.add_council(COUNCIL, "province", list(council_members), area="Demo", decision="demo")
             members = {m["name"]: m["id"] for m in reg.council(council_id)["members"]}
             ids = [_add_dossier(reg, tx, data, round_id) for data in _dossiers(files)]
             session_id = reg.open_session(council_id, held_on or date.today(), round_id=round_id,
                                           place="Phòng họp (demo)", dossier_ids=ids,
-                                          present=list(SCORING))
+                                          present=list(scoring))
         pks = [reg.dossier(d)["id"] for d in ids]
     finally:
         reg.close()
     out = Seeded(session_id, council_id, pks, members)
     engine = regdb.make_engine(url)
-    thu_ky = next(n for n, r in MEMBERS if r == "thu_ky")
+    thu_ky = next(n for n, r in council_members if r == "thu_ky")
     wanted = [("vanphong", "office", None, "Văn phòng OCOP"), ("thuky", "secretary", members[thu_ky], thu_ky)]
-    wanted += [(f"tv{i}", "member", members[name], name) for i, name in enumerate(SCORING, start=1)]
+    wanted += [(f"tv{i}", "member", members[name], name) for i, name in enumerate(scoring, start=1)]
     try:
         for username, role, member_id, display in wanted:
             pw = password or secrets.token_urlsafe(9)

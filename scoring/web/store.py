@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationFailed
@@ -20,6 +20,7 @@ from ..registry.api import Registry
 from ..registry.errors import RegistryError
 from ..registry.models import (Council, CouncilMember, CouncilSession, Dossier, MemberSheet, ResultRow, SessionDossier,
                                SessionMember)
+from .accounts import write_turn
 from .deps import Forbidden, NotFound
 
 
@@ -55,9 +56,28 @@ class SheetContext:
         return self.sheet.status if self.sheet else "not_started"
 
 
+# Built once: building a select of seven entities costs more Python time than running it.
+_SHEET_CONTEXT = (
+    select(CouncilSession, Council, SessionMember, SessionDossier, Dossier, CouncilMember, MemberSheet)
+    .join(Council, Council.id == CouncilSession.council_id)
+    .outerjoin(SessionMember, and_(SessionMember.session_id == CouncilSession.id,
+                                   SessionMember.member_id == bindparam("member_id")))
+    .outerjoin(SessionDossier, and_(SessionDossier.session_id == CouncilSession.id,
+                                    SessionDossier.dossier_pk == bindparam("dossier_pk")))
+    .outerjoin(CouncilMember, CouncilMember.id == SessionMember.member_id)
+    .outerjoin(Dossier, Dossier.id == SessionDossier.dossier_pk)
+    .outerjoin(MemberSheet, and_(MemberSheet.dossier_pk == Dossier.id, MemberSheet.member == CouncilMember.name))
+    .where(CouncilSession.id == bindparam("session_id")))
+
+# Database connections each worker keeps (and never more): requests beyond wait for one. Sized for
+# the 30 members of a council saving at once; on PostgreSQL, max_connections must cover
+# POOL_SIZE x workers x hosts (docs/WEB.md).
+POOL_SIZE = 20
+
+
 class Store:
     def __init__(self, url: str | None = None):
-        self.registry = Registry(url)
+        self.registry = Registry(url, pool_size=POOL_SIZE)
         self.engine = self.registry.engine
 
     # ------------------------------------------------------------------ plumbing
@@ -68,13 +88,13 @@ class Store:
     @contextmanager
     def writing(self, actor: str) -> Iterator[Session]:
         """One registry transaction by `actor`, with an ORM session on it for the scope checks."""
-        with self.registry.transaction(actor) as tx:
+        with write_turn(self.engine), self.registry.transaction(actor) as tx:
             with Session(bind=tx.conn, expire_on_commit=False) as s:
                 yield s
 
     def audit(self, actor: str, action: str, entity: str, entity_id: Any, before: Any = None,
               after: Any = None) -> None:
-        with self.registry.transaction(actor) as tx:
+        with write_turn(self.engine), self.registry.transaction(actor) as tx:
             tx.audit(action, entity, entity_id, before, after)
 
     # ------------------------------------------------------------------ member
@@ -116,18 +136,18 @@ class Store:
 
     @staticmethod
     def _sheet_context(s: Session, session_id: int, dossier_pk: int, member_id: int) -> SheetContext:
-        sess = s.get(CouncilSession, session_id)
-        if sess is None:
+        """One query (the save path runs it on every request): the session and its council, whether
+        the member sits on it and the dossier is on its agenda, and the member's sheet if any."""
+        row = s.execute(_SHEET_CONTEXT, {"session_id": session_id, "dossier_pk": dossier_pk,
+                                         "member_id": member_id}).first()
+        if row is None:
             raise NotFound()
-        if s.get(SessionMember, (session_id, member_id)) is None:
+        sess, council, seat, on_agenda, dossier, member, sheet = row
+        if seat is None:
             raise Forbidden()
-        if s.get(SessionDossier, (session_id, dossier_pk)) is None:
+        if on_agenda is None:
             raise NotFound()
-        member = s.get(CouncilMember, member_id)
-        dossier = s.get(Dossier, dossier_pk)
-        sheet = s.scalar(select(MemberSheet).where(MemberSheet.dossier_pk == dossier_pk,
-                                                   MemberSheet.member == member.name))
-        return SheetContext(sess, s.get(Council, sess.council_id), dossier, member, sheet)
+        return SheetContext(sess, council, dossier, member, sheet)
 
     def sheet_context(self, session_id: int, dossier_pk: int, member_id: int) -> SheetContext:
         """The member's sheet on a dossier of a session, or Forbidden/NotFound when it is not theirs."""
@@ -311,7 +331,8 @@ class Store:
     def revoke(self, number: str, ground: str, on: date, note: str, actor: str) -> str | None:
         """Revoke a certificate on a ground of the closed list; the registry's refusal as text, or None."""
         try:
-            self.registry.revoke(number, ground, on, note=note or None, actor=actor)
+            with write_turn(self.engine):
+                self.registry.revoke(number, ground, on, note=note or None, actor=actor)
         except RegistryError as exc:
             return "; ".join(i.message for i in exc.issues)
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..accounts import User
 from ..deps import Forbidden, page_context, require
@@ -48,13 +49,20 @@ def sheet(request: Request, session_id: int, dossier_pk: int, saved: str | None 
 
 @router.post("/sessions/{session_id}/dossiers/{dossier_pk}")
 async def save(request: Request, session_id: int, dossier_pk: int, user: User = MEMBER) -> Response:
+    """Save a draft or submit. Async only to read the posted form; the database work runs in the
+    thread pool like the other routes', so that a save never holds up the event loop."""
+    posted = await request.form()
+    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    return await run_in_threadpool(_save, request, session_id, dossier_pk, user, fields)
+
+
+def _save(request: Request, session_id: int, dossier_pk: int, user: User, posted: dict[str, str]) -> Response:
     store = request.app.state.store
     member_id = _member_id(user)
     ctx = store.sheet_context(session_id, dossier_pk, member_id)
-    posted = await request.form()
     form = load_form(ctx.dossier.criteria_set, ctx.dossier.form)
     try:
-        scores = read_posted(form, {k: v for k, v in posted.items() if isinstance(v, str)})
+        scores = read_posted(form, posted)
     except BadPoints as exc:
         return _render(request, ctx, ctx.scores, error=("raw", {"text": str(exc)}), status_code=400)
     submit = posted.get("action") == "submit"

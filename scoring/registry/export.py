@@ -8,8 +8,6 @@ never executes data typed by someone else.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..errors import Issue, ValidationFailed
+from ..safe_files import atomic_write
 from .models import Base
 
 if TYPE_CHECKING:
@@ -62,21 +61,11 @@ def _frames(reg: "Registry", escape: bool) -> dict[str, Any]:
     return out
 
 
-def _atomic(path: Path, write) -> None:  # noqa: ANN001
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def export_tables(reg: "Registry", path: Path) -> list[Path]:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValidationFailed([Issue("unsupported export format", str(path), "-o", suffix, ", ".join(FORMATS))],
+        raise ValidationFailed([Issue("[export-format] định dạng xuất không hỗ trợ / unsupported export format", str(path), "-o",
+                                     suffix, ", ".join(FORMATS))],
                                subject=str(path))
     if not path.parent.is_dir():
         raise ValidationFailed([Issue("the folder does not exist", str(path.parent), "-o")], subject=str(path))
@@ -95,15 +84,15 @@ def export_tables(reg: "Registry", path: Path) -> list[Path]:
                         for cell in row:
                             if isinstance(cell.value, str):
                                 cell.data_type = "s"
-        _atomic(path, write)
+        atomic_write(path, write)
         return [path]
     written = []
     for name, frame in frames.items():
         target = path.with_name(f"{path.stem}-{name}{suffix}")
         if suffix == ".csv":
-            _atomic(target, lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8-sig"))
+            atomic_write(target, lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8-sig"))
         else:
-            _atomic(target, lambda tmp, f=frame: f.astype(str).where(f.notna(), None).to_parquet(tmp, index=False))
+            atomic_write(target, lambda tmp, f=frame: f.astype(str).where(f.notna(), None).to_parquet(tmp, index=False))
         written.append(target)
     return written
 
@@ -131,5 +120,5 @@ def backup(reg: "Registry", path: Path) -> Path:
             target.close()
             source.close()
 
-    _atomic(path, write)
+    atomic_write(path, write)
     return path

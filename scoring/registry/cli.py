@@ -43,7 +43,7 @@ def _date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed([Issue("not a date (ngày không hợp lệ)", location=option, value=value,
+        raise ValidationFailed([Issue("[date-invalid] ngày không hợp lệ / not a date", location=option, value=value,
                                       allowed="YYYY-MM-DD")], subject=option) from None
 
 

@@ -68,7 +68,7 @@ def export_tables(reg: "Registry", path: Path) -> list[Path]:
                                      suffix, ", ".join(FORMATS))],
                                subject=str(path))
     if not path.parent.is_dir():
-        raise ValidationFailed([Issue("the folder does not exist", str(path.parent), "-o")], subject=str(path))
+        raise ValidationFailed([Issue("[folder-missing] thư mục không tồn tại / the folder does not exist", str(path.parent), "-o")], subject=str(path))
     frames = _frames(reg, escape=suffix != ".parquet")
     if suffix == ".xlsx":
         def write(tmp: Path) -> None:
@@ -104,10 +104,11 @@ def backup(reg: "Registry", path: Path) -> Path:
         url = reg.engine.url
         cmd = (f"pg_dump --format=custom --file={path} --host={url.host or 'localhost'} "
                f"--port={url.port or 5432} --username={url.username or 'postgres'} {url.database}")
-        raise ValidationFailed([Issue("backups of a PostgreSQL registry are made with pg_dump (sao lưu PostgreSQL "
-                                      "bằng pg_dump)", None, "--db", reg.safe_url, cmd)], subject="backup")
+        raise ValidationFailed([Issue("[backup-postgresql] sao lưu PostgreSQL bằng pg_dump / backups of a PostgreSQL "
+                                      "registry are made with pg_dump", None, "--db", reg.safe_url, cmd)], subject="backup")
     if path.exists() and path.resolve() == Path(reg.engine.url.database or "").resolve():
-        raise ValidationFailed([Issue("the backup would overwrite the database itself", str(path), "-o")],
+        raise ValidationFailed([Issue("[backup-over-database] bản sao lưu sẽ ghi đè chính cơ sở dữ liệu / the backup would "
+                                      "overwrite the database itself", str(path), "-o")],
                                subject="backup")
     import sqlite3
 

@@ -114,7 +114,7 @@ def result_row(data: Mapping[str, Any], dossier_pk: int | None, version: int, *,
 def _kind_issue(d: Mapping[str, Any]) -> str | None:
     kind = d.get("kind", "new")
     if kind not in KINDS:
-        return str(Issue("unknown dossier kind", None, "kind", kind, ", ".join(KINDS)))
+        return str(Issue("[kind-unknown] loại hồ sơ không có / unknown dossier kind", None, "kind", kind, ", ".join(KINDS)))
     return None
 
 
@@ -447,7 +447,7 @@ def import_dossiers(reg: "Registry", tx: "Transaction", dossiers: Sequence[Any],
 def import_path(reg: "Registry", tx: "Transaction", path: Path, *, round_id: int | None, replace: bool,
                 progress: bool) -> ImportReport:
     if not path.is_file():
-        raise ValidationFailed([Issue("no such file", str(path))], subject=str(path))
+        raise ValidationFailed([Issue("[file-missing] không có tệp này / no such file", str(path))], subject=str(path))
     report = ImportReport(str(path))
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -455,7 +455,7 @@ def import_path(reg: "Registry", tx: "Transaction", path: Path, *, round_id: int
     elif suffix in TABLE_SUFFIXES:
         items = prepare_table(path, report, progress)
     else:
-        raise ValidationFailed([Issue("unsupported input format", str(path), None, suffix,
+        raise ValidationFailed([Issue("[input-format] định dạng tệp không hỗ trợ / unsupported input format", str(path), None, suffix,
                                       ".json (dossier or list of dossiers), " + ", ".join(TABLE_SUFFIXES))],
                                subject=str(path))
     return store(reg, tx, items, report, round_id=round_id, replace=replace, source=str(path), progress=progress)

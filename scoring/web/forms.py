@@ -29,6 +29,16 @@ class FormInvalid(Exception):
         self.fields = fields
 
 
+class RowRefused(Exception):
+    """A refusal of one row of a form with several (a council's members): its issues' fields are
+    that row's (`prefix` + location, e.g. members.2.name)."""
+
+    def __init__(self, exc: ValidationFailed, prefix: str) -> None:
+        super().__init__(prefix)
+        self.exc = exc
+        self.prefix = prefix
+
+
 @dataclass
 class FormState:
     """One form's values (as typed, for re-display) and its errors by field name (TOP: above it).
@@ -51,6 +61,10 @@ class FormState:
     def top_errors(self) -> list[tuple[str, dict[str, Any]]]:
         """Errors whose field this form does not show (shown above it, never lost)."""
         return [e for k, e in self.errors.items() if k not in self.values]
+
+    @property
+    def all_errors(self) -> list[tuple[str, dict[str, Any]]]:
+        return list(self.errors.values())
 
 
 def issue_text(issue: Issue) -> str:
@@ -128,6 +142,9 @@ def attempt(state: FormState, write: Callable[[], Any], prefix: str = "") -> Any
     """Run `write`; a refusal (ours or the registry's) goes on the form and None is returned."""
     try:
         return write()
+    except RowRefused as row:
+        refused(state, row.exc, prefix + row.prefix)
+        return None
     except (FormInvalid, ValidationFailed) as exc:
         refused(state, exc, prefix)
         return None

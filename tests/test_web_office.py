@@ -134,6 +134,10 @@ def test_office_opens_a_round_with_a_vietnamese_level_name(site, typed, level):
 
 def test_office_forms_a_council_with_members_then_adds_one(office):
     app, _, reg, c = office
+    # the blank rows start as a chair, a secretary, then members
+    roles = re.findall(r'name="members\.\d\.role".*?<option value="(\w+)" selected', c.get("/office/councils").text,
+                       flags=re.S)
+    assert roles == ["chu_tich", "thu_ky"] + ["thanh_vien"] * 5
     data = {"name": "Hội đồng OCOP tỉnh Thái Nguyên 2026", "level": "province", "area": "Thái Nguyên",
             "decision": "QĐ 123/QĐ-UBND ngày 01/9/2026",
             "members.0.name": "Nguyễn Văn Hùng", "members.0.role": "chu_tich",

@@ -265,7 +265,8 @@ def _councils_page(request: Request, new: FormState, status: int = 200) -> Respo
 @router.get("/councils")
 def councils(request: Request, user: User = OFFICE) -> Response:
     values = {n: "" for n in COUNCIL_FIELDS + _member_names()} | {"level": "province"}
-    values |= {f"members.{i}.role": r for i, r in enumerate(("chu_tich", "thu_ky"))}
+    # the rows start as a chair, a secretary and members (the usual make-up; each can be changed)
+    values |= {f"members.{i}.role": ("chu_tich", "thu_ky")[i] if i < 2 else "thanh_vien" for i in range(MEMBER_ROWS)}
     return _councils_page(request, FormState("new", values))
 
 

@@ -416,3 +416,36 @@ def test_insert_rows_stores_what_sqlalchemy_executemany_stores(reg, monkeypatch)
     assert all(v is not None for pair in stamps.values() for v in pair)
     if reg.dialect == "postgresql":
         assert len(set(stamps.values())) == 1
+
+
+def test_updates_and_councils_refuse_conflicts_without_a_database_error(reg):
+    """A change that would break a unique rule is a RegistryError naming the field (the web form
+    shows it there), never an IntegrityError, and changes nothing."""
+    a = reg.add_producer("HTX Một", province="Hà Nội", tax_code="0101", actor=ACTOR)
+    b = reg.add_producer("HTX Hai", province="Hà Nội", tax_code="0202", actor=ACTOR)
+    cases = [(lambda: reg.update_producer(b, name="  htx một ", actor=ACTOR), "producer-exists", "name"),
+             (lambda: reg.update_producer(b, tax_code="0101", actor=ACTOR), "tax-code-exists", "tax_code"),
+             (lambda: reg.update_producer(b, name=" ", actor=ACTOR), "producer-name-required", "name")]
+    p1 = reg.add_product("Chè", a, code="HN-1-001-2026", actor=ACTOR)
+    p2 = reg.add_product("Mật ong", a, actor=ACTOR)
+    cases += [(lambda: reg.update_product(p2, name="CHÈ", actor=ACTOR), "product-exists", "name"),
+              (lambda: reg.update_product(p2, code="HN-1-001-2026", actor=ACTOR), "product-code-exists", "code"),
+              (lambda: reg.add_product("Gạo", b, code="HN-1-001-2026", actor=ACTOR), "product-code-exists", "code")]
+    cid = reg.add_council("Hội đồng xã", "commune", [("Nguyễn Văn A", "chu_tich")], actor=ACTOR)
+    cases += [(lambda: reg.add_council(" ", "commune", actor=ACTOR), "council-name-required", "name"),
+              (lambda: reg.add_council_member(cid, "Nguyễn Văn A ", actor=ACTOR), "member-exists", "name"),
+              (lambda: reg.add_council_member(cid, "", actor=ACTOR), "member-name-required", "name")]
+    before = counts(reg)
+    for call, code, location in cases:
+        with pytest.raises(RegistryError) as e:
+            call()
+        assert (e.value.code, e.value.issues[0].location) == (code, location)
+    assert counts(reg) == before
+    assert reg.producer(b)["name"] == "HTX Hai" and reg.producer(b)["tax_code"] == "0202"
+    assert len(reg.council(cid)["members"]) == 1 and len(reg.councils()) == 1
+    # the product's own name and code are not a conflict with itself
+    assert reg.update_product(p1, name="Chè", code="HN-1-001-2026", actor=ACTOR)["name"] == "Chè"
+    assert reg.update_producer(a, name="HTX Một", tax_code="0101", actor=ACTOR)["tax_code"] == "0101"
+    with pytest.raises(RegistryError) as e:
+        reg.producer(999)
+    assert e.value.code == "unknown-producer"

@@ -76,7 +76,7 @@ def log_in(page, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/member**" if username.startswith("tv") else "**/secretary**")
+    page.wait_for_url({"tv": "**/member**", "th": "**/secretary**", "va": "**/office"}[username[:2]])
 
 
 def pick(page, scores):
@@ -202,3 +202,52 @@ def test_the_member_form_works_with_javascript_off(server, browser):
         {"Lê Văn Cường": part}
     assert no_overflow(page)
     ctx.close()
+
+
+def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_phone(server, browser):
+    """The office's management forms in Chromium without JavaScript (plain form posts): a producer,
+    a round named by its Vietnamese level, a council with two members; then every office page at
+    tablet and phone sizes without horizontal overflow or console errors (a CSP violation would be one)."""
+    base, app, seeded = server
+    reg = app.state.store.registry
+    ctx = browser.new_context(base_url=base, java_script_enabled=False, viewport={"width": 800, "height": 1280})
+    page = ctx.new_page()
+    log_in(page, "vanphong")
+    page.goto("/office/producers")
+    form = page.locator("#new-producer")
+    form.locator("input[name=name]").fill("HTX Chè Tân Cương")
+    form.locator("input[name=province]").fill("Thái Nguyên")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/office/producers/*?msg=created")
+    producer_path = page.url.split(base, 1)[1].split("?", 1)[0]
+    page.goto("/office/rounds")
+    form = page.locator("#round-form")
+    form.locator("select[name=level]").select_option("district")
+    form.locator("input[name=number]").fill("1")
+    form.locator("input[name=area]").fill("Thái Nguyên")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/office/rounds?msg=created*")
+    page.goto("/office/councils")
+    form = page.locator("#council-form")
+    form.locator("input[name=name]").fill("Hội đồng huyện Đại Từ")
+    form.locator('input[name="members.0.name"]').fill("Nguyễn Văn Hùng")
+    form.locator('input[name="members.1.name"]').fill("Trần Thị Mai")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/office/councils/*?msg=created")
+    council_path = page.url.split(base, 1)[1].split("?", 1)[0]
+    assert [p["name"] for p in reg.find_producers(name="Tân Cương")] == ["HTX Chè Tân Cương"]
+    assert [r["level"] for r in reg.rounds() if r["area"] == "Thái Nguyên"] == ["district"]
+    council = next(c for c in reg.councils() if c["name"] == "Hội đồng huyện Đại Từ")
+    assert [(m["name"], m["role"]) for m in reg.council(council["id"])["members"]] == [
+        ("Nguyễn Văn Hùng", "chu_tich"), ("Trần Thị Mai", "thu_ky")]  # the rows' preset roles
+    ctx.close()
+    errors: list[str] = []
+    for size in SIZES.values():
+        page = new_page(browser, base, errors, size)
+        log_in(page, "vanphong")
+        for path in ("/office/producers", producer_path, "/office/products/1", "/office/rounds", "/office/councils",
+                     council_path, "/office/certificates/issue"):
+            page.goto(path)
+            assert no_overflow(page), (size, path)
+        page.context.close()
+    assert errors == []

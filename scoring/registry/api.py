@@ -212,10 +212,32 @@ class Registry:
             return int(pid)
 
     def update_producer(self, producer_id: int, *, actor: str | None = None, **fields: Any) -> dict[str, Any]:
-        """Change a producer's details (legal form, tax code, representative, contacts, address)."""
+        """Change a producer's details (legal form, tax code, representative, contacts, address).
+        Refused (not a database error) when the new name and province, or tax code, are another
+        producer's: the same rule as `add_producer`."""
+        def conflicts(conn: Connection, after: Mapping[str, Any]) -> None:
+            other = conn.execute(select(Producer.id).where(
+                Producer.id != producer_id, Producer.name_key == after["name_key"],
+                Producer.province == after["province"])).first()
+            if other:
+                raise RegistryError("producer-exists", "chủ thể đã có trong sổ", "this producer is already known",
+                                    location="name", value=after["name"], allowed=f"producer id {other[0]}")
+            if after["tax_code"]:
+                other = conn.execute(select(Producer.id).where(Producer.id != producer_id,
+                                                               Producer.tax_code == after["tax_code"])).first()
+                if other:
+                    raise RegistryError("tax-code-exists", "mã số thuế đã thuộc chủ thể khác",
+                                        "this tax code belongs to another producer", location="tax_code",
+                                        value=after["tax_code"], allowed=f"producer id {other[0]}")
+
         return self._update(Producer, "producer", producer_id, fields, actor,
                             {"name", "legal_form", "tax_code", "representative", "phone", "email", "address",
-                             "province", "district", "commune"})
+                             "province", "district", "commune"}, conflicts)
+
+    def producer(self, producer_id: int) -> dict[str, Any]:
+        """One producer's row (RegistryError `unknown-producer` if there is none)."""
+        with self._read() as conn:
+            return self._row(conn, Producer, producer_id, "producer")
 
     def find_producers(self, *, name: str | None = None, province: str | None = None,
                        tax_code: str | None = None) -> list[dict[str, Any]]:
@@ -244,31 +266,52 @@ class Registry:
                    "province": producer["province"] if province is None else province,
                    "district": producer["district"] if district is None else district,
                    "commune": producer["commune"] if commune is None else commune, "created_at": utcnow()}
-            known = tx.conn.execute(select(Product.id).where(Product.producer_id == producer_id,
-                                                             Product.name_key == row["name_key"])).first()
-            if known:
-                raise RegistryError("product-exists", "sản phẩm đã có trong sổ", "this product is already known",
-                                    location="name", value=name, allowed=f"product id {known[0]}")
+            self._product_conflicts(tx.conn, None, row)
             pid = tx.conn.execute(insert(Product).values(**row)).inserted_primary_key[0]
             tx.audit("create", "product", pid, None, row)
             return int(pid)
 
+    @staticmethod
+    def _product_conflicts(conn: Connection, product_id: int | None, row: Mapping[str, Any]) -> None:
+        """Refuse a product row whose name is another product's of the same producer, or whose code
+        (unique in the registry) is another product's."""
+        other = conn.execute(select(Product.id).where(Product.id != (product_id or 0),
+                                                      Product.producer_id == row["producer_id"],
+                                                      Product.name_key == row["name_key"])).first()
+        if other:
+            raise RegistryError("product-exists", "sản phẩm đã có trong sổ", "this product is already known",
+                                location="name", value=row["name"], allowed=f"product id {other[0]}")
+        if row.get("code"):
+            other = conn.execute(select(Product.id).where(Product.id != (product_id or 0),
+                                                          Product.code == row["code"])).first()
+            if other:
+                raise RegistryError("product-code-exists", "mã sản phẩm đã thuộc sản phẩm khác",
+                                    "this product code belongs to another product", location="code",
+                                    value=row["code"], allowed=f"product id {other[0]}")
+
     def update_product(self, product_id: int, *, actor: str | None = None, **fields: Any) -> dict[str, Any]:
-        """Change a product's name, code (T-X-STT-YYYY), product set or area."""
+        """Change a product's name, code (T-X-STT-YYYY), product set or area (refused when the name
+        or code is another product's, as in `add_product`)."""
         return self._update(Product, "product", product_id, fields, actor,
-                            {"name", "code", "criteria_set", "form", "province", "district", "commune"})
+                            {"name", "code", "criteria_set", "form", "province", "district", "commune"},
+                            lambda conn, after: self._product_conflicts(conn, product_id, after))
 
     def _update(self, model: Any, entity: str, key: int, fields: Mapping[str, Any], actor: str | None,
-                allowed: set[str]) -> dict[str, Any]:
+                allowed: set[str], conflicts: Any = None) -> dict[str, Any]:
         bad = set(fields) - allowed
         if bad:
             raise RegistryError("unknown-field", "trường không có", "no such field", location="fields",
                                 value=sorted(bad), allowed=", ".join(sorted(allowed)))
+        if "name" in fields and not name_key(fields["name"] or ""):
+            raise RegistryError(f"{entity}-name-required", "thiếu tên", f"the {entity} needs a name", location="name")
         with self._write(actor) as tx:
             before = self._row(tx.conn, model, key, entity)
             values = dict(fields)
             if "name" in values:
+                values["name"] = values["name"].strip()
                 values["name_key"] = name_key(values["name"])
+            if conflicts is not None:  # checked on the row as it would be, before the database sees it
+                conflicts(tx.conn, {**before, **values})
             tx.conn.execute(update(model).where(model.id == key).values(**values))
             after = self._row(tx.conn, model, key, entity)
             tx.audit("update", entity, key, before, after)
@@ -343,8 +386,12 @@ class Registry:
         if level not in LEVELS:
             raise RegistryError("bad-level", "cấp không hợp lệ", "unknown level", location="level", value=level,
                                 allowed=", ".join(LEVELS))
+        if not (name or "").strip():
+            raise RegistryError("council-name-required", "thiếu tên hội đồng", "the council needs a name",
+                                location="name")
         with self._write(actor) as tx:
-            row = {"name": name, "level": level, "area": area or "", "decision": decision, "created_at": utcnow()}
+            row = {"name": name.strip(), "level": level, "area": area or "", "decision": decision,
+                   "created_at": utcnow()}
             cid = int(tx.conn.execute(insert(Council).values(**row)).inserted_primary_key[0])
             tx.audit("create", "council", cid, None, row)
             for i, m in enumerate(members):
@@ -356,11 +403,21 @@ class Registry:
     def add_council_member(self, council_id: int, name: str, role: str = "thanh_vien", *,
                            organisation: str | None = None, position: int | None = None,
                            actor: str | None = None) -> int:
+        """Add a member to a council; refused: an empty name, a name already on the council (the
+        documents and the sheets know members by name), a role outside ROLES."""
         if role not in ROLES:
             raise RegistryError("bad-role", "vai trò không hợp lệ", "unknown role", location="role", value=role,
                                 allowed="chu_tich (chủ tịch), thu_ky (thư ký), thanh_vien (thành viên)")
+        if not (name or "").strip():
+            raise RegistryError("member-name-required", "thiếu tên thành viên", "the member needs a name",
+                                location="name")
+        name = name.strip()
         with self._write(actor) as tx:
             self._row(tx.conn, Council, council_id, "council")
+            if tx.conn.execute(select(CouncilMember.id).where(CouncilMember.council_id == council_id,
+                                                              CouncilMember.name == name)).first():
+                raise RegistryError("member-exists", "thành viên đã có trong hội đồng",
+                                    "this member is already on the council", location="name", value=name)
             if position is None:
                 position = tx.conn.execute(select(func.count()).select_from(CouncilMember)
                                            .where(CouncilMember.council_id == council_id)).scalar_one()

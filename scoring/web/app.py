@@ -85,18 +85,25 @@ def _number(context, value: float | int | None, digits: int = 2) -> str:
     return text
 
 
+@pass_context
+def _labelled(context, codes, prefix: str) -> list[tuple[str, str]]:
+    """(code, label in the page's language) for a select of stored codes (levels, council roles)."""
+    return [(c, context["t"](prefix + c)) for c in codes]
+
+
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.autoescape = True  # every value is escaped, whatever the file's suffix
     t.env.filters["vn"] = _number
+    t.env.globals["labelled"] = _labelled
     return t
 
 
 def routers() -> list:
     """The app's routers, one per area (the security tests walk every route of each)."""
-    from .routes import auth, member, office, results, secretary
+    from .routes import auth, manage, member, office, results, secretary
 
-    return [m.router for m in (auth, member, secretary, office, results)]
+    return [m.router for m in (auth, member, secretary, office, manage, results)]
 
 
 def create_app(db_url: str | None = None) -> FastAPI:

@@ -92,6 +92,14 @@ class Store:
             with Session(bind=tx.conn, expire_on_commit=False) as s:
                 yield s
 
+    @contextmanager
+    def office(self, actor: str) -> Iterator[Registry]:
+        """The registry inside one transaction by `actor`, for the office's management forms: every
+        write of the block commits together (a council with its members) or not at all, and each
+        is in the audit log with the web user."""
+        with write_turn(self.engine), self.registry.transaction(actor):
+            yield self.registry
+
     def audit(self, actor: str, action: str, entity: str, entity_id: Any, before: Any = None,
               after: Any = None) -> None:
         with write_turn(self.engine), self.registry.transaction(actor) as tx:

@@ -26,11 +26,21 @@ def search(request: Request, q: str = "", province: str = "", district: str = ""
 
 
 @router.get("/products/{product_id}")
-def product(request: Request, product_id: int, user: User = OFFICE) -> Response:
+def product(request: Request, product_id: int, msg: str | None = None, user: User = OFFICE) -> Response:
+    return product_page(request, product_id, msg=msg)
+
+
+def product_page(request: Request, product_id: int, *, edit=None, msg: str | None = None,  # noqa: ANN001
+                 status: int = 200) -> Response:
+    """A product's history, its revocation forms and its edit form (`edit`: as typed, when refused)."""
+    from .manage import MESSAGES, product_edit_state, product_sets
+
     store = request.app.state.store
-    ctx = page_context(request, h=store.product_history(product_id), grounds=store.revocation_grounds(),
-                       today=date.today().isoformat())
-    return request.app.state.templates.TemplateResponse(request, "office/product.html", ctx)
+    h = store.product_history(product_id)
+    ctx = page_context(request, h=h, grounds=store.revocation_grounds(), today=date.today().isoformat(),
+                       edit=edit or product_edit_state(h), product_sets=product_sets(),
+                       msg=msg if msg in MESSAGES else None)
+    return request.app.state.templates.TemplateResponse(request, "office/product.html", ctx, status_code=status)
 
 
 @router.get("/certificates/due")

@@ -1,0 +1,391 @@
+"""Office management pages: producers and their products, rounds, councils with their members, and
+issuing certificates for recognised results (per round, or one result at a time).
+
+Every write goes through the registry's library API (`scoring.registry.Registry`) inside one
+`Store.office(actor)` transaction, so the audit log names the web user and a refused write leaves
+nothing behind; no SQL here. A refusal re-renders the form with what was typed and the reason next
+to its field (400); a success redirects (POST-redirect-GET). The forms work without JavaScript.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ...registry.errors import RegistryError
+from ...registry.models import LEVELS, ROLES
+from ..accounts import User
+from ..deps import NotFound, page_context, require
+from ..forms import (FormInvalid, FormState, RowRefused, attempt, day, form_values, level, optional, refused, role,
+                     whole)
+from .auth import actor
+
+router = APIRouter(prefix="/office")
+OFFICE = Depends(require("office"))
+
+PRODUCER_FIELDS = ("name", "province", "district", "commune", "legal_form", "tax_code", "representative", "phone",
+                   "email", "address")
+PRODUCT_FIELDS = ("name", "code", "product_set", "province", "district", "commune")
+ROUND_FIELDS = ("level", "year", "number", "area", "name", "starts_on", "ends_on")
+COUNCIL_FIELDS = ("name", "level", "area", "decision")
+MEMBER_FIELDS = ("name", "role", "organisation")
+MEMBER_ROWS = 7  # blank member rows on the new-council form (a chair, a secretary, members; more later)
+CERTIFY_FIELDS = ("issued_on", "round_id", "issued_by")
+# The registry's column sizes (models.py), checked here so that a long value is a refusal on its
+# field on every database (PostgreSQL would refuse it with an error; SQLite would store it).
+LIMITS = {"province": 100, "district": 100, "commune": 100, "area": 100, "legal_form": 100, "tax_code": 30,
+          "representative": 200, "phone": 60, "email": 200, "address": 1000, "code": 60, "decision": 200,
+          "issued_by": 200, "organisation": 300, "name": 300}
+MEMBER_LIMITS = {"name": 200}  # a council member's name
+
+
+async def posted(request: Request) -> FormData:
+    """The posted form (already read by the CSRF check; Starlette keeps it)."""
+    return await request.form()
+
+
+POSTED = Depends(posted)
+
+
+def _limit(name: str, member: bool) -> int:
+    field_name = name.rsplit(".", 1)[-1]
+    member = member or name.startswith("members.")
+    return (MEMBER_LIMITS if member else {}).get(field_name) or LIMITS.get(field_name, 300)
+
+
+def _state(form: FormData, names: tuple[str, ...], name: str = "", *,
+           member: bool = False) -> tuple[FormState, Exception | None]:
+    """The form's values as typed, and the first field longer than its column (refused before the
+    registry is asked), if any."""
+    values = form_values(form, names)
+    for field_name, value in values.items():
+        limit = _limit(field_name, member)
+        if len(value) > limit:
+            return FormState(name, values), FormInvalid(field_name, "too_long", limit=limit)
+    return FormState(name, values), None
+
+
+def _render(request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, page_context(request, **ctx),
+                                                        status_code=status)
+
+
+def _found(read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except RegistryError:
+        raise NotFound() from None
+
+
+def _write(request: Request, user: User, state: FormState, write: Callable[[Any], Any], prefix: str = "",
+           early: Exception | None = None) -> Any:
+    """`write(registry)` in one office transaction; None (and the reason on the form) if refused."""
+    if early is not None:  # a field too long: refused before the registry is asked
+        refused(state, early)
+        return None
+    store = request.app.state.store
+
+    def run() -> Any:
+        with store.office(actor(user)) as reg:
+            return write(reg)
+
+    return attempt(state, run, prefix)
+
+
+# ------------------------------------------------------------------ producers
+
+
+@router.get("/producers")
+def producers(request: Request, q: str = "", province: str = "", user: User = OFFICE) -> Response:
+    return _producers_page(request, q, province, FormState("new", {n: "" for n in PRODUCER_FIELDS}))
+
+
+def _producers_page(request: Request, q: str, province: str, new: FormState, status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    rows = reg.find_producers(name=q[:200] or None, province=province[:100] or None)
+    return _render(request, "office/producers.html", status, rows=rows, q=q, province=province, new=new)
+
+
+def _producer_fields(values: dict[str, str]) -> dict[str, Any]:
+    return {"name": values["name"], "province": values["province"].strip(), "district": values["district"].strip(),
+            "commune": values["commune"].strip(), **{k: optional(values[k]) for k in PRODUCER_FIELDS[4:]}}
+
+
+@router.post("/producers")
+def create_producer(request: Request, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    state, early = _state(form, PRODUCER_FIELDS, "new")
+    pid = _write(request, user, state,
+                 lambda reg: reg.add_producer(**_producer_fields(state.values)), early=early)
+    if pid is None:
+        return _producers_page(request, "", "", state, 400)
+    return RedirectResponse(f"/office/producers/{pid}?msg=created", status_code=303)
+
+
+def _producer_page(request: Request, producer_id: int, *, edit: FormState | None = None,
+                   new_product: FormState | None = None, msg: str | None = None, status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    producer = _found(lambda: reg.producer(producer_id))
+    edit = edit or FormState("edit", {n: producer.get(n) or "" for n in PRODUCER_FIELDS})
+    new_product = new_product or FormState("product", {n: "" for n in PRODUCT_FIELDS})
+    return _render(request, "office/producer.html", status, producer=producer, edit=edit, new_product=new_product,
+                   products=reg.find_products(producer_id=producer_id), product_sets=product_sets(), msg=msg)
+
+
+@router.get("/producers/{producer_id}")
+def producer(request: Request, producer_id: int, msg: str | None = None, user: User = OFFICE) -> Response:
+    return _producer_page(request, producer_id, msg=msg if msg in MESSAGES else None)
+
+
+@router.post("/producers/{producer_id}")
+def update_producer(request: Request, producer_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    _found(lambda: request.app.state.store.registry.producer(producer_id))
+    state, early = _state(form, PRODUCER_FIELDS, "edit")
+    done = _write(request, user, state,
+                  lambda reg: reg.update_producer(producer_id, **_producer_fields(state.values)), early=early)
+    if done is None:
+        return _producer_page(request, producer_id, edit=state, status=400)
+    return RedirectResponse(f"/office/producers/{producer_id}?msg=saved", status_code=303)
+
+
+# ------------------------------------------------------------------ products
+
+
+def product_sets() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(criteria set id, [(value "set/slug", form name)]) for the product-set select, per set."""
+    from ...criteria.loader import available_sets, load_set
+
+    return [(sid, [(f"{sid}/{slug}", f.name) for slug, f in sorted(load_set(sid).forms.items())])
+            for sid in available_sets()]
+
+
+def _product_set(value: str) -> tuple[str | None, str | None]:
+    """"set/slug" from the select (or empty: not known yet) → (criteria_set, form), checked."""
+    value = value.strip()
+    if not value:
+        return None, None
+    choices = {v for _, forms in product_sets() for v, _ in forms}
+    if value not in choices:
+        raise FormInvalid("product_set", "bad_product_set")
+    sid, slug = value.split("/", 1)
+    return sid, slug
+
+
+def _product_fields(values: dict[str, str]) -> dict[str, Any]:
+    criteria_set, slug = _product_set(values["product_set"])
+    return {"name": values["name"], "code": optional(values["code"]), "criteria_set": criteria_set, "form": slug,
+            **{k: values[k].strip() for k in ("province", "district", "commune")}}
+
+
+@router.post("/producers/{producer_id}/products")
+def create_product(request: Request, producer_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    producer = _found(lambda: request.app.state.store.registry.producer(producer_id))
+    state, early = _state(form, PRODUCT_FIELDS, "product")
+
+    def write(reg):
+        fields = _product_fields(state.values)
+        for k in ("province", "district", "commune"):  # empty: the producer's area (the registry's default)
+            if not fields[k]:
+                fields[k] = producer[k]
+        return reg.add_product(fields.pop("name"), producer_id, **fields)
+
+    pid = _write(request, user, state, write, early=early)
+    if pid is None:
+        return _producer_page(request, producer_id, new_product=state, status=400)
+    return RedirectResponse(f"/office/products/{pid}?msg=created", status_code=303)
+
+
+def product_edit_state(h: dict[str, Any]) -> FormState:
+    """The product page's edit form, filled from the stored product."""
+    values = {n: h.get(n) or "" for n in PRODUCT_FIELDS if n != "product_set"}
+    values["product_set"] = f"{h['criteria_set']}/{h['form']}" if h.get("criteria_set") and h.get("form") else ""
+    return FormState("edit", values)
+
+
+@router.post("/products/{product_id}/edit")
+def update_product(request: Request, product_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    store = request.app.state.store
+    _found(lambda: store.registry.product(product_id))
+    state, early = _state(form, PRODUCT_FIELDS, "edit")
+    done = _write(request, user, state, lambda reg: reg.update_product(product_id, **_product_fields(state.values)),
+                  early=early)
+    if done is None:
+        from .office import product_page
+
+        return product_page(request, product_id, edit=state, status=400)
+    return RedirectResponse(f"/office/products/{product_id}?msg=saved", status_code=303)
+
+
+# ------------------------------------------------------------------ rounds
+
+
+def _rounds_page(request: Request, new: FormState, msg: str | None = None, status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    rows = sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
+    return _render(request, "office/rounds.html", status, rows=rows, new=new, levels=LEVELS, msg=msg)
+
+
+@router.get("/rounds")
+def rounds(request: Request, msg: str | None = None, user: User = OFFICE) -> Response:
+    new = FormState("new", {n: "" for n in ROUND_FIELDS} | {"level": "province", "year": str(date.today().year)})
+    return _rounds_page(request, new, msg if msg in MESSAGES else None)
+
+
+@router.post("/rounds")
+def create_round(request: Request, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    state, early = _state(form, ROUND_FIELDS, "new")
+
+    def write(reg):
+        v = state.values
+        return reg.open_round(level(v["level"]), whole(v["year"], "year", 2000, 2100),
+                              whole(v["number"], "number", 1, 99), name=optional(v["name"]), area=v["area"].strip(),
+                              starts_on=day(v["starts_on"], "starts_on"), ends_on=day(v["ends_on"], "ends_on"))
+
+    rid = _write(request, user, state, write, early=early)
+    if rid is None:
+        return _rounds_page(request, state, status=400)
+    return RedirectResponse(f"/office/rounds?msg=created#round-{rid}", status_code=303)
+
+
+# ------------------------------------------------------------------ councils
+
+
+def _member_names() -> tuple[str, ...]:
+    return tuple(f"members.{i}.{f}" for i in range(MEMBER_ROWS) for f in MEMBER_FIELDS)
+
+
+def _councils_page(request: Request, new: FormState, status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    return _render(request, "office/councils.html", status, rows=reg.councils(), new=new, levels=LEVELS,
+                   roles=ROLES, member_rows=range(MEMBER_ROWS))
+
+
+@router.get("/councils")
+def councils(request: Request, user: User = OFFICE) -> Response:
+    values = {n: "" for n in COUNCIL_FIELDS + _member_names()} | {"level": "province"}
+    # the rows start as a chair, a secretary and members (the usual make-up; each can be changed)
+    values |= {f"members.{i}.role": ("chu_tich", "thu_ky")[i] if i < 2 else "thanh_vien" for i in range(MEMBER_ROWS)}
+    return _councils_page(request, FormState("new", values))
+
+
+@router.post("/councils")
+def create_council(request: Request, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """A council and the members typed in its rows (a row without a name is skipped), in one
+    transaction: a refused member leaves no council behind."""
+    state, early = _state(form, COUNCIL_FIELDS + _member_names(), "new")
+
+    def write(reg):
+        v = state.values
+        members = []
+        for i in range(MEMBER_ROWS):
+            name = v[f"members.{i}.name"].strip()
+            if name:
+                members.append((i, name, role(v[f"members.{i}.role"] or "thanh_vien", f"members.{i}.role"),
+                                optional(v[f"members.{i}.organisation"])))
+        cid = reg.add_council(v["name"], level(v["level"]), area=v["area"].strip(), decision=optional(v["decision"]))
+        for position, (i, name, member_role, organisation) in enumerate(members):
+            try:
+                reg.add_council_member(cid, name, member_role, organisation=organisation, position=position)
+            except RegistryError as exc:  # shown on its row, not on the council's name
+                raise RowRefused(exc, f"members.{i}.") from None
+        return cid
+
+    cid = _write(request, user, state, write, early=early)
+    if cid is None:
+        return _councils_page(request, state, 400)
+    return RedirectResponse(f"/office/councils/{cid}?msg=created", status_code=303)
+
+
+def _council_page(request: Request, council_id: int, new: FormState | None = None, msg: str | None = None,
+                  status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    council = _found(lambda: reg.council(council_id))
+    new = new or FormState("member", {"name": "", "role": "thanh_vien", "organisation": ""})
+    return _render(request, "office/council.html", status, council=council, new=new, roles=ROLES, msg=msg,
+                   sessions=reg.sessions(council_id=council_id))
+
+
+@router.get("/councils/{council_id}")
+def council(request: Request, council_id: int, msg: str | None = None, user: User = OFFICE) -> Response:
+    return _council_page(request, council_id, msg=msg if msg in MESSAGES else None)
+
+
+@router.post("/councils/{council_id}/members")
+def add_member(request: Request, council_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    _found(lambda: request.app.state.store.registry.council(council_id))
+    state, early = _state(form, MEMBER_FIELDS, "member", member=True)
+
+    def write(reg):
+        v = state.values
+        return reg.add_council_member(council_id, v["name"], role(v["role"], "role"),
+                                      organisation=optional(v["organisation"]))
+
+    if _write(request, user, state, write, early=early) is None:
+        return _council_page(request, council_id, state, status=400)
+    return RedirectResponse(f"/office/councils/{council_id}?msg=member_added", status_code=303)
+
+
+# ------------------------------------------------------------------ certificates
+
+
+def _issue_page(request: Request, round_id: int | None, certify: FormState | None = None,
+                single: FormState | None = None, issued: int | None = None, status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    rows = [r for r in reg.pipeline() if r["status"] == "recognised" and (round_id is None or r["round_id"] == round_id)]
+    certify = certify or FormState("certify", {"issued_on": date.today().isoformat(),
+                                               "round_id": "" if round_id is None else str(round_id), "issued_by": ""})
+    return _render(request, "office/issue.html", status, rows=rows, rounds=reg.rounds(), round_id=round_id,
+                   certify=certify, single=single or FormState("single", {}), issued=issued,
+                   today=date.today().isoformat())
+
+
+@router.get("/certificates/issue")
+def issue_page(request: Request, round_id: int | None = None, issued: int | None = None,
+               user: User = OFFICE) -> Response:
+    """Recognised results without a certificate (of one round, or all), with the forms to issue them."""
+    return _issue_page(request, round_id, issued=issued)
+
+
+@router.post("/certificates/certify")
+def certify(request: Request, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """Issue the certificates of a round (or of every round) as of a day: the registry's `certify`
+    (per product, its newest recognised result; an earlier valid certificate is superseded)."""
+    state, early = _state(form, CERTIFY_FIELDS, "certify")
+    round_id: int | None = None
+
+    def write(reg):
+        nonlocal round_id
+        v = state.values
+        if v["round_id"].strip():
+            round_id = whole(v["round_id"], "round_id", 1, 2**31 - 1)
+            reg.round(round_id)  # unknown: refused on the field
+        return reg.certify(day(v["issued_on"], "issued_on", required=True), round_id=round_id,
+                           issued_by=optional(v["issued_by"]))
+
+    issued = _write(request, user, state, write, early=early)
+    if issued is None:
+        return _issue_page(request, round_id, certify=state, status=400)
+    target = "/office/certificates/issue?" + (f"round_id={round_id}&" if round_id else "") + f"issued={len(issued)}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/certificates/issue")
+def issue_one(request: Request, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """One certificate for one recognised result (the registry's `issue_certificate`)."""
+    state, early = _state(form, ("result_id", "issued_on", "issued_by"), "single")
+
+    def write(reg):
+        v = state.values
+        return reg.issue_certificate(whole(v["result_id"], "result_id", 1, 2**31 - 1),
+                                     day(v["issued_on"], "issued_on", required=True),
+                                     issued_by=optional(v["issued_by"]))
+
+    cert = _write(request, user, state, write, early=early)
+    if cert is None:
+        return _issue_page(request, None, single=state, status=400)
+    return RedirectResponse(f"/office/products/{cert['product_id']}?msg=issued", status_code=303)
+
+
+MESSAGES = ("created", "saved", "member_added", "issued")

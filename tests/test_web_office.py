@@ -1,0 +1,344 @@
+"""The office's management pages: producers, products, rounds, councils with members, certificates.
+
+Through the forms only (TestClient, no browser): every write lands in the registry with the web user
+in the audit log; member, secretary and anonymous users are refused on every new route; a POST
+without a valid CSRF token is refused; a refused input re-renders the form with the reason next to
+its field (400) and writes nothing. Expected values come from the registry's rules as stated in the
+law (QĐ 26/2026 Điều 5 deadlines; 36 months), computed by hand in the comments.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from registry_support import url, variant  # noqa: F401 (url: a fixture, SQLite and PostgreSQL)
+from web_support import client, csrf_of, login, new_registry, page_token, sqlite_url
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+ACTOR = "web:vanphong"
+HONEY_SET = "qd26-2026/mat-ong-mat-khac-va-nong-san-thuc-pham-khac"
+
+
+@pytest.fixture()
+def office(url):  # noqa: F811
+    app, seeded = new_registry(url)
+    yield app, seeded, app.state.store.registry, login(app, "vanphong")
+    app.state.store.registry.close()
+
+
+@pytest.fixture()
+def site(tmp_path):
+    app, seeded = new_registry(sqlite_url(tmp_path))
+    return app, seeded, app.state.store.registry
+
+
+def field_error(page: str, name: str) -> str | None:
+    """The refusal shown in a <label> that holds the field `name` (None: no error there; a page may
+    hold the field twice, e.g. a search form and the new-item form)."""
+    labels = [x for x in re.findall(r"<label[^>]*>.*?</label>", page, flags=re.S) if f'name="{name}"' in x]
+    assert labels, f"no field {name} on the page"
+    for label in labels:
+        m = re.search(r'<span class="field-error" role="alert">(.*?)</span>', label, flags=re.S)
+        if m:
+            return html.unescape(m.group(1))
+    return None
+
+
+def counts(reg) -> dict[str, int]:
+    tables = ("producers", "products", "rounds", "councils", "council_members", "certificates", "audit_log")
+    with reg.engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}  # our names
+
+
+def post(c, form_page: str, action: str, data: dict[str, str]):
+    return c.post(action, data={"csrf_token": page_token(c, form_page), **data})
+
+
+def new_producer(c, **fields):
+    data = {"name": "HTX Chè Tân Cương", "province": "Thái Nguyên", "district": "", "commune": "Phúc Xuân",
+            "tax_code": "4600123456", "representative": "Đỗ Thị Hoa", **fields}
+    return post(c, "/office/producers", "/office/producers", data)
+
+
+def created_id(r, prefix: str) -> int:
+    assert r.status_code == 303, (r.status_code, r.text[-3000:])
+    m = re.fullmatch(re.escape(prefix) + r"(\d+)\?msg=\w+(#.*)?", r.headers["location"])
+    assert m, r.headers["location"]
+    return int(m.group(1))
+
+
+# --------------------------------------------------------------------------- the writes
+
+
+def test_office_creates_and_edits_a_producer_and_a_product(office):
+    app, _, reg, c = office
+    pid = created_id(new_producer(c), "/office/producers/")
+    p = reg.producer(pid)
+    assert (p["name"], p["province"], p["commune"], p["tax_code"], p["representative"]) == (
+        "HTX Chè Tân Cương", "Thái Nguyên", "Phúc Xuân", "4600123456", "Đỗ Thị Hoa")
+    assert p["phone"] is None and p["district"] == ""  # empty optional fields stay empty, not ''
+    page = c.get(f"/office/producers/{pid}")
+    assert page.status_code == 200 and "HTX Chè Tân Cương" in page.text
+    # a product of it: the area left empty is the producer's; the product set from the select
+    r = post(c, f"/office/producers/{pid}", f"/office/producers/{pid}/products",
+             {"name": "Chè búp Tân Cương", "code": "", "product_set": HONEY_SET, "province": "", "district": "",
+              "commune": ""})
+    prod_id = created_id(r, "/office/products/")
+    prod = reg.find_products(producer_id=pid)
+    assert [(x["id"], x["name"], x["province"], x["commune"], x["criteria_set"], x["form"]) for x in prod] == [
+        (prod_id, "Chè búp Tân Cương", "Thái Nguyên", "Phúc Xuân", "qd26-2026",
+         "mat-ong-mat-khac-va-nong-san-thuc-pham-khac")]
+    assert c.get(f"/office/products/{prod_id}").status_code == 200
+    # edits: the producer's phone, the product's code
+    r = post(c, f"/office/producers/{pid}", f"/office/producers/{pid}",
+             {"name": "HTX Chè Tân Cương", "province": "Thái Nguyên", "commune": "Phúc Xuân", "tax_code": "4600123456",
+              "representative": "Đỗ Thị Hoa", "phone": "0208 3855 123"})
+    assert r.status_code == 303 and reg.producer(pid)["phone"] == "0208 3855 123"
+    r = post(c, f"/office/products/{prod_id}", f"/office/products/{prod_id}/edit",
+             {"name": "Chè búp Tân Cương", "code": "TN-1-001-2026", "product_set": HONEY_SET,
+              "province": "Thái Nguyên", "commune": "Phúc Xuân"})
+    assert r.status_code == 303 and r.headers["location"] == f"/office/products/{prod_id}?msg=saved"
+    assert reg.find_products(code="TN-1-001-2026")[0]["id"] == prod_id
+    log = [(e["actor"], e["action"], e["entity"], e["entity_id"]) for e in reg.audit_log(actor=ACTOR)]
+    assert [x for x in log if x[2] != "web_user"] == [
+        (ACTOR, "create", "producer", str(pid)), (ACTOR, "create", "product", str(prod_id)),
+        (ACTOR, "update", "producer", str(pid)), (ACTOR, "update", "product", str(prod_id))]
+    update = [e for e in reg.audit_log(entity="producer", entity_id=pid) if e["action"] == "update"][0]
+    assert update["before"]["phone"] is None and update["after"]["phone"] == "0208 3855 123"
+
+
+@pytest.mark.parametrize("typed,level", [("tỉnh", "province"), ("Cấp huyện", "district"), ("central", "central")])
+def test_office_opens_a_round_with_a_vietnamese_level_name(site, typed, level):
+    app, _, reg = site
+    c = login(app, "vanphong")
+    before = {r["id"] for r in reg.rounds()}
+    r = post(c, "/office/rounds", "/office/rounds", {"level": typed, "year": "2026", "number": "2",
+                                                     "area": "Thái Nguyên", "name": "Đợt 2 năm 2026"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/office/rounds?msg=created#round-")
+    (rid,) = {x["id"] for x in reg.rounds()} - before
+    rnd = reg.round(rid)
+    assert (rnd["level"], rnd["year"], rnd["number"], rnd["area"], rnd["name"]) == (
+        level, 2026, 2, "Thái Nguyên", "Đợt 2 năm 2026")
+    if level == "province":
+        # QĐ 26/2026 Điều 5 khoản 1: round 2 — files proposed before 30/10, finished before 30/12
+        assert (rnd["proposals_by"], rnd["finish_by"]) == (date(2026, 10, 30), date(2026, 12, 30))
+    page = c.get("/office/rounds").text
+    assert f'id="round-{rid}"' in page and "Thái Nguyên" in page
+    assert [(e["actor"], e["action"]) for e in reg.audit_log(entity="round", entity_id=rid)] == [(ACTOR, "create")]
+
+
+def test_office_forms_a_council_with_members_then_adds_one(office):
+    app, _, reg, c = office
+    # the blank rows start as a chair, a secretary, then members
+    roles = re.findall(r'name="members\.\d\.role".*?<option value="(\w+)" selected', c.get("/office/councils").text,
+                       flags=re.S)
+    assert roles == ["chu_tich", "thu_ky"] + ["thanh_vien"] * 5
+    data = {"name": "Hội đồng OCOP tỉnh Thái Nguyên 2026", "level": "province", "area": "Thái Nguyên",
+            "decision": "QĐ 123/QĐ-UBND ngày 01/9/2026",
+            "members.0.name": "Nguyễn Văn Hùng", "members.0.role": "chu_tich",
+            "members.1.name": "Trần Thị Mai", "members.1.role": "thu_ky", "members.1.organisation": "Sở NN&MT",
+            "members.2.name": "", "members.2.role": "thanh_vien",  # an empty row is skipped
+            "members.3.name": "Lê Minh Tuấn", "members.3.role": "thanh_vien"}
+    cid = created_id(post(c, "/office/councils", "/office/councils", data), "/office/councils/")
+    council = reg.council(cid)
+    assert (council["name"], council["level"], council["area"], council["decision"]) == (
+        data["name"], "province", "Thái Nguyên", data["decision"])
+    assert [(m["name"], m["role"], m["organisation"]) for m in council["members"]] == [
+        ("Nguyễn Văn Hùng", "chu_tich", None), ("Trần Thị Mai", "thu_ky", "Sở NN&MT"),
+        ("Lê Minh Tuấn", "thanh_vien", None)]
+    r = post(c, f"/office/councils/{cid}", f"/office/councils/{cid}/members",
+             {"name": "Phạm Thị Lan", "role": "thanh_vien", "organisation": "Hội Nông dân"})
+    assert r.status_code == 303 and r.headers["location"] == f"/office/councils/{cid}?msg=member_added"
+    members = reg.council(cid)["members"]
+    assert [m["name"] for m in members][-1] == "Phạm Thị Lan" and len(members) == 4
+    page = c.get(f"/office/councils/{cid}").text
+    assert all(m["name"] in page for m in members)
+    log = [(e["action"], e["entity"]) for e in reg.audit_log(actor=ACTOR) if e["entity"] != "web_user"]
+    assert log == [("create", "council")] + [("create", "council_member")] * 4
+
+
+def test_office_issues_the_certificates_of_a_round(office):
+    app, _, reg, c = office
+    pid = created_id(new_producer(c), "/office/producers/")
+    prod_id = created_id(post(c, f"/office/producers/{pid}", f"/office/producers/{pid}/products",
+                              {"name": "Chè búp Tân Cương", "product_set": HONEY_SET}), "/office/products/")
+    post(c, "/office/rounds", "/office/rounds", {"level": "tỉnh", "year": "2026", "number": "2", "area": "Thái Nguyên"})
+    rid = next(r["id"] for r in reg.rounds() if r["area"] == "Thái Nguyên")
+    product = {"name": "Chè búp Tân Cương", "producer": "HTX Chè Tân Cương", "province": "Thái Nguyên",
+               "commune": "Phúc Xuân"}
+    # scored dossiers come in by import (the council's results): a 4★ of the round for our product, a
+    # 4★ of no round for another product, and an unrecognised one (49 points) of the round
+    reg.import_dossier(variant("qd26-2026-70-4star.json", dossier_id="tn-2026-001", product=product),
+                       round_id=rid, actor="test")
+    reg.import_dossier(variant("qd26-2026-70-4star.json", dossier_id="other-2026-001"), actor="test")
+    reg.import_dossier(variant("qd26-2026-49-67-wine.json", dossier_id="tn-2026-002"), round_id=rid, actor="test")
+    page = c.get(f"/office/certificates/issue?round_id={rid}").text
+    assert "tn-2026-001" in page and "other-2026-001" not in page and "tn-2026-002" not in page
+    r = post(c, "/office/certificates/issue", "/office/certificates/certify",
+             {"round_id": str(rid), "issued_on": "2026-10-31", "issued_by": ""})
+    assert r.status_code == 303 and r.headers["location"] == f"/office/certificates/issue?round_id={rid}&issued=1"
+    certs = reg.certificates(as_of="2026-10-31")
+    assert [(x["product_id"], x["stars"], x["issued_on"], x["expires_on"], x["issued_by"]) for x in certs] == [
+        (prod_id, 4, date(2026, 10, 31), date(2029, 10, 31), "UBND cấp tỉnh")]  # 36 months; the province issues
+    issue = reg.audit_log(entity="certificate")
+    assert [(e["actor"], e["action"], e["after"]["dossier_id"]) for e in issue] == [(ACTOR, "issue", "tn-2026-001")]
+    assert "đã cấp 1 giấy" in c.get(r.headers["location"]).text.lower()
+    # the other round's result, one at a time, from the list of all rounds
+    other = next(x for x in reg.pipeline() if x["dossier_id"] == "other-2026-001")
+    r = post(c, "/office/certificates/issue", "/office/certificates/issue",
+             {"result_id": str(other["result_id"]), "issued_on": "2026-11-02"})
+    assert r.status_code == 303 and r.headers["location"].endswith("?msg=issued")
+    assert {x["issued_on"] for x in reg.certificates(as_of="2026-11-02")} == {date(2026, 10, 31), date(2026, 11, 2)}
+    assert [e["actor"] for e in reg.audit_log(entity="certificate")] == [ACTOR, ACTOR]
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _write_routes(seeded) -> list[tuple[str, str]]:
+    c = seeded.council_id
+    return [("GET", "/office/producers"), ("POST", "/office/producers"), ("GET", "/office/producers/1"),
+            ("POST", "/office/producers/1"), ("POST", "/office/producers/1/products"),
+            ("POST", "/office/products/1/edit"), ("GET", "/office/rounds"), ("POST", "/office/rounds"),
+            ("GET", "/office/councils"), ("POST", "/office/councils"), ("GET", f"/office/councils/{c}"),
+            ("POST", f"/office/councils/{c}/members"), ("GET", "/office/certificates/issue"),
+            ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue")]
+
+
+def test_the_list_of_new_routes_is_complete():
+    """The refusal tests below cover every route of the management router (a new one must be added)."""
+    from types import SimpleNamespace
+
+    from scoring.web.routes.manage import router
+
+    listed = {(m, re.sub(r"/\d+", "/{}", p)) for m, p in _write_routes(SimpleNamespace(council_id=7))}
+    routed = {(m, re.sub(r"\{\w+\}", "{}", r.path)) for r in router.routes for m in r.methods}
+    assert listed == routed
+
+
+WRITE_DATA = {"name": "HTX Lạ", "level": "province", "year": "2026", "number": "9", "members.0.name": "X",
+              "role": "thanh_vien", "issued_on": "2026-10-31", "result_id": "1", "round_id": ""}
+
+
+@pytest.mark.parametrize("username", ["tv1", "thuky", None])
+def test_members_secretaries_and_anonymous_are_refused_on_every_new_route(site, username):
+    app, seeded, reg = site
+    if username is None:
+        c = client(app)
+        token = csrf_of(c.get("/login").text)
+    else:
+        c = login(app, username)
+        token = page_token(c, "/member" if username == "tv1" else "/secretary")
+    before = counts(reg)
+    for method, path in _write_routes(seeded):
+        r = c.request(method, path, data={"csrf_token": token, **WRITE_DATA})
+        if username is None:
+            assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), (method, path)
+        else:
+            assert r.status_code == 403, (username, method, path, r.status_code)
+        body = r.text.split("<main>", 1)[-1]
+        assert "Demo" not in body and "Nguyễn Văn An" not in body  # no registry data
+    assert counts(reg) == before
+
+
+def test_a_post_without_a_valid_csrf_token_is_refused(site):
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    good = page_token(c, "/office/producers")
+    before = counts(reg)
+    for method, path in _write_routes(seeded):
+        if method != "POST":
+            continue
+        for token in (None, "0" * 64, good[:-1] + ("0" if good[-1] != "0" else "1")):
+            data = dict(WRITE_DATA) | ({"csrf_token": token} if token else {})
+            assert c.post(path, data=data).status_code == 403, (path, token)
+        assert c.post(path, data={**WRITE_DATA, "csrf_token": good},
+                      headers={"Origin": "http://evil.example"}).status_code == 403
+    assert counts(reg) == before
+
+
+def test_a_duplicate_round_is_shown_on_its_field_and_nothing_is_written(site):
+    app, _, reg = site
+    c = login(app, "vanphong")
+    data = {"level": "province", "year": "2026", "number": "1", "area": "Thái Nguyên"}
+    assert post(c, "/office/rounds", "/office/rounds", data).status_code == 303
+    before = counts(reg)
+    r = post(c, "/office/rounds", "/office/rounds", dict(data, level="tỉnh"))
+    assert r.status_code == 400
+    assert "[round-exists]" in field_error(r.text, "number")
+    assert 'value="Thái Nguyên"' in r.text  # what was typed is kept
+    assert counts(reg) == before
+
+
+@pytest.mark.parametrize("data,field,expected", [
+    ({"level": "quận", "year": "2026", "number": "1"}, "level", "Cấp không hợp lệ"),
+    ({"level": "province", "year": "hai nghìn", "number": "1"}, "year", "Cần một số nguyên từ 2000 đến 2100"),
+    ({"level": "province", "year": "2026", "number": "0"}, "number", "Cần một số nguyên từ 1 đến 99"),
+    ({"level": "province", "year": "2026", "number": "3", "starts_on": "31/12/2026"}, "starts_on", "Cần một ngày"),
+])
+def test_a_bad_round_input_is_refused_on_its_field(site, data, field, expected):
+    app, _, reg = site
+    c = login(app, "vanphong")
+    before = counts(reg)
+    r = post(c, "/office/rounds", "/office/rounds", data)
+    assert r.status_code == 400
+    assert expected in field_error(r.text, field)
+    assert counts(reg) == before
+
+
+def test_bad_producer_product_and_council_inputs_are_refused_without_a_write(site):
+    app, _, reg = site
+    c = login(app, "vanphong")
+    pid = created_id(new_producer(c), "/office/producers/")
+    before = counts(reg)
+    r = new_producer(c, name="  ")
+    assert r.status_code == 400 and "[producer-name-required]" in field_error(r.text, "name")
+    r = new_producer(c, name="htx chè tân cương ")  # the same name key and province
+    assert r.status_code == 400 and "[producer-exists]" in field_error(r.text, "name")
+    r = new_producer(c, name="HTX Khác", tax_code="4600123456")
+    assert r.status_code == 400 and "[producer-exists]" in field_error(r.text, "name")
+    r = new_producer(c, name="HTX Khác", province="x" * 101)
+    assert r.status_code == 400 and "100" in field_error(r.text, "province")
+    r = post(c, f"/office/producers/{pid}", f"/office/producers/{pid}/products",
+             {"name": "Chè", "product_set": "qd26-2026/khong-co"})
+    assert r.status_code == 400 and "Bộ sản phẩm không có" in field_error(r.text, "product_set")
+    r = post(c, f"/office/producers/{pid}", f"/office/producers/{pid}/products", {"name": ""})
+    assert r.status_code == 400 and "[product-name-required]" in field_error(r.text, "name")
+    r = post(c, "/office/councils", "/office/councils", {"name": " ", "level": "province"})
+    assert r.status_code == 400 and "[council-name-required]" in field_error(r.text, "name")
+    # the second row repeats the first member's name: the whole council is refused, on that row
+    r = post(c, "/office/councils", "/office/councils",
+             {"name": "Hội đồng thử", "level": "tỉnh", "members.0.name": "Lê Văn A", "members.0.role": "chu_tich",
+              "members.1.name": "Lê Văn A", "members.1.role": "thanh_vien"})
+    assert r.status_code == 400 and "[member-exists]" in field_error(r.text, "members.1.name")
+    assert field_error(r.text, "members.0.name") is None
+    r = post(c, "/office/certificates/issue", "/office/certificates/certify", {"round_id": "", "issued_on": ""})
+    assert r.status_code == 400 and "Cần một ngày" in field_error(r.text, "issued_on")
+    r = post(c, "/office/certificates/issue", "/office/certificates/certify", {"round_id": "999", "issued_on": "2026-10-31"})
+    assert r.status_code == 400 and "[unknown-round]" in field_error(r.text, "round_id")
+    r = post(c, "/office/certificates/issue", "/office/certificates/issue", {"result_id": "999", "issued_on": "2026-10-31"})
+    assert r.status_code == 400 and "[unknown-result]" in r.text
+    assert counts(reg) == before
+    # an unknown producer or council is a 404 page, not a form
+    assert post(c, "/office/producers", "/office/producers/999", {"name": "x"}).status_code == 404
+    assert c.get("/office/councils/999").status_code == 404
+
+
+def test_hostile_names_are_stored_verbatim_and_shown_escaped_in_english_too(site):
+    app, _, reg = site
+    c = login(app, "vanphong")
+    name = "<script>alert('x')</script> HTX"
+    pid = created_id(new_producer(c, name=name), "/office/producers/")
+    assert reg.producer(pid)["name"] == name
+    c.get("/lang/en")
+    for path in ("/office/producers", f"/office/producers/{pid}"):
+        page = c.get(path).text
+        assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; HTX" in page
+    assert "New product of this producer" in c.get(f"/office/producers/{pid}").text
+    r = new_producer(c, name="")
+    assert r.status_code == 400 and "Create" in r.text and "[producer-name-required]" in field_error(r.text, "name")

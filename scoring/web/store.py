@@ -167,6 +167,7 @@ class Store:
         """Save the member's draft or submit it; the session must be open and the sheet not yet
         submitted (checked in the write's own transaction). Returns the new status."""
         with self.writing(actor) as s:
+            self._lock_session(s, session_id, exclusive=False)
             ctx = self._sheet_context(s, session_id, dossier_pk, member_id)
             if ctx.session.status != "open":
                 raise SheetLocked("session_not_open")
@@ -195,7 +196,19 @@ class Store:
                 .order_by(CouncilSession.held_on.desc(), CouncilSession.id.desc()))]
 
     @staticmethod
-    def _secretary_session(s: Session, session_id: int, council_id: int) -> CouncilSession:
+    def _lock_session(s: Session, session_id: int, *, exclusive: bool) -> None:
+        """Lock the session's row for the rest of the write (PostgreSQL; SQLite writers already take
+        turns). Closing, sending a sheet back and overriding take it exclusively; a member's save
+        shares it. So a close waits for saves in flight, and a save, send-back or override that
+        waited for a close reads the session as closed and is refused — never a sheet reopened or
+        saved in a closed session."""
+        s.execute(select(CouncilSession.id).where(CouncilSession.id == session_id)
+                  .with_for_update(read=not exclusive))
+
+    @classmethod
+    def _secretary_session(cls, s: Session, session_id: int, council_id: int, *, lock: bool = True) -> CouncilSession:
+        if lock:
+            cls._lock_session(s, session_id, exclusive=True)
         sess = s.get(CouncilSession, session_id)
         if sess is None:
             raise NotFound()
@@ -205,7 +218,7 @@ class Store:
 
     def secretary_session(self, session_id: int, council_id: int) -> tuple[CouncilSession, Council]:
         with self.read() as s:
-            return self._secretary_session(s, session_id, council_id), s.get(Council, council_id)
+            return self._secretary_session(s, session_id, council_id, lock=False), s.get(Council, council_id)
 
     @classmethod
     def _session_sheets(cls, s: Session, session_id: int):

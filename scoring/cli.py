@@ -243,8 +243,9 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
         _print_json(form_to_dict(form))
         return
     out.print(f"[bold]{e(form.name)}[/] — {e(form.name_en)}")
-    out.print(f"{e(form.criteria_set)} · form {form.number} · code {e(form.code or '—')} · slug {e(form.slug)} · "
-              f"status {e(form.status)} · max {form.max} · provenance {e(str(form.provenance.get('tag')))}")
+    out.print(f"{e(form.criteria_set)} · biểu mẫu/form {form.number} · mã/code {e(form.code or '—')} · "
+              f"slug {e(form.slug)} · trạng thái/status {e(form.status)} · tối đa/max {form.max} · "
+              f"nguồn/provenance {e(str(form.provenance.get('tag')))}")
     if form.valid_from:
         out.print(f"[yellow]Chỉ áp dụng cho hồ sơ đánh giá từ ngày {form.valid_from.strftime('%d/%m/%Y')} / applies "
                   f"only to dossiers evaluated from {form.valid_from.isoformat()}; xem / see provenance.[/]")
@@ -261,14 +262,14 @@ def criteria_show(set_id: str, slug: str, as_json: bool) -> None:
     marks = {3: "***", 4: "****", 5: "*****"}
     has_printed = any(n.printed for n in form.nodes())
     for part in form.parts:
-        out.print(f"\n[bold]Phần {e(part.part)} — {e(part.label)}[/] ({e(part.label_en)}) — max {part.max}")
+        out.print(f"\n[bold]Phần {e(part.part)} — {e(part.label)}[/] ({e(part.label_en)}) — tối đa/max {part.max}")
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-        table.add_column("no.", no_wrap=True)
+        table.add_column("số/no.", no_wrap=True)
         if has_printed:  # the number on the paper form, where our id differs (QĐ 148 letters, renumbered duplicates)
             table.add_column("printed (số in)", no_wrap=True)
-        table.add_column("criterion / option (tiêu chí / lựa chọn)", overflow="fold", max_width=90)
-        table.add_column("pts", justify="right")
-        table.add_column("min★")
+        table.add_column("tiêu chí / lựa chọn (criterion / option)", overflow="fold", max_width=90)
+        table.add_column("điểm/pts", justify="right")
+        table.add_column("tối thiểu/min★")
 
         def row(number: str, printed: str, text: str, points: str, stars: str) -> None:
             table.add_row(*([number, printed] if has_printed else [number]), text, points, stars)

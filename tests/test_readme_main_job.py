@@ -48,4 +48,4 @@ def test_files_the_readme_names_exist():
     assert named, "the README names no files?"
     missing = sorted(n for n in named if not (ROOT / n).exists())
     assert not missing, missing
-    assert "../shared" not in text  # nothing outside the repository
+    assert "../shared" not in text and "design.md" not in text  # nothing outside the repository

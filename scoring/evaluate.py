@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 from typing import Any, Mapping
 
-from .criteria.model import CriteriaSet, Period
+from .criteria.model import STAR_LEVELS, CriteriaSet, Period
 from . import dossier as dossier_module
 from .dossier import MISSING, Dossier, future_warning, parse_dossier
 from .engine.durable_backend import RuleEngine
@@ -70,7 +70,7 @@ def _next_star(d: Dossier, result_total: float, stars: int, knocked: bool, param
     if cs.star_minimums.get("mechanism") == "option_marks":
         star_min = d.form.arrays.star_min
         for li, leaf in enumerate(d.form.leaves):
-            for k, level in enumerate((3, 4, 5)):
+            for k, level in enumerate(STAR_LEVELS):
                 need = int(star_min[li, k])
                 if level <= target and need and d.applicable[li] and means[li] < need:
                     lacking.append({"criterion": leaf.number, "label": leaf.label, "stars": level, "need": need,

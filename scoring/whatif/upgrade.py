@@ -22,6 +22,7 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
+from ..criteria.model import STAR_LEVELS
 from ..dossier import MISSING, Dossier, parse_dossier
 from ..evaluate import evaluate
 from ..result import Result
@@ -378,7 +379,7 @@ def _options(d: Dossier, pts: np.ndarray, target: int, costs: CostModel, assume:
     marked = cs.star_minimums.get("mechanism") == "option_marks"
     options: list[list[Option]] = []
     for li, leaf in enumerate(form.leaves):
-        need = max([int(marks[li, k]) for k, s in enumerate((3, 4, 5)) if s <= target] + [0]) if marked else 0
+        need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s <= target] + [0]) if marked else 0
         if not d.applicable[li] and not with_story:
             options.append([Option(0, 0.0, 0, None, 0)])  # not applicable: scores 0, left as it is
             continue

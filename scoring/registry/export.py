@@ -64,11 +64,11 @@ def _frames(reg: "Registry", escape: bool) -> dict[str, Any]:
 def export_tables(reg: "Registry", path: Path) -> list[Path]:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValidationFailed([Issue("[export-format] định dạng xuất không hỗ trợ / unsupported export format", str(path), "-o",
-                                     suffix, ", ".join(FORMATS))],
-                               subject=str(path))
+        raise ValidationFailed([Issue("[export-format] định dạng xuất không hỗ trợ / unsupported export format",
+                                      str(path), "-o", suffix, ", ".join(FORMATS))], subject=str(path))
     if not path.parent.is_dir():
-        raise ValidationFailed([Issue("[folder-missing] thư mục không tồn tại / the folder does not exist", str(path.parent), "-o")], subject=str(path))
+        raise ValidationFailed([Issue("[folder-missing] thư mục không tồn tại / the folder does not exist",
+                                      str(path.parent), "-o")], subject=str(path))
     frames = _frames(reg, escape=suffix != ".parquet")
     if suffix == ".xlsx":
         def write(tmp: Path) -> None:

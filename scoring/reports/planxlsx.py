@@ -290,8 +290,4 @@ def write_plan_xlsx(plan: Plan, out: str | Path) -> Path:
                 put(wc, rc, c, row.get(k))
             put(wc, rc, 1, b.id)
             rc += 1
-    return save_atomically(wb, out)
-
-
-def save_atomically(wb, out: Path) -> Path:  # noqa: ANN001 (an openpyxl Workbook)
     return atomic_write(out, wb.save)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable
 
 from ..safe_files import atomic_write
 from . import vnformat as vn
@@ -11,11 +10,6 @@ from .figures import ProgressReport, SupervisionReport
 from .model import COUNTS
 
 Report = ProgressReport | SupervisionReport
-
-
-def write_atomically(out: Path, write: Callable[[Path], None]) -> Path:
-    """The kernel's atomic writer (temp file beside `out`, rename; removed on errors and signals)."""
-    return atomic_write(out, write)
 
 
 def gap_text(gap: dict[int, int]) -> str:
@@ -37,18 +31,18 @@ def render(report: Report, out: str | Path) -> Path:
     suffix = out.suffix.lower()
     if suffix == ".json":
         text = json.dumps(report.as_dict(), ensure_ascii=False, indent=1)
-        return write_atomically(out, lambda p: p.write_text(text, encoding="utf-8"))
+        return atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
     if suffix == ".html":
         from .render_html import html
 
         text = html(report)
-        return write_atomically(out, lambda p: p.write_text(text, encoding="utf-8"))
+        return atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
     if suffix == ".xlsx":
         from .render_xlsx import xlsx
 
-        return write_atomically(out, lambda p: xlsx(report, p))
+        return atomic_write(out, lambda p: xlsx(report, p))
     if suffix == ".pdf":
         from .render_pdf import pdf
 
-        return write_atomically(out, lambda p: pdf(report, p))
+        return atomic_write(out, lambda p: pdf(report, p))
     raise ValueError(f"unsupported output {out.suffix}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import Any, Mapping
 
 from ..criteria.model import STAR_LEVELS, CriteriaSet, Period
@@ -34,7 +35,7 @@ def _number(value: Any, location: str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
-    if isinstance(value, bool) or number != number or number in (float("inf"), float("-inf")):
+    if isinstance(value, bool) or not math.isfinite(number):
         raise _refuse("override-not-a-number", "ngưỡng phải là một số", "a threshold must be a number",
                       location, value, "a number of points, e.g. 70")
     return number

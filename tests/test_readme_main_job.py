@@ -10,16 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from readme_support import main_job
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _main_job() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Two commands"):]
-    command = re.search(r"```bash\n(.*?)\n```", section, re.S).group(1).strip()
-    prefix = "python3 -m pip install . && "
-    assert command.startswith(prefix), command[:80]
-    return command[len(prefix):]
 
 
 @pytest.mark.slow
@@ -28,7 +21,7 @@ def test_readme_main_job_runs_twice_on_the_bundled_fixtures(tmp_path):
         pytest.skip("the `ocop` command is not installed (pip install .)")
     (tmp_path / "fixtures").symlink_to(ROOT / "fixtures", target_is_directory=True)
     env = {k: v for k, v in os.environ.items() if k != "OCOP_DB"}  # the embedded SQLite default
-    job = _main_job()
+    job = main_job()
     runs = [subprocess.run(["bash", "-c", job], cwd=tmp_path, env=env, capture_output=True, text=True,
                            timeout=900) for _ in range(2)]
     for run in runs:

@@ -3,7 +3,6 @@ commands, then `ocop report progress` and `ocop report supervision` — charts p
 counts taken straight from the registry's tables."""
 from __future__ import annotations
 
-import re
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -13,17 +12,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
+from readme_support import main_job
 from scoring.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "fixtures" / "plans" / "hai-duong.yaml"
-
-
-def _readme_job() -> str:
-    """The README's main job, as one line of `&&`-joined commands."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"## Two commands.*?```bash\n(.*?)\n```", readme, re.S).group(1)
-    return block
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +35,7 @@ def registry(tmp_path_factory) -> str:
 
 
 def test_readme_runs_both_reports_in_the_main_job():
-    job = _readme_job()
+    job = main_job()
     for step in ("ocop registry init", "ocop registry import", "ocop registry certify --issued-on 2026-12-31",
                  "ocop plan-file validate fixtures/plans/hai-duong.yaml",
                  "ocop report progress --plan fixtures/plans/hai-duong.yaml --as-of 2026-12-31",

@@ -221,3 +221,11 @@ def test_next_star_and_the_planner_list_the_recorded_requirements_that_cap_below
     assert r.next_star["minimums"] == []
     assert [p["id"] for p in upgrade_plan(d, 3).prerequisites] == ["qd781-3-craftsmanship"]
     assert [p["id"] for p in upgrade_plan(d, 4).prerequisites] == ["qd781-4-uniqueness", "qd781-3-craftsmanship"]
+
+
+def test_every_status_the_rules_can_set_has_its_words_in_one_table():
+    from scoring.result import STATUS_TEXT, STATUS_WORDS
+
+    schema = json.loads((rules_dir() / "schema" / "rules.schema.json").read_text(encoding="utf-8"))
+    assert set(schema["$defs"]["rule"]["properties"]["then"]["properties"]["status"]["enum"]) == set(STATUS_WORDS)
+    assert STATUS_TEXT["not_recognised"] == "chưa công nhận / not recognised"  # Vietnamese first

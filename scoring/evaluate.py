@@ -32,6 +32,10 @@ def compiled_rules(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any]
         return key, _compiled[key]
 
 
+# why a criterion does not apply, by its data flag `applies_when` (criteria/schema/form.schema.json)
+NOT_APPLICABLE = {"story_exists": "không áp dụng (chỉ khi có câu chuyện) / not applicable (only when a story exists): 0"}
+
+
 def _criteria_detail(d: Dossier, means) -> list[dict[str, Any]]:
     out = []
     for li, leaf in enumerate(d.form.leaves):
@@ -45,7 +49,7 @@ def _criteria_detail(d: Dossier, means) -> list[dict[str, Any]]:
             entry["case"] = d.cases.get(leaf.number)
             entry["case_label"] = dict(leaf.cases).get(entry["case"])
         if not d.applicable[li]:
-            entry["note"] = "không áp dụng (chỉ khi có câu chuyện) / not applicable (only when a story exists): 0"
+            entry["note"] = NOT_APPLICABLE.get(leaf.applies_when, "không áp dụng / not applicable: 0")
         elif (col == MISSING).any():
             entry["note"] = "không chấm sau điều kiện loại / not scored after a knock-out: 0"
         out.append(entry)

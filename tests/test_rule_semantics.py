@@ -22,7 +22,7 @@ from scoring.batch.group import PeriodFacts
 from scoring.engine.durable_backend import RuleEngine
 from scoring.evaluate import evaluate
 from scoring.resources import rules_dir
-from scoring.rules.semantics import EFFECTS
+from scoring.rules.semantics import EFFECTS, STAGES
 from scoring.rules.spec import Condition, FieldRef, Rule
 from scoring.whatif import upgrade_plan
 
@@ -141,6 +141,7 @@ def test_the_synthetic_rules_use_every_declared_effect_and_the_schema_allows_exa
     assert used == set(EFFECTS)
     schema = json.loads((rules_dir() / "schema" / "rules.schema.json").read_text(encoding="utf-8"))
     assert set(schema["$defs"]["rule"]["properties"]["then"]["properties"]) == set(EFFECTS)
+    assert tuple(schema["$defs"]["rule"]["properties"]["stage"]["enum"]) == STAGES  # in the engine's order
 
 
 def test_every_effect_combines_the_same_way_in_both_executors():

@@ -17,13 +17,9 @@ from typing import Any, Mapping
 from ..errors import CriteriaInvalid, Issue
 from ..resources import rules_dir
 from ..text import load_json
+from .semantics import OPTIONAL_STAGES, STAGES
 
-STAGES = ("form", "criterion", "score", "minimum", "finding", "award", "outcome")
-# Stages whose facts may legitimately match no rule: the form fact matches only when there is something
-# to warn about. In every other stage each fact stands for something to decide (a criterion that does
-# not apply, a total, a marked option, a recorded finding, the award, the outcome), so a fact that no rule
-# handles means the rule files do not cover a case: both executors raise EngineError for it.
-OPTIONAL_STAGES = ("form",)
+__all__ = ["OPTIONAL_STAGES", "STAGES", "Condition", "FieldRef", "Rule", "instantiate", "load_declarations"]
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ import numpy as np
 
 from ..criteria.model import STAR_LEVELS
 from ..dossier import MISSING, Dossier, parse_dossier
-from ..evaluate import evaluate
+from ..evaluate import compiled_rules, evaluate
 from ..result import Result
 from ..rules.params import rule_params
+from ..rules.semantics import binding_minimums
 from .costs import CostModel
 
 ASSUMPTIONS = {
@@ -377,9 +378,12 @@ def _options(d: Dossier, pts: np.ndarray, target: int, costs: CostModel, assume:
     M = len(d.members)
     marks = form.arrays.star_min
     marked = cs.star_minimums.get("mechanism") == "option_marks"
+    # the marks whose rules cap the stars below the target, read from the rules the engine decides with
+    # (policy overrides change bands, gates and spread, never these rules: the default ones are read)
+    binding = {b.stars for b in binding_minimums(compiled_rules(cs, d.period)[1], target) if b.stage == "minimum"}
     options: list[list[Option]] = []
     for li, leaf in enumerate(form.leaves):
-        need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s <= target] + [0]) if marked else 0
+        need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s in binding] + [0]) if marked else 0
         if not d.applicable[li] and not with_story:
             options.append([Option(0, 0.0, 0, None, 0)])  # not applicable: scores 0, left as it is
             continue

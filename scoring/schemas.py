@@ -81,6 +81,9 @@ def _all(checks: list[Check]) -> Check:
         return lambda v: True
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:  # the common case, without a generator per value
+        first, second = checks
+        return lambda v: first(v) and second(v)
     checks_t = tuple(checks)
     return lambda v: all(c(v) for c in checks_t)
 
@@ -124,9 +127,20 @@ class _Compiler:
         return _all([c for c in checks if c is not None])
 
 
+# Python types whose every value is of the JSON type (a quick answer before the exact test, which
+# handles subclasses, 3.0 as an integer and other numbers)
+_EXACT = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
+          "integer": (int,), "number": (int, float)}
+
+
 def _k_type(c: _Compiler, types: Any, schema: dict) -> Check:
-    tests = tuple(_TYPES[t] for t in ([types] if isinstance(types, str) else types))
-    return tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
+    names = [types] if isinstance(types, str) else list(types)
+    tests = tuple(_TYPES[t] for t in names)
+    quick = frozenset(py for t in names for py in _EXACT[t])
+    if len(tests) == 1:
+        test = tests[0]
+        return lambda v: type(v) in quick or test(v)
+    return lambda v: type(v) in quick or any(t(v) for t in tests)
 
 
 def _k_enum(c: _Compiler, values: list, schema: dict) -> Check:
@@ -147,6 +161,8 @@ def _k_pattern(c: _Compiler, pattern: str, schema: dict) -> Check:
 
 def _bound(compare: Callable[[Any, Any], bool], kind: Check, measure: Callable[[Any], Any]):
     def keyword(c: _Compiler, limit: Any, schema: dict) -> Check:
+        if kind is _is_number:  # int and float values (most of them) skip the numbers.Number test
+            return lambda v: (not compare(v, limit)) if type(v) in (int, float) else (not kind(v) or not compare(v, limit))
         return lambda v: not kind(v) or not compare(measure(v), limit)
     return keyword
 

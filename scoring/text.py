@@ -22,6 +22,8 @@ def header_key(name: str) -> str:
 
 def nfc_deep(value: Any) -> Any:
     """NFC-normalise every string in a JSON-like structure (keys included)."""
+    if type(value) in (int, float, bool) or value is None:  # most values of a dossier: points
+        return value
     if isinstance(value, str):
         return nfc(value)
     if isinstance(value, list):

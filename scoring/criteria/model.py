@@ -66,7 +66,7 @@ class Node:
     def is_leaf(self) -> bool:
         return not self.children
 
-    @property
+    @cached_property  # asked for every cell a dossier gives; a node never changes
     def points(self) -> tuple[int, ...]:
         """The distinct points a member may give, ascending."""
         return tuple(sorted({o.points for o in self.options}))

@@ -129,3 +129,16 @@ def test_printed_numbers_are_those_of_the_criteria_root_in_use(copy_root):
         copied = crit.printed_numbers()
     assert (set_id, number) in copied["99.z"]
     assert crit.printed_numbers() == shipped  # the bundled root's table is unchanged
+
+
+def test_a_stamped_criteria_file_reads_as_load_json_reads_it():
+    """Stamped files skip load_json's depth and duplicate-key checks (they passed them when stamped),
+    not its NFC normalisation: the data must be the same, file for file."""
+    from scoring.criteria.stamps import known_stamps, stamp
+    from scoring.text import load_json, load_trusted_json
+
+    files = sorted(criteria_dir().glob("*/set.json")) + sorted(criteria_dir().glob("*/forms/*.json"))
+    for path in files:
+        raw = path.read_bytes()
+        assert stamp("set" if path.name == "set.json" else "form", raw) in known_stamps()
+        assert load_trusted_json(raw) == load_json(path), path

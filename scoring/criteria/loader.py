@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import CriteriaInvalid, Issue
 from ..resources import criteria_dir
 from ..schemas import schema_issues
-from ..text import header_key, load_json
+from ..text import header_key, load_json, load_trusted_json
 from .checks import form_issues, set_issues
 from .process import build_process, process_issues
 from .stamps import known_stamps, stamp
@@ -143,15 +143,20 @@ def _read(path: Path, issues: list[Issue]) -> Any:
     return None
 
 
-def _schema_check(doc: Any, kind: str, path: Path, trust_stamps: bool) -> list[Issue]:
-    """Schema issues of a file, skipped when its exact bytes carry a known stamp (see stamps.py)."""
+def _read_file(path: Path, kind: str, issues: list[Issue], trust_stamps: bool) -> tuple[Any, list[Issue]]:
+    """A criteria file ("set" or "form") and its schema issues (read problems go to `issues`, the
+    document is then None). With `trust_stamps`, a file whose exact bytes carry a known stamp
+    (stamps.py) skips the schema pass and is parsed without load_json's depth and duplicate-key
+    checks: those bytes passed all three when they were stamped."""
     if trust_stamps:
         try:
-            if stamp(kind, path.read_bytes()) in known_stamps():
-                return []
+            raw = path.read_bytes()
         except OSError:
-            pass
-    return schema_issues(doc, kind, str(path))
+            raw = None  # reported by _read below
+        if raw is not None and stamp(kind, raw) in known_stamps():
+            return load_trusted_json(raw), []
+    doc = _read(path, issues)
+    return doc, ([] if doc is None else schema_issues(doc, kind, str(path)))
 
 
 def _with_semantics(schema: list[Issue], doc: Any, path: Path, meta: dict[str, Any] | None) -> list[Issue]:
@@ -167,13 +172,9 @@ def _set_meta(folder: Path, issues: list[Issue], trust_stamps: bool) -> dict[str
     if not set_file.exists():
         issues.append(Issue("[set-json-missing] thiếu set.json / set.json is missing", file=str(set_file)))
         return None
-    meta = _read(set_file, issues)
-    if meta is not None:
-        schema = _schema_check(meta, "set", set_file, trust_stamps)
-        issues += schema
-        if schema:
-            return None
-    return meta
+    meta, schema = _read_file(set_file, "set", issues, trust_stamps)
+    issues += schema
+    return None if schema else meta
 
 
 def _meta_issues(meta: dict[str, Any], folder: Path, slugs: set[str] | None) -> list[Issue]:
@@ -200,7 +201,7 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
         issues.append(Issue("[forms-missing] không có tệp biểu mẫu nào / no form files found", file=str(folder / "forms"),
                             allowed="forms/NN-<slug>.json"))
     for path in form_files:
-        doc = _read(path, issues)
+        doc, schema = _read_file(path, "form", issues, trust_stamps)
         slug = doc.get("slug") if isinstance(doc, dict) else None
         if not (isinstance(slug, str) and _SLUG.fullmatch(slug)):
             # unreadable file or slug (reported as such): take the file name's, so that the set.json
@@ -215,7 +216,6 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
             slugs.setdefault(slug, path)
         if doc is None:
             continue
-        schema = _schema_check(doc, "form", path, trust_stamps)
         issues += _with_semantics(schema, doc, path, meta)
         if not schema:
             docs.setdefault(doc["slug"], (doc, path))

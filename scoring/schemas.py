@@ -314,7 +314,7 @@ def _validator_for(path: Path) -> Draft202012Validator:
 
 def validator(name: str) -> Draft202012Validator:
     """jsonschema's validator of criteria/schema/<name>.schema.json, built once per process."""
-    return _validator_for(schema_path(name))
+    return _validator_for(_named(name))
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -359,10 +359,13 @@ def file_schema_errors(instance: Any, path: Path) -> list[ValidationError]:
     return sorted(_validator_for(path).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
 
 
+_named = cache(schema_path)  # the bundled schemas do not move while the process runs
+
+
 def schema_issues(instance: Any, name: str, file: str | None = None) -> list[Issue]:
     """All schema violations of `instance` against criteria/schema/<name>.schema.json."""
     issues = []
-    for error in file_schema_errors(instance, schema_path(name)):
+    for error in file_schema_errors(instance, _named(name)):
         # oneOf failures hide the useful message in their context: report the deepest one
         best = error
         if error.context:

@@ -10,7 +10,7 @@ from typing import Any
 
 
 def nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
+    return value if value.isascii() else unicodedata.normalize("NFC", value)  # ASCII text is NFC already
 
 
 def header_key(name: str) -> str:

@@ -2,7 +2,9 @@
 
 Validation is total (schema + semantic checks, every problem collected) so that `ocop criteria
 validate` can show a province everything wrong with its edited copy in one run; loading for
-scoring refuses invalid data outright.
+scoring refuses invalid data outright. A set loaded for scoring (`load_set`, `load_all`) reads its
+set.json at once and its forms the first time one is used (`Forms`): choosing the set of a
+dossier needs only the dates of set.json, and one dossier uses the forms of one set.
 """
 from __future__ import annotations
 

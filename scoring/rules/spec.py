@@ -52,19 +52,22 @@ class Rule:
 
 
 def _rules_schema_issues(doc: Any, file: str) -> list[Issue]:
-    from jsonschema import Draft202012Validator
+    # the schema's compiled check first; jsonschema is imported only for a file that fails it
+    from ..schemas import file_schema_errors, json_path
 
-    schema = json.loads((rules_dir() / "schema" / "rules.schema.json").read_text(encoding="utf-8"))
-    validator = Draft202012Validator(schema)
-    from ..schemas import json_path
+    return [Issue(e.message, file=file, location=json_path(e.absolute_path))
+            for e in file_schema_errors(doc, rules_dir() / "schema" / "rules.schema.json")]
 
-    return [Issue(e.message, file=file, location=json_path(e.absolute_path)) for e in validator.iter_errors(doc)]
+
+def load_declarations(folder: str | None = None) -> tuple[tuple[dict[str, Any], ...], str]:
+    """All rule declarations in file order, and a content hash that names the compiled rulesets
+    (read once per folder: `load_declarations()` and `load_declarations(None)` share the read)."""
+    return _declarations(str(Path(folder) if folder else rules_dir()))
 
 
 @cache
-def load_declarations(folder: str | None = None) -> tuple[tuple[dict[str, Any], ...], str]:
-    """All rule declarations in file order, and a content hash that names the compiled rulesets."""
-    base = Path(folder) if folder else rules_dir()
+def _declarations(folder: str) -> tuple[tuple[dict[str, Any], ...], str]:
+    base = Path(folder)
     decls: list[dict[str, Any]] = []
     issues: list[Issue] = []
     digest = hashlib.sha256()

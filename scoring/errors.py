@@ -20,6 +20,14 @@ class Issue:
     value: Any = None
     allowed: str | None = None
     severity: str = "error"  # "error" | "warning"
+    # the stable code of the check (scoring.checks.catalogue); read from a "[code] …" message when not given
+    code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code is None and self.message.startswith("["):
+            head = self.message[1:].split("]", 1)[0]
+            if head and "]" in self.message and all(ch.isalnum() or ch == "-" for ch in head):
+                object.__setattr__(self, "code", head)
 
     def __str__(self) -> str:
         where = ": ".join(p for p in (self.file, self.location) if p)

@@ -59,6 +59,7 @@ class Problem:
     field: str
     value: object
     allowed: str
+    code: str = "set-not-applicable"  # a code of scoring.checks.catalogue
 
 
 def _d(day: date) -> str:
@@ -74,7 +75,8 @@ def choose_set(set_id: str | None, day: date, kind: str, lodged_on: date | None,
                        lodged_on.isoformat(), f"a date on or before the evaluation date {day.isoformat()}")
     if set_id is not None:
         if set_id not in sets:
-            return Problem("bộ tiêu chí không có / unknown criteria set", "criteria_set", set_id, ", ".join(sets))
+            return Problem("bộ tiêu chí không có / unknown criteria set", "criteria_set", set_id, ", ".join(sets),
+                           "set-unknown")
         cs = sets[set_id]
         if cs.in_force_on(day):
             old = _finishing_old_set(day, kind, lodged_on, sets)

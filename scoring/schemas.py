@@ -362,8 +362,11 @@ def file_schema_errors(instance: Any, path: Path) -> list[ValidationError]:
 _named = cache(schema_path)  # the bundled schemas do not move while the process runs
 
 
-def schema_issues(instance: Any, name: str, file: str | None = None) -> list[Issue]:
-    """All schema violations of `instance` against criteria/schema/<name>.schema.json."""
+def schema_issues(instance: Any, name: str, file: str | None = None,
+                  code: Callable[[ValidationError, str], tuple[str, str]] | None = None) -> list[Issue]:
+    """All schema violations of `instance` against criteria/schema/<name>.schema.json. `code`: the
+    check code and location of an error (the dossier names its checks: `scoring.checks`); without
+    it, the code is "schema" and the location the error's JSON path."""
     issues = []
     for error in file_schema_errors(instance, _named(name)):
         # oneOf failures hide the useful message in their context: report the deepest one
@@ -371,6 +374,8 @@ def schema_issues(instance: Any, name: str, file: str | None = None) -> list[Iss
         if error.context:
             best = max(error.context, key=lambda e: len(e.absolute_path))
         value = best.instance if not isinstance(best.instance, (dict, list)) else None
-        issues.append(Issue(message="[schema] sai lược đồ / schema: " + (best.message if best is not error else error.message), file=file,
-                            location=json_path(best.absolute_path), value=value, allowed=_allowed(best)))
+        location = json_path(best.absolute_path)
+        tag, location = code(best, location) if code else ("schema", location)
+        issues.append(Issue(message=f"[{tag}] sai lược đồ / schema: " + (best.message if best is not error else error.message), file=file,
+                            location=location, value=value, allowed=_allowed(best), code=tag))
     return issues

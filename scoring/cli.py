@@ -411,10 +411,12 @@ def _summary(results, rejects) -> dict[str, Any]:
             return {}
         return {str(k): int(v) for k, v in results[col].fillna("—").value_counts().sort_index().items()}
 
+    # rejects hold one row per problem: dossiers are counted by id, rows without an id one each
     idless = int(rejects["dossier_id"].isna().sum()) if len(rejects) else 0
+    rejected = int(rejects["dossier_id"].nunique()) if len(rejects) else 0
     blank_rows = list(rejects.attrs.get("blank_rows", []))
-    return {"dossiers": len(results) + len(rejects) - idless, "scored": len(results),
-            "rejected": len(rejects) - idless, "rows_without_dossier_id": idless,
+    return {"dossiers": len(results) + rejected, "scored": len(results),
+            "rejected": rejected, "problems": len(rejects), "rows_without_dossier_id": idless,
             "blank_rows_skipped": len(blank_rows), "blank_rows": blank_rows,
             "unused_columns": list(rejects.attrs.get("unused_columns", [])),
             "stars": counts("stars"), "status": counts("status"), "escalate_to": counts("escalate_to"),

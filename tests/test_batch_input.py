@@ -120,10 +120,12 @@ def test_reject_rows_are_the_users_rows_in_every_format(tmp_path):
             write_table(frame, path)
         _, rejects = evaluate_batch(read_table(path), source=str(path))
         assert list(rejects["dossier_id"]) == [bad_id], suffix
-        assert rejects["rows"].iloc[0] == ",".join(map(str, rows)), suffix
+        # the problem is one member's cell: its reject names that member's row
+        assert rejects["rows"].iloc[0] == str(rows[0]), suffix
+        assert rejects["field"].iloc[0] == f"sheets[0].scores.{col}" and rejects["code"].iloc[0] == "points-not-an-option"
     # an in-memory frame: 1-based records
     _, rejects = evaluate_batch(frame)
-    assert rejects["rows"].iloc[0] == ",".join(map(str, positions + 1))
+    assert rejects["rows"].iloc[0] == str(positions[0] + 1)
 
 
 def _long(frame: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +147,7 @@ def test_long_table_rows_and_a_criterion_given_twice(tmp_path):
     assert "given twice" in reason and f"rows 2, {len(long) + 1}" in reason, reason
     rows = [int(r) for r in rejects["rows"].iloc[0].split(",")]
     assert rows == sorted(np.flatnonzero(long["dossier_id"] == did) + 2)  # the long table's own rows
-    assert len(results) + len(rejects) == long["dossier_id"].nunique()
+    assert len(results) + rejects["dossier_id"].nunique() == long["dossier_id"].nunique()
 
 
 def test_jsonl_findings_as_arrays_equal_the_text_form(tmp_path):
@@ -176,11 +178,12 @@ def test_a_finding_listed_twice_is_refused_by_both_paths():
     doubled.loc[doubled["dossier_id"] == did, "findings"] = f"{fid};{fid}"
     results, rejects = evaluate_batch(doubled)
     assert list(rejects["dossier_id"]) == [did] and did not in set(results["dossier_id"])
-    assert "non-unique" in rejects["reason"].iloc[0] and fid in rejects["reason"].iloc[0]
+    assert list(rejects["code"]) == ["findings-duplicate"] and list(rejects["field"]) == ["findings"]
     (single,) = [d for d in dossier_dicts(doubled) if d["dossier_id"] == did]
     assert single["findings"] == [fid, fid]  # the table's text, as given
-    with pytest.raises(DossierInvalid):
+    with pytest.raises(DossierInvalid) as info:
         evaluate(single)
+    assert [(i.code, i.location) for i in info.value.issues] == [("findings-duplicate", "findings")]
 
 
 def test_jsonl_nested_value_outside_findings_is_refused_naming_line_and_key(tmp_path):
@@ -202,8 +205,9 @@ def test_a_blank_member_is_required_in_both_paths(empty):
     frame.loc[last, "member"] = empty
     results, rejects = evaluate_batch(frame)
     assert list(rejects["dossier_id"]) == [did]
-    reason = rejects["reason"].iloc[0]
-    assert f"row {last + 1}" in reason and "'member'" in reason and "required" in reason, reason
+    (reject,) = rejects.to_dict("records")
+    assert reject["rows"] == str(last + 1) and reject["code"] == "member-blank", reject
+    assert reject["field"].endswith(".member") and "blank" in reject["reason"]
     dossier = next(d for d in dossier_dicts(to_wide(frame)) if d["dossier_id"] == did)
     assert all(s.get("member") not in ("None", "", None) for s in dossier["sheets"][:-1])
     with pytest.raises(DossierInvalid) as exc:  # the single path refuses it too (no member "None")
@@ -289,7 +293,7 @@ def test_columns_the_batch_does_not_use_are_named_not_dropped_silently(tmp_path)
     frame = generate_cohort(4, seed=3).assign(**{"Ghi chú": "đã kiểm tra", "9.9.9": np.nan})
     results, rejects = evaluate_batch(frame)
     assert rejects.attrs["unused_columns"] == ["Ghi chú"]  # "9.9.9" is a criterion number: its cells are checked
-    assert len(results) + len(rejects) == 4
+    assert len(results) + rejects["dossier_id"].nunique() == 4
     src = tmp_path / "in.csv"
     frame.to_csv(src, index=False)
     res = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "out.csv"), "--json"])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import differences, frame_of
+from conformance import differences, frame_of, issue_tuples, reject_tuples
 from scoring import DossierInvalid, evaluate, evaluate_batch
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "dossiers"
@@ -104,19 +104,20 @@ def test_the_boundary_dates_are_the_decisions():
 def batch():
     dossiers = [d for d, *_ in SET_CASES] + [d for d, _ in WARNING_CASES]
     results, rejects = evaluate_batch(frame_of(dossiers))
-    assert len(results) + len(rejects) == len(dossiers)
-    return results.set_index("dossier_id"), rejects.set_index("dossier_id")["reason"]
+    assert len(results) + rejects["dossier_id"].nunique() == len(dossiers)
+    return results.set_index("dossier_id"), rejects
 
 
 @pytest.mark.parametrize("d, expected, field", SET_CASES, ids=[d["dossier_id"] for d, *_ in SET_CASES])
 def test_set_and_refusals_on_every_transition_boundary_day_on_both_executors(batch, d, expected, field):
-    results, reasons = batch
+    results, rejects = batch
     if expected is None:
         with pytest.raises(DossierInvalid) as info:
             evaluate(d)
         (issue,) = info.value.issues
         assert issue.location == field, str(issue)
-        assert reasons[d["dossier_id"]] == str(issue)  # the batch gives the single path's message
+        # the batch gives the single path's issue: code, field, message, value, allowed
+        assert reject_tuples(rejects, d["dossier_id"]) == issue_tuples([issue])
         return
     r = evaluate(d)
     assert r.criteria_set == expected
@@ -180,7 +181,7 @@ def test_an_unknown_kind_is_refused_naming_the_kinds():
         evaluate(d)
     assert "kind" in str(info.value) and "re-evaluation" in str(info.value)
     _, rejects = evaluate_batch(frame_of([d]))
-    assert rejects.iloc[0]["reason"] == "; ".join(str(i) for i in info.value.issues)
+    assert reject_tuples(rejects, d["dossier_id"]) == issue_tuples(info.value.issues)
 
 
 def test_the_vietnamese_sentence_uses_vietnamese_dates():

@@ -524,4 +524,5 @@ def test_existing_rejects_replaced_with_force_is_removed_when_nothing_is_rejecte
     assert not (tmp_path / "r.rejects.csv").exists()
     code, out = _run(["batch", "in.csv", "-o", "e.csv", "--empty-rejects", "--json"], tmp_path)
     assert json.loads(out)["written"] == ["e.csv", "e.rejects.csv"]
-    assert list(pd.read_csv(tmp_path / "e.rejects.csv").columns) == ["dossier_id", "rows", "reason"]
+    assert list(pd.read_csv(tmp_path / "e.rejects.csv").columns) == ["dossier_id", "rows", "reason", "code", "field",
+                                                                     "value", "allowed", "message"]

@@ -78,7 +78,7 @@ def to_wide(frame: pd.DataFrame, source: str = "table") -> pd.DataFrame:
 
 
 def wide_and_reasons(frame: pd.DataFrame, source: str = "table", rows: np.ndarray | None = None
-                     ) -> tuple[pd.DataFrame, dict[str, str]]:
+                     ) -> tuple[pd.DataFrame, dict[str, list[Issue]]]:
     """The wide shape, and the reasons (by dossier id) that only the long table shows: a criterion
     given twice for one member, a row without member or criterion. Such a dossier is rejected with
     its rows named; its first value is kept in the wide frame only so that the dossier is counted."""
@@ -89,13 +89,13 @@ def wide_and_reasons(frame: pd.DataFrame, source: str = "table", rows: np.ndarra
     meta_cols = [c for c in frame.columns if c in META]
     keys = ["dossier_id", "member"]
     ids, crit, member = (_distinct_map(frame[c], _id_text) for c in ("dossier_id", "criterion", "member"))
-    issues: dict[str, list[str]] = {}
+    issues: dict[str, list[Issue]] = {}
     for col, values in (("member", member), ("criterion", crit)):
         for k in np.flatnonzero(values.isna().to_numpy()):
-            issues.setdefault(ids[k], []).append(str(Issue(
+            issues.setdefault(ids[k], []).append(Issue(
                 REQUIRED_EMPTY, source, f"dòng / row {rows[k]}, cột / column {col!r}", None,
                 "tên hoặc mã thành viên trên mọi dòng / the member's name or code on every row" if col == "member"
-                else "số tiêu chí, ví dụ / a criterion number such as 1.1")))
+                else "số tiêu chí, ví dụ / a criterion number such as 1.1"))
     member = member.where(member.notna(), pd.Series([f"<row {r}>" for r in rows], dtype=object))
     crit = crit.where(crit.notna(), pd.Series([f"<row {r}>" for r in rows], dtype=object))
     long = frame.reset_index(drop=True).assign(dossier_id=ids, member=member, criterion=crit)
@@ -103,17 +103,17 @@ def wide_and_reasons(frame: pd.DataFrame, source: str = "table", rows: np.ndarra
     if dup.any():
         for (did, m, c), pos in long[dup].groupby(keys + ["criterion"], sort=False).indices.items():
             at = np.flatnonzero(dup)[pos]
-            issues.setdefault(did, []).append(str(Issue(
+            issues.setdefault(did, []).append(Issue(
                 f"[criterion-twice] tiêu chí {c} của thành viên {m} bị nhập hai lần / criterion {c} of member {m} is "
                 "given twice", source, _rows_text(rows[at]),
                 " / ".join(str(points_value(v)) for v in long["points"].to_numpy()[at]),
-                "mỗi thành viên và tiêu chí một dòng / one row per member and criterion")))
+                "mỗi thành viên và tiêu chí một dòng / one row per member and criterion"))
         long = long[~long.duplicated(keys + ["criterion"], keep="first")]
     wide = long.pivot(index=keys, columns="criterion", values="points")
     wide.columns = [str(c) for c in wide.columns]
     wide = wide[[c for c in wide.columns if not c.startswith("<row ")]]
     meta = long[meta_cols].drop_duplicates(keys).set_index(keys)
-    return meta.join(wide).reset_index(), {d: "; ".join(v) for d, v in issues.items()}
+    return meta.join(wide).reset_index(), issues
 
 
 def _distinct_map(values: pd.Series, fn: Any) -> pd.Series:

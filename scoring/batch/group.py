@@ -1,20 +1,24 @@
 """One form group of a batch (dossiers of one criteria set and form): checks, scores and facts.
 
-The checks mirror `parse_dossier`; a dossier they flag is handed back to the single path
-(`accepts`), which either words the rejection or accepts it after all, so the two paths can never
-disagree on what is valid. The group's output is numbers and the facts the rule engine would be
-given; the decisions are taken in `decide`, once per criteria set and period for all forms.
+The checks are the columnar backend's (`scoring.batch.checks`), the same declared checks as
+`parse_dossier`'s, run here over the group's cells at once; a dossier with any issue is rejected
+with them (the conformance kit, `scoring.testing`, proves both backends agree). The group's output
+is numbers and the facts the rule engine would be given; the decisions are taken in `decide`, once
+per criteria set and period for all forms.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ..checks import COLUMNAR
 from ..criteria.model import STAR_LEVELS, CriteriaSet, Form
 from ..engine.vector_backend import LazyTable
 from ..rules.params import MARKS
+from .checks import GroupCells
 from .prepare import STORY_FALSE, STORY_INVALID, STORY_NONE, STORY_TRUE, Prepared
 
 
@@ -37,9 +41,8 @@ def _starts(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, rows: np.ndarray,
-                accepts: Callable[[int], bool]
-                ) -> tuple[dict[str, Any], np.ndarray, dict[str, PeriodFacts]] | None:
+def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, rows: np.ndarray, source: str
+                ) -> tuple[tuple[dict[str, Any], np.ndarray, dict[str, PeriodFacts]] | None, dict[int, list]]:
     """Columns of the scored dossiers of `gd` (dossier codes whose rows, grouped per dossier, are
     `rows`), the codes of those dossiers and their facts per period; None when none could be scored.
     What depends only on the set and day (period, level, transition) is computed once per batch in
@@ -83,67 +86,59 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         at += tables.validity_offset[tables.gapped]
         cell_bad[tables.gapped] |= np.take(tables.invalid, at)
     cell_bad &= present
-    # cells outside this form's criteria: any non-empty cell the leaves do not account for
-    n_present = present.sum(axis=0)
-    foreign = prep.given[rows] != n_present
-    row_bad = cell_bad.any(axis=0)
-    foreign |= row_bad
-    bad = np.logical_or.reduceat(foreign, bounds) if ng else np.zeros(0, dtype=bool)
-    # alternative cases (TH a / TH b): every member's points must fit one case of the criterion
-    for li, fits in _case_ladders(form):
-        ok = fits[:, pint[li] + 1] | ~present[li]  # fits' column p + 1
-        bad |= ~np.logical_and.reduceat(ok, bounds, axis=1).any(axis=0)
-
-    # findings (few dossiers have any): knock-outs given, unknown ids
-    # judged once per distinct list of findings, not per dossier
+    # the checks of scoring.batch.checks, in the single path's order; a dossier with any issue is rejected
+    values = P
+    text = np.zeros_like(present)
+    odd = np.zeros_like(present)
+    for li, number in enumerate(tables.numbers):
+        if number in prep.text_cells:
+            text[li] = prep.text_cells[number][rows]
+        if number in prep.odd_cells:
+            odd[li] = prep.odd_cells[number][rows]
+    g = GroupCells(cs, form, gd, present, pint, cell_bad, text, odd, values, local, prep.sheet[rows], source)
+    run = COLUMNAR.run
+    found: dict[int, list] = {}
+    days = prep.days[gd]
+    early = run("valid-from", found, cs, form, gd, days, source)
+    run("level", found, cs, gd, prep.period_idx[gd], prep.level_ok[gd], prep.meta["level"][gd], days, source)
     fl = prep.findings[gd]
     fcodes = prep.meta_codes["findings"][gd] if "findings" in prep.meta_codes else np.full(ng, -1)
-    with_findings = np.flatnonzero(prep.has_findings[gd])
-    knocked_given = np.zeros(ng, dtype=bool)
-    if len(with_findings):
-        known = set(cs.knockouts) | set(cs.requirement_findings)
-        since = cs.star_minimums.get("from")  # per-star requirements (QĐ 781) apply only from this day
-        _, first, inv = np.unique(fcodes[with_findings], return_index=True, return_inverse=True)
-        lists = [fl[with_findings[i]] for i in first]
-        knocked_given[with_findings] = np.array([any(f in cs.knockouts for f in v) for v in lists])[inv]
-        # an unknown id, or one listed twice ("X;X": the dossier schema refuses non-unique findings, so
-        # both paths refuse it rather than one scoring it and the other not)
-        bad[with_findings] |= np.array([any(f not in known for f in v) or len(set(v)) != len(v)
-                                        for v in lists])[inv]
-        if since:
-            early = prep.days[gd[with_findings]] < np.datetime64(since)
-            bad[with_findings] |= early & np.array([any(f not in cs.knockouts for f in v) for v in lists])[inv]
-
-    # applicability (story) and completeness: only story criteria can be not applicable, so the
-    # other criteria need just "is any cell of the dossier empty" (one pass, no per-leaf reduction)
+    run("findings", found, cs, gd, fl, days, source)
+    knocked_given = np.array([any(f in cs.knockouts for f in v) for v in fl], dtype=bool) \
+        if prep.has_findings[gd].any() else np.zeros(ng, dtype=bool)
+    reported = run("cells", found, g)
+    reported = text | cell_bad if reported is None else reported
+    # cells outside this form's criteria: rows with more non-empty cells than the form's account for
+    n_present = present.sum(axis=0) + text.sum(axis=0)
+    run("foreign", found, g, rows, prep.columns, prep.text_cells, prep.given[rows] != n_present, reported)
     st = prep.story[gd]
-    bad |= st == STORY_INVALID
     story_leaf = tables.story_leaf
-    if len(tables.not_story):  # every other criterion scored on every row: counted, not reduced per leaf
-        n_other = n_present - present[story_leaf].sum(axis=0) if len(story_leaf) else n_present
-        bad |= np.logical_or.reduceat(n_other != len(tables.not_story), bounds) & ~knocked_given
+    told = run("story", found, g, story_leaf, (st == STORY_FALSE)[local])
+    if told is not None:
+        reported |= told
+    accepted = present & ~reported
     applicable = np.ones((ng, nl), dtype=bool)
     if len(story_leaf):
-        scored_any = np.logical_or.reduceat(present[story_leaf], bounds, axis=1).T
-        scored_all = np.logical_and.reduceat(present[story_leaf], bounds, axis=1).T
-        applicable[:, story_leaf] = (st == STORY_TRUE)[:, None] | ((st == STORY_NONE)[:, None] & scored_any)
-        bad |= ((st == STORY_FALSE)[:, None] & scored_any).any(axis=1)
-        bad |= (applicable[:, story_leaf] & ~scored_all).any(axis=1) & ~knocked_given
-
-    # levels and periods (prepared per set), a form we only have in a later version, table-level doubts
-    bad |= ~prep.level_ok[gd]
-    valid_from = getattr(form, "valid_from", None)
-    if valid_from is not None:
-        bad |= prep.days[gd] < np.datetime64(valid_from)
-    bad |= prep.suspicious[gd]
-
-    # flagged dossiers go to the single path; those it accepts are scored here after all
-    for k in np.flatnonzero(bad):
-        if int(gd[k]) not in prep.reasons and accepts(int(gd[k])):
-            bad[k] = False
+        scored_any = np.logical_or.reduceat(accepted[story_leaf], bounds, axis=1).T
+        unknown = (st == STORY_NONE) | (st == STORY_INVALID)
+        applicable[:, story_leaf] = (st == STORY_TRUE)[:, None] | (unknown[:, None] & scored_any)
+    missing = ~accepted & ~reported & applicable[local].T & ~knocked_given[local][None, :]
+    run("left-out", found, g, missing)
+    if early is not None and early.any():  # the single path stops at the form: nothing else is said
+        for k in np.flatnonzero(early):
+            d = int(gd[k])
+            found[d] = [i for i in found.get(d, []) if i.code == "form-not-yet-valid"]
+            if d in prep.found:
+                prep.found[d] = [i for i in prep.found[d] if i.code != "member-duplicate"]
+    bad = np.isin(gd, np.fromiter(itertools.chain(found, prep.found), dtype=np.int64)) if (found or prep.found) \
+        else np.zeros(ng, dtype=bool)
+    cases_bad = run("cases", found, g, _case_ladders(form), bounds, prep.stated[gd], ~bad)
+    if cases_bad is not None:
+        bad |= cases_bad
+    row_bad = cell_bad.any(axis=0)
     keep = ~bad
     if not keep.any():
-        return None
+        return None, found
 
     every = bool(keep.all())
     kd = np.flatnonzero(keep) if not every else np.arange(ng)
@@ -227,7 +222,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
         "total": total, "part_A": parts["A"], "part_B": parts["B"], "part_C": parts["C"],
         "_sheet_totals": member_totals, "_sheet_rows": rows if every else rows[row_keep],
     }
-    return cols, kg, facts
+    return (cols, kg, facts), found
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,22 @@ import pyarrow.compute as pc
 from .. import criteria as crit
 from ..criteria.model import CriteriaSet
 from ..dossier import resolve_form
-from ..errors import REQUIRED_EMPTY, Issue
+from ..checks import COLUMNAR
+from ..errors import Issue
 from ..text import nfc
 from ..filing import DEFAULT_KIND, KINDS, Problem, choose_set, filing_facts, successor_start
-from .frame import _id_text, _scalar, cases_value, date_value, factorize, findings_value, kind_value, story_value
+from .checks import SET_ID
+from .frame import (_id_text, _scalar, cases_value, date_value, factorize, findings_value, kind_value, points_value,
+                    story_value)
 from .tables import FILING, PRODUCT
 from .workers import Inline
 
 META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", "cases", *FILING, *PRODUCT)
 STORY_NONE, STORY_FALSE, STORY_TRUE, STORY_INVALID = -1, 0, 1, 2
+LEVELS = ("commune", "district", "province", "central")
+# how a cell is read as the dossier's value (as `frame.dossier_dicts` reads it for the single path)
+READ = {"date": date_value, "kind": kind_value, "level": lambda v: v, "text": _id_text, "story": story_value,
+        "points": points_value}
 
 
 @dataclass
@@ -49,8 +56,7 @@ class Prepared:
     given: np.ndarray            # row -> number of non-empty criterion cells (numbers or not)
     meta: dict[str, np.ndarray]  # per dossier, object arrays (first row's value; None = empty)
     meta_codes: dict[str, np.ndarray]  # per dossier, the same as integer codes (-1 = empty)
-    reasons: dict[int, str]      # dossier -> table-level reason the single path cannot see
-    suspicious: np.ndarray       # dossier -> something the single path must word (or may accept)
+    found: dict[int, list[Issue]]  # dossier -> the problems found before its form group is checked
     set_idx: np.ndarray          # dossier -> index into set_list (-1 = none)
     set_list: list[CriteriaSet]
     days: np.ndarray             # dossier -> datetime64[D] (NaT = not a date)
@@ -70,6 +76,10 @@ class Prepared:
     filing: dict[str, np.ndarray] | None = None  # dossier -> the filing facts (scoring.filing.filing_facts)
     kind: np.ndarray | None = None     # dossier -> new | upgrade | re-evaluation (object)
     lodged: np.ndarray | None = None   # dossier -> lodged_on, datetime64[D] (NaT = not given)
+    text_cells: dict[str, np.ndarray] | None = None  # criterion column -> rows holding text, not a number
+    odd_cells: dict[str, np.ndarray] | None = None   # criterion column -> rows with a negative or fractional number
+    sheet: np.ndarray | None = None    # row -> its place among its dossier's rows (the sheet index)
+    stated: np.ndarray | None = None   # dossier -> its stated cases ({criterion: case}; None)
 
     def rows_of(self, d: int) -> np.ndarray:
         return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
@@ -137,16 +147,19 @@ def _decode(codes: np.ndarray, uniques: np.ndarray, fn: Callable[[Any], Any], dt
     return table[codes]
 
 
-def score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def score_cells(wide: pd.DataFrame, cols: list[str]
+                ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Each criterion column as float64 (NaN = empty or not a number; a view of the table's own
     column when it is numeric already, so no matrix of the whole table is ever built), the number of
-    non-empty cells per row, and rows with a cell that is text rather than a number. Fractions and
-    negative numbers are left to the form groups, which check the cells of their own criteria; a
-    non-empty cell outside a row's form flags the dossier through the count."""
+    non-empty cells per row, and per column the rows whose cell is text rather than a number and
+    those whose number is negative or a fraction (a JSON schema refuses both whatever the form; the
+    form groups check the options of their own criteria). A non-empty cell outside a row's form is
+    found through the count."""
     n = len(wide)
     columns: dict[str, np.ndarray] = {}
     given = np.zeros(n, dtype=np.int16)
-    text = np.zeros(n, dtype=bool)
+    text_cells: dict[str, np.ndarray] = {}
+    odd_cells: dict[str, np.ndarray] = {}
     empty, missing, n_float = np.empty(n, dtype=bool), np.zeros(n, dtype=np.int16), 0
     for c in cols:
         raw = wide[c]
@@ -154,6 +167,7 @@ def score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndarr
             columns[c] = raw.to_numpy()
             missing += np.isnan(columns[c], out=empty)  # empty cells counted, the given ones follow
             n_float += 1
+            _odd(columns[c], c, odd_cells)
             continue
         elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -165,11 +179,22 @@ def score_cells(wide: pd.DataFrame, cols: list[str]) -> tuple[dict[str, np.ndarr
             u_present = (distinct.astype(str).str.strip() != "").to_numpy(dtype=bool)
             num = np.r_[u_num, np.nan][codes]
             present = np.r_[u_present, False][codes]
-            text |= present & np.isnan(num)
+            if (u_present & np.isnan(u_num)).any():
+                text_cells[c] = present & np.isnan(num)
         given += present
         columns[c] = num
+        _odd(num, c, odd_cells)
     given += n_float - missing
-    return columns, given, text
+    return columns, given, text_cells, odd_cells
+
+
+def _odd(num: np.ndarray, c: str, out: dict[str, np.ndarray]) -> None:
+    """Rows of a score column holding a negative, fractional or infinite number (one pass; rare)."""
+    with np.errstate(invalid="ignore"):
+        odd = (num < 0) | (np.floor(num) != num) | np.isinf(num)
+    odd &= ~np.isnan(num)
+    if odd.any():
+        out[c] = odd
 
 
 def _equal_to_previous(values: pd.Series) -> np.ndarray:
@@ -191,7 +216,7 @@ def _equal_to_previous(values: pd.Series) -> np.ndarray:
 
 
 def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_row: np.ndarray, pool: Any
-                 ) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[int, str]]:
+                 ) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
     """Per-dossier columns (the first row's value), their codes, and the dossiers whose rows disagree
     on one of them (form, level, date, product, ...). When every dossier's rows are contiguous (as
     typed), rows that equal their predecessor prove agreement and only the first rows are coded;
@@ -212,33 +237,19 @@ def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_r
 
     meta: dict[str, np.ndarray] = {}
     coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    bad: dict[int, str] = {}
+    bad: dict[str, np.ndarray] = {}
     for col, (c, m, disagree) in zip(cols, pool.map(one, cols)):
         coded[col], meta[col] = c, m
-        for d in disagree:
-            bad.setdefault(int(d), f"the rows of this dossier disagree on column '{col}' "
-                                   f"(one value per dossier expected); allowed: the same {col} on every member's row")
+        if len(disagree):
+            bad[col] = disagree
     return meta, coded, bad
 
 
-def _add_reason(reasons: dict[int, str], d: int, issue: str) -> None:
-    """A table-level reason for dossier d, after any it has already."""
-    reasons[d] = reasons[d] + "; " + issue if d in reasons else issue
-
-
-def _members(values: pd.Series, dcode: np.ndarray, nd: int, row_numbers: np.ndarray | None, source: str
-             ) -> tuple[np.ndarray, np.ndarray, dict[int, str], np.ndarray]:
-    """Member codes and names, the reasons for blank members, and the dossiers with a blank or
-    repeated member (which the single path must word)."""
+def _members(values: pd.Series, dcode: np.ndarray, nd: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Member codes and names (NFC, trimmed; -1 = blank) and the rows whose member appears twice in
+    its dossier (judged on the text the single path sees)."""
     member_code, member_names = _codes(values)
     member_names = np.array([nfc(str(m)) for m in member_names], dtype=object)
-    reasons: dict[int, str] = {}
-    for r in np.flatnonzero(member_code < 0):  # a blank member is missing, never the name "None" or ""
-        d = int(dcode[r])
-        where = f"row {row_numbers[r] if row_numbers is not None else r + 1}, column 'member' (Thành viên)"
-        _add_reason(reasons, d, str(Issue(REQUIRED_EMPTY, source, where, None,
-                                          "tên hoặc mã thành viên trên mọi dòng / the member's name or code on every row")))
-    # a duplicate member is judged on the text the single path sees (str of the cell)
     text_code, _ = _codes(pd.Series(member_names, dtype=object))
     width = len(text_code) + 1
     key = dcode.astype(np.int64) * width
@@ -247,9 +258,18 @@ def _members(values: pd.Series, dcode: np.ndarray, nd: int, row_numbers: np.ndar
         repeated = np.bincount(key, minlength=nd * width)[key] > 1
     else:
         repeated = pd.Series(key).duplicated(keep=False).to_numpy()
-    doubtful = np.bincount(dcode, weights=repeated, minlength=nd) > 0
-    doubtful |= np.bincount(dcode, weights=member_code < 0, minlength=nd) > 0
-    return member_code, member_names, reasons, doubtful
+    repeated &= member_code >= 0
+    return member_code, member_names, repeated
+
+
+def _sheet_of_row(dcode: np.ndarray, nd: int) -> np.ndarray:
+    """Each row's place among its dossier's rows in table order: the index of its sheet in the dossier."""
+    order = np.argsort(dcode, kind="stable")
+    starts = np.zeros(nd + 1, dtype=np.int64)
+    np.cumsum(np.bincount(dcode, minlength=nd), out=starts[1:])
+    out = np.empty(len(dcode), dtype=np.int64)
+    out[order] = np.arange(len(dcode)) - starts[dcode[order]]
+    return out
 
 
 def _first_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -281,11 +301,14 @@ def _dates_of(coded: dict[str, tuple[np.ndarray, np.ndarray]], col: str, nd: int
     return _days(codes, uniques), codes >= 0
 
 
-def _resolve_sets(meta: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np.ndarray]], nd: int
+def _resolve_sets(meta: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np.ndarray]], nd: int,
+                  unusable: dict[str, np.ndarray], found: dict[int, list[Issue]], source: str
                   ) -> tuple[np.ndarray, list[CriteriaSet], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Set index and evaluation day per dossier (-1 / NaT where they cannot be resolved), chosen by
     `scoring.filing.choose_set` — the single path's function — once per distinct (set given, day, kind,
-    lodging day); and the kind, lodging day and whether a filing cell is unreadable (the single path words it)."""
+    lodging day), and the kind, lodging and expiry days. As in the single path, a dossier whose dates
+    or kind cannot be read is checked further under the set it names, if any (`unusable`: the date
+    fields the checks refused)."""
     days = _days(*coded["evaluated_on"])
     sets = list(crit.load_all().values())
     by_id = {cs.id: cs for cs in sets}
@@ -293,22 +316,33 @@ def _resolve_sets(meta: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray
     given = meta.get("criteria_set", np.full(nd, None, dtype=object))
     kind = (_decode(*coded["kind"], kind_value, missing=DEFAULT_KIND) if "kind" in coded
             else np.full(nd, DEFAULT_KIND, dtype=object))
-    lodged, lodged_given = _dates_of(coded, "lodged_on", nd)
-    expires, expires_given = _dates_of(coded, "previous_expires_on", nd)
-    unreadable = ~np.isin(kind, KINDS) | (lodged_given & np.isnat(lodged)) | (expires_given & np.isnat(expires))
+    lodged, _ = _dates_of(coded, "lodged_on", nd)
+    expires, _ = _dates_of(coded, "previous_expires_on", nd)
+    days[unusable["evaluated_on"]] = np.datetime64("NaT")
+    lodged[unusable["lodged_on"]] = np.datetime64("NaT")
+    expires[unusable["previous_certificate.expires_on"]] = np.datetime64("NaT")
+    dates_ok = ~np.isnat(days) & ~unusable["lodged_on"] & np.isin(kind, KINDS)
     set_idx = np.full(nd, -1, dtype=np.int64)
-    combos = pd.DataFrame({"set": given, "day": days, "kind": kind, "lodged": lodged})
-    group = combos.groupby(["set", "day", "kind", "lodged"], dropna=False, sort=False).ngroup().to_numpy()
+    combos = pd.DataFrame({"set": given, "day": days, "kind": kind, "lodged": lodged, "ok": dates_ok})
+    group = combos.groupby(["set", "day", "kind", "lodged", "ok"], dropna=False, sort=False).ngroup().to_numpy()
     firsts = np.unique(group, return_index=True)[1]
     for g, i in enumerate(firsts):
-        if np.isnat(days[i]) or unreadable[i]:
-            continue
-        set_id = given[i] if isinstance(given[i], str) else None
-        if given[i] is not None and set_id is None:
+        set_id = str(given[i]) if given[i] is not None else None
+        if set_id is not None and not SET_ID.match(set_id):
+            continue  # refused by the field checks; the set cannot be chosen
+        if not dates_ok[i]:
+            if set_id is not None and set_id in by_id:
+                set_idx[group == g] = position[set_id]
+            elif set_id is not None:
+                COLUMNAR.run("criteria-set", found, np.flatnonzero(group == g),
+                             Problem("bộ tiêu chí không có / unknown criteria set", "criteria_set", set_id,
+                                     ", ".join(by_id), "set-unknown"), source)
             continue
         chosen = choose_set(set_id, days[i].astype(object), kind[i],
                             None if np.isnat(lodged[i]) else lodged[i].astype(object), by_id)
-        if not isinstance(chosen, Problem):
+        if isinstance(chosen, Problem):
+            COLUMNAR.run("criteria-set", found, np.flatnonzero(group == g), chosen, source)
+        else:
             set_idx[group == g] = position[chosen.id]
     return set_idx, sets, days, kind, lodged, expires
 
@@ -350,31 +384,37 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     meta_cols = [c for c in META_COLUMNS if c in wide.columns]
     if cells is None:
         cells = pool.submit(score_cells, wide, crit_cols)  # beside the per-dossier columns
-    people = pool.submit(_members, wide["member"], dcode, nd, row_numbers, source)
-    meta, coded, reasons = _per_dossier(wide, meta_cols, dcode, first_row, pool)
-    columns, given, text = cells.result()
-    suspicious = np.bincount(dcode, weights=text, minlength=nd) > 0
-    suspicious[list(reasons)] = True
-    member_code, member_names, member_reasons, doubtful_members = people.result()
-    for d, issue in member_reasons.items():
-        _add_reason(reasons, d, issue)
-    suspicious |= doubtful_members
+    people = pool.submit(_members, wide["member"], dcode, nd)
+    meta, coded, disagree = _per_dossier(wide, meta_cols, dcode, first_row, pool)
+    columns, given, text_cells, odd_cells = cells.result()
+    member_code, member_names, repeated = people.result()
+    sheet = _sheet_of_row(dcode, nd)
 
-    if "cases" in coded:  # a stated case (TH a / TH b) is checked by the single path, which words a mismatch
+    # the checks that need no criteria set (scoring.batch.checks), in the single path's order
+    found: dict[int, list[Issue]] = {}
+    run = COLUMNAR.run
+    unusable = run("fields", found, coded, nd, source, KINDS, LEVELS, READ) or {
+        k: np.zeros(nd, dtype=bool) for k in ("evaluated_on", "lodged_on", "previous_certificate.expires_on")}
+    run("cells-any-form", found, columns, text_cells, odd_cells, dcode, sheet, source,
+        lambda c, r: points_value(wide[c].iat[r]))
+    run("rows-agree", found, disagree, source)
+    stated = np.full(nd, None, dtype=object)
+    if "cases" in coded:  # stated cases (TH a / TH b): read once per distinct cell
         codes, uniques = coded["cases"]
-        suspicious |= codes >= 0
-        unreadable = _decode(codes, uniques, lambda v: isinstance(cases_value(v), str), dtype=bool, missing=False)
-        for d in np.flatnonzero(unreadable):
-            _add_reason(reasons, int(d), str(Issue(
-                "[cases-invalid] ô trường hợp không phải các cặp tiêu chí=trường hợp / the alternative cases are not "
-                "criterion=case pairs", source, "column 'cases' (Trường hợp)", meta["cases"][d],
-                "các cặp cách nhau bởi ';', mỗi tiêu chí một lần / pairs separated by ';', each criterion once, "
-                "e.g. 3.2=a; 8=TH1")))
+        stated = _decode(codes, uniques, cases_value)
+        run("cases-cell", found, np.array([isinstance(v, str) for v in stated], dtype=bool), meta["cases"], source)
 
-    set_idx, sets, days, kind, lodged, expires = _resolve_sets(meta, coded, nd)
-    suspicious |= (set_idx < 0) | np.isnat(days)
+    if "findings" in coded:
+        run("findings-cell", found, coded["findings"][0], [tuple(findings_value(u)) for u in coded["findings"][1]],
+            source)
+    set_idx, sets, days, kind, lodged, expires = _resolve_sets(meta, coded, nd, unusable, found, source)
     group, group_forms = _form_groups(meta["form"], set_idx, sets)
-    suspicious |= group < 0
+    for si, cs in enumerate(sets):  # a set but no form of it: the form is unknown or missing from our sources
+        lost = np.flatnonzero((set_idx == si) & (group < 0) & (coded["form"][0] >= 0 if "form" in coded else False))
+        for value, ds in _by_value(meta["form"], lost):
+            run("form", found, cs, value, ds, source)
+    # what the single path checks only once it has a form (it stops at the set and form)
+    run("members", found, member_code, member_names, repeated & (group[dcode] >= 0), dcode, sheet, source)
 
     if "findings" in meta:
         findings = _decode(*coded["findings"], lambda v: tuple(findings_value(v)), missing=())
@@ -394,13 +434,20 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     row_start = np.empty(nd, dtype=np.int64)
     row_start[dossier_order] = np.r_[0, np.cumsum(n_members[dossier_order])[:-1]]
     per_set = _set_facts(set_idx, sets, days, coded.get("level", (np.full(nd, -1), np.array([], dtype=object))))
-    if any(c in coded for c in FILING[2:]):  # previous stars / number: checked (and worded) by the single path
-        suspicious |= np.logical_or.reduce([coded[c][0] >= 0 for c in FILING[2:] if c in coded])
     filing = filing_facts(kind, lodged, expires, days, successor_start({cs.id: cs for cs in sets}))
     return Prepared(n, dcode, ids, first_row, n_members, member_code, member_names, columns, given, meta,
-                    {c: codes for c, (codes, _) in coded.items()}, reasons, suspicious, set_idx, sets, days,
+                    {c: codes for c, (codes, _) in coded.items()}, found, set_idx, sets, days,
                     group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start, *per_set,
-                    filing=filing, kind=kind, lodged=lodged)
+                    filing=filing, kind=kind, lodged=lodged, text_cells=text_cells, odd_cells=odd_cells, sheet=sheet,
+                    stated=stated)
+
+
+def _by_value(values: np.ndarray, dossiers: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+    """(value, dossiers) per distinct value among `dossiers`."""
+    out: dict[Any, list[int]] = {}
+    for d in dossiers.tolist():
+        out.setdefault(values[d], []).append(d)
+    return [(v, np.asarray(ds, dtype=np.int64)) for v, ds in out.items()]
 
 
 def _set_facts(set_idx: np.ndarray, sets: list[CriteriaSet], days: np.ndarray, level: tuple[np.ndarray, np.ndarray]

@@ -18,11 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..criteria.model import CriteriaSet
-from ..dossier import FUTURE_CODE, level_code, parse_dossier
-from ..errors import DossierInvalid
+from ..checks import COLUMNAR
+from ..dossier import FUTURE_CODE, level_code
 from ..evaluate import compiled_rules
 from ..errors import REQUIRED_EMPTY, Issue
-from .frame import blank, check_columns, criterion_columns, dossier_dicts, user_rows, wide_and_reasons
+from . import checks as _checks  # noqa: F401  (registers the columnar checks)
+from .frame import blank, check_columns, criterion_columns, user_rows, wide_and_reasons
 from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, group_tables, score_group
 from .prepare import Prepared, _codes, prepare, score_cells
@@ -36,7 +37,23 @@ RESULT_COLUMNS = [
     "part_A", "part_B", "part_C", "total", "max_total", "band_stars", "stars", "status", "recognised_by",
     "escalate_to", "unmet_minimums", "knockouts", "warnings", "rank_form", "rank_province", "rank_district",
 ]
-REJECT_COLUMNS = ["dossier_id", "rows", "reason"]
+# one row per problem: the user's rows it is on, `reason` (the whole sentence a person reads: file:
+# field: message (got …); allowed …), then the same as data: its check's code, the field (the
+# dossier's JSON path: sheets[2].scores.6.2), the value as text, what is allowed, the bilingual message
+REJECT_COLUMNS = ["dossier_id", "rows", "reason", "code", "field", "value", "allowed", "message"]
+_SHEET = re.compile(r"^sheets\[(\d+)\]")
+
+
+def reject_rows(dossier_id: str | None, rows: np.ndarray, issues: list[Issue]) -> list[dict[str, Any]]:
+    """The rejects rows of one dossier: an issue about one member's sheet names that sheet's row."""
+    out = []
+    for i in issues:
+        m = _SHEET.match(i.location or "")
+        at = rows[int(m.group(1))] if m and int(m.group(1)) < len(rows) else None
+        out.append({"dossier_id": dossier_id, "rows": str(at) if at is not None else ",".join(str(r) for r in rows),
+                    "code": i.code, "field": i.location, "value": None if i.value is None else str(i.value),
+                    "allowed": i.allowed, "message": i.message, "reason": str(i)})
+    return out
 # below this many member sheets the default is one thread: a round's table splits into dozens of small form
 # groups, and threads would only take turns on the GIL between their small array operations
 THREADED_ROWS = 100_000
@@ -92,32 +109,6 @@ def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndar
     codes, uniq = pd.factorize(code * base + totals)
     texts = np.array([f"{names[u // base]}={u % base}" for u in uniq], dtype=object)
     return joined(texts, codes, members, as_arrow=True).take(pa.array(result_order))
-
-
-def _row_picker(wide: pd.DataFrame):
-    """A few rows of the wide table as a small frame, for the single path's re-check of a flagged
-    dossier. `wide.iloc` would take every column (each Arrow column in many chunks, ~1 ms a take);
-    this takes numpy views, converted once per column and only when needed, and leaves out the
-    criterion columns these rows do not fill (which the dossier would drop anyway)."""
-    arrays: dict[str, np.ndarray] = {}
-    crit = set(criterion_columns(wide))
-
-    def column(c: str) -> np.ndarray:
-        if c not in arrays:
-            col = wide[c]
-            numeric = pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
-            arrays[c] = col.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else col.to_numpy(dtype=object)
-        return arrays[c]
-
-    def pick(rows: np.ndarray) -> pd.DataFrame:
-        data = {}
-        for c in wide.columns:
-            v = column(c)[rows]
-            if c not in crit or not pd.isna(v).all():
-                data[c] = v
-        return pd.DataFrame(data)
-
-    return pick
 
 
 def evaluate_batch(frame: pd.DataFrame, *, overrides: Mapping[str, Any] | None = None, progress: bool = False,
@@ -209,17 +200,18 @@ def merge_similar_ids(values: pd.Series) -> pd.Series:
     return pd.Series(fixed[codes], index=values.index, dtype=object)
 
 
-def _similar_reasons(ids: np.ndarray, source: str) -> dict[str, str]:
+@COLUMNAR.register("near-ids", ID_NEAR)
+def _similar_reasons(ids: np.ndarray, source: str) -> dict[str, list[Issue]]:
     out = {}
     for group in similar_id_groups(ids):
         for did in group:
             others = ", ".join(repr(o) for o in group if o != did)
-            out[did] = str(Issue(
+            out[did] = [Issue(
                 f"[{ID_NEAR}] mã hồ sơ {did!r} chỉ khác {others} ở chữ hoa/thường, khoảng trắng hoặc dạng Unicode — có thể "
                 f"gõ nhầm, sẽ tách một hội đồng thành hai sản phẩm / dossier id {did!r} differs from {others} only by "
                 f"case, spaces or Unicode form — likely a typo that would split one council into two products",
                 source, "column 'dossier_id'", did,
-                "one spelling for the dossier (or --merge-similar-ids to read them as one dossier)"))
+                "one spelling for the dossier (or --merge-similar-ids to read them as one dossier)")]
     return out
 
 
@@ -256,62 +248,43 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
         lost = np.flatnonzero(idc < 0)
         empty = np.logical_and.reduce([blank(frame[c].iloc[lost]) for c in frame.columns])
         skipped = rownum[lost[empty]]
-        idless = [{"dossier_id": None, "rows": str(r), "reason": str(Issue(
+        idless = [row for r in rownum[lost[~empty]] for row in reject_rows(None, np.array([r]), [Issue(
             REQUIRED_EMPTY + ": dòng có dữ liệu nhưng thiếu mã hồ sơ / the row has data but no dossier id", source,
             f"dòng / row {r}, cột / column 'dossier_id' (Mã hồ sơ)", None,
             "mã hồ sơ trên dòng của mọi thành viên (ô gộp trong Excel được điền xuống) / the dossier's code on every "
-            "member's row (merged Excel cells are filled down)"))}
-            for r in rownum[lost[~empty]]]
+            "member's row (merged Excel cells are filled down)")])]
         keep = idc >= 0
         frame, rownum, idc = frame[keep], rownum[keep], idc[keep]
         if cells is not None:  # read on every row: keep the rows kept
-            columns, given, text = cells.result()
-            cells = Inline().submit(lambda: ({k: v[keep] for k, v in columns.items()}, given[keep], text[keep]))
-    wide, long_reasons = wide_and_reasons(frame, source, rownum)
-    near = _similar_reasons(np.asarray(ids, dtype=object), source)
+            columns, given, text_cells, odd_cells = cells.result()
+            cells = Inline().submit(lambda: ({k: v[keep] for k, v in columns.items()}, given[keep],
+                                             {k: v[keep] for k, v in text_cells.items()},
+                                             {k: v[keep] for k, v in odd_cells.items()}))
+    wide, long_reasons = COLUMNAR.run("long-table", frame, source, rownum)
+    near = COLUMNAR.run("near-ids", np.asarray(ids, dtype=object), source) or {}
     if long_reasons or "criterion" in frame.columns:  # pivoted: the wide rows are not the user's rows
         prep = prepare(wide, criterion_columns(wide), source=source, pool=pool)
         src_code = pd.Index(prep.ids).get_indexer(ids)[idc]
     else:
         prep = prepare(wide, criterion_columns(wide), (idc, ids), rownum, source, pool, cells)
         src_code = prep.dcode
-    if long_reasons:
-        code_of = {v: i for i, v in enumerate(prep.ids)}
-        for did, reason in long_reasons.items():
-            d = code_of[did]
-            prep.reasons[d] = reason + ("; " + prep.reasons[d] if d in prep.reasons else "")
-            prep.suspicious[d] = True
-    if near:
-        code_of = {v: i for i, v in enumerate(prep.ids)}
-        for did, reason in near.items():
+    code_of = {v: i for i, v in enumerate(prep.ids)} if long_reasons or near else {}
+    for extra in (long_reasons, near):  # said first: they are about the table's rows, not the dossier
+        for did, issues in extra.items():
             d = code_of.get(did)
-            if d is None:
-                continue
-            prep.reasons[d] = reason + ("; " + prep.reasons[d] if d in prep.reasons else "")
-            prep.suspicious[d] = True
-    messages: dict[int, str] = {}
-
-    rows_frame = _row_picker(wide)
-
-    def accepts(d: int) -> bool:
-        """The single path's verdict on a dossier the vectorized checks flagged."""
-        dossier = next(dossier_dicts(rows_frame(np.sort(prep.rows_of(d)))))
-        try:
-            parse_dossier(dossier)
-            return True
-        except DossierInvalid as exc:
-            messages[d] = "; ".join(str(i) for i in exc.issues)
-            return False
+            if d is not None:
+                prep.found[d] = issues + prep.found.get(d, [])
 
     bounds = np.searchsorted(prep.group[prep.dossier_order], np.arange(len(prep.group_forms) + 1))
 
-    def run(g: int) -> tuple[CriteriaSet, Any] | None:
+    def run(g: int) -> tuple[CriteriaSet, Any, dict[int, list[Issue]]] | None:
         gd = prep.dossier_order[bounds[g]:bounds[g + 1]]
         if not len(gd):
             return None
         cs, slug = prep.group_forms[g]
         rows = prep.row_order[prep.row_start[gd[0]]:prep.row_start[gd[-1]] + prep.n_members[gd[-1]]]
-        return cs, score_group(prep, cs, cs.forms[slug], gd, rows, accepts)
+        scored, found = score_group(prep, cs, cs.forms[slug], gd, rows, source)
+        return cs, scored, found
 
     for cs, slug in prep.group_forms:  # the forms' derived tables, built once before the threads share them
         group_tables(cs.forms[slug])
@@ -328,10 +301,16 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
     parts: list[dict[str, Any]] = []
     pending: dict[tuple[str, str], list[tuple[int, PeriodFacts]]] = {}  # (set, period) -> (part, facts)
     kept = np.zeros(len(prep.ids), dtype=bool)
+    found = prep.found
     for item in outs:
-        if item is None or item[1] is None:
+        if item is None:
             continue
-        cs, (cols, scored, facts) = item
+        cs, scored_part, group_found = item
+        for d, issues in group_found.items():
+            found[d] = found.get(d, []) + issues
+        if scored_part is None:
+            continue
+        cols, scored, facts = scored_part
         cols["_dossier"] = scored
         for period_id, f in facts.items():
             pending.setdefault((cs.id, period_id), []).append((len(parts), f))
@@ -344,13 +323,11 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
         by_dossier = np.argsort(src_code, kind="stable")
         starts = np.searchsorted(src_code[by_dossier], np.arange(len(prep.ids) + 1))
     for d in lost:
-        reason = prep.reasons.get(int(d)) or messages.get(int(d))
-        if reason is None and not accepts(int(d)):
-            reason = messages[int(d)]
-        elif reason is None:
-            reason = "internal: the batch checks rejected a dossier the single path accepts (please report)"
         rows = np.sort(rownum[by_dossier[starts[d]:starts[d + 1]]])
-        rejects.append({"dossier_id": str(prep.ids[d]), "rows": ",".join(str(r) for r in rows), "reason": reason})
+        issues = found.get(int(d)) or [Issue("[internal] hồ sơ bị loại mà không có lý do (xin báo lỗi) / the batch "
+                                             "rejected a dossier without a reason (please report)", source,
+                                             code="internal")]
+        rejects += reject_rows(str(prep.ids[d]), rows, issues)
     rejected = pd.DataFrame(rejects + idless, columns=REJECT_COLUMNS)
     rejected.attrs["blank_rows"] = skipped.tolist()
     rejected.attrs["unused_columns"] = unused
@@ -469,3 +446,7 @@ def _frame(out: dict[str, np.ndarray], n: int) -> pd.DataFrame:
 
 
 _ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own `str` dtype
+
+# a long table's rows without member or criterion, and a criterion given twice for one member
+COLUMNAR.register("long-table", "value-missing", "criterion-twice")(wide_and_reasons)
+COLUMNAR.seal()

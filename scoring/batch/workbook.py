@@ -28,7 +28,8 @@ HEADERS_VI = {
     "unmet_minimums": "Yêu cầu tối thiểu chưa đạt", "knockouts": "Điều kiện loại", "warnings": "Cảnh báo",
     "rank_form": "Xếp hạng trong bộ sản phẩm", "rank_province": "Xếp hạng trong tỉnh",
     "rank_district": "Xếp hạng trong huyện",
-    "rows": "Dòng", "reason": "Lý do", "dossiers": "Số hồ sơ",
+    "rows": "Dòng", "reason": "Lý do", "dossiers": "Số hồ sơ", "code": "Mã lỗi", "field": "Trường / ô",
+    "value": "Giá trị", "allowed": "Cho phép", "message": "Thông báo",
 }
 MEANS = ("part_A", "part_B", "part_C", "total")
 WARNINGS = {  # short labels of the warning codes (the full sentences are in `ocop score`)

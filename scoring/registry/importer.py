@@ -79,6 +79,18 @@ class Prepared:
         return self.meta.get("product") or {}
 
 
+def _per_dossier(rejects: Any) -> list[tuple[Any, Any]]:
+    """The batch's reject rows (one per problem) grouped by dossier, in table order; rows without an
+    id stay one entry each."""
+    out = []
+    for did, rows in rejects.groupby(rejects["dossier_id"].fillna(""), sort=False):
+        if did == "":
+            out += [(None, rows.iloc[[i]]) for i in range(len(rows))]
+        else:
+            out.append((did, rows))
+    return out
+
+
 def _trace(message: str) -> None:
     """Stage lines on stderr when OCOP_REGISTRY_TRACE is set (the kill test waits for them)."""
     if os.environ.get("OCOP_REGISTRY_TRACE"):
@@ -183,9 +195,9 @@ def prepare_table(path: Path, report: ImportReport, progress: bool) -> list[Prep
     _trace(f"read {len(frame)} rows from {path}")
     results, rejects = evaluate_batch(frame, progress=progress, source=str(path))
     _trace(f"scored {len(results)} dossiers, {len(rejects)} rejected")
-    for r in rejects.to_dict("records"):
-        report.rejected.append({"dossier_id": plain_json(r.get("dossier_id")), "rows": str(r.get("rows")),
-                                "reason": str(r.get("reason"))})
+    for did, rows in _per_dossier(rejects):  # one entry per dossier, its problems joined (and coded)
+        report.rejected.append({"dossier_id": plain_json(did), "rows": ",".join(dict.fromkeys(rows["rows"])),
+                                "reason": "; ".join(rows["reason"]), "codes": list(dict.fromkeys(rows["code"]))})
     if not len(results):
         return []
     from .tables import batch_result_rows, table_dossiers

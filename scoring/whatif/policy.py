@@ -39,7 +39,7 @@ def compare_policies(frame: pd.DataFrame, scenarios: Mapping[str, Mapping[str, A
         outcomes[name] = results.set_index("dossier_id")
         summary[name] = {
             "overrides": dict(overrides or {}),
-            "scored": len(results), "rejected": len(rejects),
+            "scored": len(results), "rejected": int(rejects["dossier_id"].nunique()) + int(rejects["dossier_id"].isna().sum()),
             "stars": {int(k): int(v) for k, v in results["stars"].value_counts().sort_index().items()},
             "status": {str(k): int(v) for k, v in results["status"].value_counts().sort_index().items()},
             "escalate_to": {str(k): int(v) for k, v in results["escalate_to"].fillna("none").value_counts().items()},

@@ -1,6 +1,7 @@
 """The Result of an evaluation (design.md §4) and its bilingual explanation sentences."""
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
@@ -87,6 +88,31 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def row(self) -> dict[str, Any]:
+        """This Result as its row of `evaluate_batch`'s results — the one flat model of a Result both
+        executors share: each list as the ';'-joined keys of its entries (`ROW_KEYS`), member totals
+        as "TV1=72;TV2=70" in natural name order, parts and counts as columns. (The ranks are the
+        batch's own: they need the other dossiers.)"""
+        out: dict[str, Any] = {k: getattr(self, k) for k in ROW_FIELDS}
+        out.update({f"part_{p}": v for p, v in self.parts.items()})
+        out["members"] = len(self.members)
+        out["member_totals"] = ";".join(f"{m}={t:g}" for m, t in sorted(self.member_totals.items(),
+                                                                      key=lambda mt: natural_key(mt[0])))
+        for name, key in ROW_KEYS.items():
+            out[name] = ";".join(str(entry[key]) for entry in getattr(self, name))
+        return out
+
+
+# the Result fields a batch row holds as they are, and the key that stands for each entry of a list
+ROW_FIELDS = ("dossier_id", "criteria_set", "form", "level", "evaluated_on", "period", "kind", "lodged_on", "total",
+              "max_total", "band_stars", "stars", "status", "recognised_by", "escalate_to")
+ROW_KEYS = {"unmet_minimums": "requirement", "knockouts": "id", "warnings": "code"}
+
+
+def natural_key(name: str) -> tuple:
+    """Natural order of member names: TV2 before TV10."""
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t)
 
 
 def trace_entries(decisions: Decisions) -> list[dict[str, Any]]:

@@ -140,30 +140,21 @@ def _none(v: Any) -> Any:
 
 
 def result_differences(r: Result, row: pd.Series) -> list[str]:
-    """The fields of a Result and a batch row that differ (lists compared as the batch joins them)."""
+    """The fields of a Result's own row (`Result.row()`, the model both executors share) that differ
+    from the batch's row: numbers within 1e-9, members compared as a set of name=total."""
     out = []
-    mapping = lambda text: dict(e.rsplit("=", 1) for e in text.split(";")) if text else {}  # noqa: E731
-    checks = {
-        "criteria_set": (r.criteria_set, row["criteria_set"]), "form": (r.form, row["form"]),
-        "level": (r.level, row["level"]), "period": (r.period, row["period"]),
-        "evaluated_on": (r.evaluated_on, row["evaluated_on"]),
-        "kind": (r.kind, row["kind"]), "lodged_on": (r.lodged_on, _none(row["lodged_on"])),
-        "band_stars": (r.band_stars, int(row["band_stars"])), "stars": (r.stars, int(row["stars"])),
-        "status": (r.status, row["status"]), "recognised_by": (r.recognised_by, _none(row["recognised_by"])),
-        "escalate_to": (r.escalate_to, _none(row["escalate_to"])), "members": (len(r.members), int(row["members"])),
-        "max_total": (r.max_total, int(row["max_total"])),
-        "knockouts": (";".join(k["id"] for k in r.knockouts), row["knockouts"] or ""),
-        "unmet_minimums": (";".join(u["requirement"] for u in r.unmet_minimums), row["unmet_minimums"] or ""),
-        "warnings": (";".join(w["code"] for w in r.warnings), row["warnings"] or ""),
-        # members are a set: compared as a mapping (the batch writes them in natural name order)
-        "member_totals": ({m: f"{t:g}" for m, t in r.member_totals.items()}, mapping(row["member_totals"])),
-    }
-    for key, (a, b) in checks.items():
+    for key, a in r.row().items():
+        b = _none(row[key]) if key in row else "<missing>"
+        if key == "member_totals":  # the batch writes members in natural order too; compared as a set
+            a, b = set(a.split(";")) - {""}, set(str(b or "").split(";")) - {""}
+        elif isinstance(a, float) and b is not None and b != "<missing>":
+            if abs(a - float(b)) <= 1e-9:
+                continue
+        elif key in ("members", "max_total", "band_stars", "stars") and b is not None:
+            b = int(b)
+        elif isinstance(a, str) and b is None and a == "":
+            continue
         if a != b:
-            out.append(f"{key}: engine {a!r} batch {b!r}")
-    for key, a, b in (("total", r.total, row["total"]), ("part_A", r.parts["A"], row["part_A"]),
-                      ("part_B", r.parts["B"], row["part_B"]), ("part_C", r.parts["C"], row["part_C"])):
-        if abs(a - float(b)) > 1e-9:
             out.append(f"{key}: engine {a!r} batch {b!r}")
     return out
 

@@ -82,3 +82,37 @@ def test_dossiers_with_several_problems_at_once_get_the_same_codes_and_places(se
     combined["dossier_id"] = f"multi-{seed}-{'-'.join(map(str, picks))}"
     report = compare([combined])
     assert report.differences == [], report.differences
+
+
+def test_a_result_and_its_batch_row_are_one_model():
+    """`Result.row()` is the batch row of the same dossier: lists as the keys of their entries, member
+    totals as name=points (computed here from the fixture's own sheets), the batch's columns."""
+    import json
+    from pathlib import Path
+
+    from scoring import evaluate, evaluate_batch
+    from scoring.batch.vector import RESULT_COLUMNS
+    from scoring.testing import result_differences, table_of
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "dossiers" / "qd1048-knockout-ip-infringement.json"
+    d = json.loads(path.read_text(encoding="utf-8"))
+    row = evaluate(d).row()
+    assert set(row) <= set(RESULT_COLUMNS)
+    assert row["knockouts"] == "ip-infringement" and row["status"] == "disqualified"
+    sums = {s["member"]: sum(v for v in s["scores"].values() if v) for s in d["sheets"]}
+    assert dict(e.split("=") for e in row["member_totals"].split(";")) == {m: str(t) for m, t in sums.items()}
+    assert row["members"] == len(d["sheets"])
+    results, _ = evaluate_batch(table_of([d]))
+    assert result_differences(evaluate(d), results.iloc[0]) == []
+
+
+def test_docs_list_every_declared_code_with_its_scope():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "CHECKS.md").read_text(encoding="utf-8")
+    documented = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            documented[cells[0].strip("`")] = cells[1]
+    assert documented == {c.code: c.scope for c in CHECKS.values()}

@@ -21,6 +21,7 @@ from ..criteria.model import CriteriaSet
 from ..checks import COLUMNAR
 from ..dossier import FUTURE_CODE, level_code
 from ..evaluate import compiled_rules
+from ..result import natural_key
 from ..errors import REQUIRED_EMPTY, Issue
 from . import checks as _checks  # noqa: F401  (registers the columnar checks)
 from .frame import blank, check_columns, criterion_columns, user_rows, wide_and_reasons
@@ -84,11 +85,6 @@ def _ranks(keys: dict[str, list[np.ndarray]], total: np.ndarray, part_c: np.ndar
     return out
 
 
-def _name_key(name: str) -> tuple:
-    """Natural order of member names: TV2 before TV10."""
-    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t)
-
-
 def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndarray, members: np.ndarray,
                    result_order: np.ndarray) -> pa.Array:
     """'TV1=72;TV2=70' per dossier, in `result_order` (the parts' dossiers as the results sort them),
@@ -98,7 +94,7 @@ def _member_totals(prep: Prepared, sheet_rows: np.ndarray, sheet_totals: np.ndar
     texts stay Arrow strings (a pandas `str` column): as Python objects they cost as much as the join."""
     names = prep.member_names
     rank = np.empty(len(names), dtype=np.int64)
-    rank[sorted(range(len(names)), key=lambda i: _name_key(names[i]))] = np.arange(len(names))
+    rank[sorted(range(len(names)), key=lambda i: natural_key(names[i]))] = np.arange(len(names))
     code = prep.member_code[sheet_rows].astype(np.int64)
     key = np.repeat(np.arange(len(members), dtype=np.int64), members) * (len(names) + 1) + rank[code]
     if len(key) > 1 and not (np.diff(key) > 0).all():  # tables are mostly typed in member order already

@@ -13,7 +13,9 @@ same dossiers (re-scorings) up to the results count. Every dossier's content is 
 dossier, so the what-if planner can re-score its candidates.
 
 Timed, each alone: computing a report from the registry (`compute.progress` / `compute.supervision`),
-then writing it to HTML, XLSX and PDF; "report" = compute + render, what `ocop report …` does after
+then writing it to HTML, XLSX and PDF — the PDF with both engines: printed from the HTML by headless
+Chromium (`--pdf-engine chromium`, skipped when no browser is found) and drawn by fpdf2 (`fpdf`); the
+table says which one `auto` takes. "report" = compute + render, what `ocop report …` does after
 opening the database. Results: benchmarks/README.md, section "Reports (issue 16)".
 """
 from __future__ import annotations
@@ -218,6 +220,7 @@ def main() -> None:
     from scoring.reports.compute import progress, supervision
     from scoring.reports.planfile import load_plan
     from scoring.reports.render import render
+    from scoring.reports.render_chromium import ChromiumUnavailable, choose_engine, find_browser
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "bench.db"
@@ -252,11 +255,22 @@ def main() -> None:
         root = prog.areas[0]
         print(f"progress: {len(prog.areas)} area rows, root ≥3★ {root.achieved_at_least[3]}, valid "
               f"{sum(root.valid.values())}, outside {prog.outside_plan}; supervision: {len(sup.items)} items", flush=True)
+        try:
+            browser = find_browser()
+            print(f"Chromium: {browser}", flush=True)
+        except ChromiumUnavailable as exc:
+            browser = None
+            print(f"{exc}: PDF by fpdf2 only", flush=True)
         totals = {}
+        auto = {}
         for kind, report, t_compute in (("progress", prog, t_prog), ("supervision", sup, t_sup)):
-            for fmt in ("html", "xlsx", "pdf"):
-                out = Path(tmp) / f"{kind}.{fmt}"
-                _, t = step(f"{kind}.{fmt}", render, report, out)
+            auto[kind] = choose_engine(report, "auto").engine
+            for fmt in ("html", "xlsx", "pdf:chromium", "pdf:fpdf"):
+                suffix, _, engine = fmt.partition(":")
+                if engine == "chromium" and browser is None:
+                    continue
+                out = Path(tmp) / f"{kind}-{engine or suffix}.{suffix}"
+                _, t = step(f"{kind}.{fmt}", render, report, out, pdf_engine=engine or "auto", on_note=print)
                 totals[(kind, fmt)] = (t_compute, t, out.stat().st_size)
         if profiler is not None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
@@ -267,7 +281,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for (kind, fmt), (tc, tr, size) in totals.items():
         total = tc + tr
-        print(f"| {kind} → {fmt.upper()} | {tc:.2f} | {tr:.2f} | {total:.2f} | {size / 1024:,.0f} KB | "
+        suffix, _, engine = fmt.partition(":")
+        label = suffix.upper() + (f" ({engine}{', auto' if auto[kind] == engine else ''})" if engine else "")
+        print(f"| {kind} → {label} | {tc:.2f} | {tr:.2f} | {total:.2f} | {size / 1024:,.0f} KB | "
               f"< {TARGET_SECONDS:.0f} s | {'yes' if total < TARGET_SECONDS else 'no'} |")
     print(f"| progress without the what-if planner (compute only) | {t_pw0:.2f} | | | | | |")
 

@@ -71,9 +71,9 @@ def _pdf(report: Report, out: Path, engine: str, note: Callable[[str], None]) ->
     if choice.engine == "chromium":
         from .render_html import html
 
-        text = html(report)
         try:
-            return atomic_write(out, lambda p: print_pdf(text, p, choice.browser or "", document_title(report)))
+            return atomic_write(out, lambda p: print_pdf(lambda: html(report), p, choice.browser or "",
+                                                         document_title(report)))
         except ChromiumUnavailable as exc:
             if engine == "chromium":
                 raise

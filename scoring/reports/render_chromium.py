@@ -16,8 +16,10 @@ import html as _html
 import os
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import vnformat as vn
 from .figures import ProgressReport, SupervisionReport
@@ -26,7 +28,7 @@ ENV = "OCOP_CHROMIUM"
 ON_PATH = ("chromium", "chromium-browser", "google-chrome")
 ENGINES = ("auto", "chromium", "fpdf")
 # auto prints with Chromium up to this many table rows; above it fpdf2 draws the PDF (speed, above)
-AUTO_MAX_ROWS = 2_000
+AUTO_MAX_ROWS = 1_000
 # Chromium's switches for an offline one-shot print (the HTML loads nothing: its CSP is default-src 'none')
 ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
         "--disable-sync", "--disable-extensions"]
@@ -131,10 +133,29 @@ def choose_engine(report: ProgressReport | SupervisionReport, requested: str = "
         return Choice("fpdf", note=f"{exc}{FALLBACK}")
 
 
-def print_pdf(html: str, out: Path, browser: str, title: str) -> None:
-    """Print `html` to `out` with the Chromium at `browser`: A4 landscape, backgrounds printed, a footer
-    with the title and "trang N/M". The HTML is loaded from a temporary file (file:// is faster than
-    pushing megabytes through set_content)."""
+def print_pdf(make_html: Callable[[], str], out: Path, browser: str, title: str) -> None:
+    """Print the HTML `make_html()` returns to `out` with the Chromium at `browser`: A4 landscape,
+    backgrounds printed, a footer with the title and "trang N/M".
+
+    Playwright's driver and the browser start in a worker thread while this thread renders the HTML
+    (together ~1 s of each: the charts, and the driver + browser launch, benchmarks/README.md), so
+    the wait is the longer of the two, not their sum. The HTML is loaded from a temporary file
+    (file:// is faster than pushing megabytes through set_content)."""
+    html_ready: Future[str] = Future()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocop-pdf") as pool:
+        printed = pool.submit(_print, html_ready, out, browser, title)
+        try:
+            html_ready.set_result(make_html())
+        except BaseException as exc:
+            html_ready.set_exception(exc)
+            raise
+        finally:
+            error = printed.exception()  # waits for the worker (and its browser) to finish
+    if error is not None:
+        raise error
+
+
+def _print(html_ready: Future[str], out: Path, browser: str, title: str) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -143,12 +164,12 @@ def print_pdf(html: str, out: Path, browser: str, title: str) -> None:
               '<span class="totalPages"></span></div>')
     with tempfile.TemporaryDirectory(prefix="ocop-pdf-") as tmp:
         page_file = Path(tmp) / "report.html"
-        page_file.write_text(html, encoding="utf-8")
         try:
             with sync_playwright() as pw:
                 b = pw.chromium.launch(executable_path=browser or None, args=ARGS)
                 try:
                     page = b.new_page()
+                    page_file.write_text(html_ready.result(), encoding="utf-8")
                     page.goto(page_file.as_uri(), wait_until="load")
                     page.pdf(path=str(out), format="A4", landscape=True, print_background=True,
                              display_header_footer=True, header_template="<span></span>", footer_template=footer,

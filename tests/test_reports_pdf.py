@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import warnings
 from datetime import date
 from pathlib import Path
@@ -110,6 +111,15 @@ def test_a_browser_setting_that_names_nothing_is_said(monkeypatch, tmp_path):
     with pytest.raises(render_chromium.ChromiumUnavailable):
         render_chromium.choose_engine(supervision_sample(), "chromium")
     assert render_chromium.choose_engine(supervision_sample(), "fpdf").engine == "fpdf"
+
+
+def test_without_playwright_auto_draws_with_fpdf(monkeypatch, tmp_path):
+    """`pip install .` without the [pdf] extra: no Playwright to import."""
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)   # import raises ImportError
+    choice = render_chromium.choose_engine(supervision_sample(), "auto")
+    assert choice.engine == "fpdf" and choice.note.startswith("[pdf-playwright-missing]")
+    with pytest.raises(render_chromium.ChromiumUnavailable, match=r"\[pdf-playwright-missing\]"):
+        render_chromium.choose_engine(supervision_sample(), "chromium")
 
 
 def test_auto_takes_fpdf_for_a_document_too_large_to_print_in_time(monkeypatch):

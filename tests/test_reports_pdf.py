@@ -113,6 +113,22 @@ def test_a_browser_setting_that_names_nothing_is_said(monkeypatch, tmp_path):
     assert render_chromium.choose_engine(supervision_sample(), "fpdf").engine == "fpdf"
 
 
+@needs_pdftotext
+def test_a_browser_that_fails_falls_back_under_auto_and_is_an_error_when_asked_for(monkeypatch, tmp_path):
+    pytest.importorskip("playwright.sync_api")
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'not a browser' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv(render_chromium.ENV, str(fake))
+    notes: list[str] = []
+    out = render(supervision_sample(), tmp_path / "s.pdf", on_note=notes.append)
+    assert _engine(out) == "fpdf"
+    assert len(notes) == 1 and notes[0].startswith("[pdf-chromium-failed]") and str(fake) in notes[0]
+    with pytest.raises(render_chromium.ChromiumUnavailable, match=r"\[pdf-chromium-failed\]"):
+        render(supervision_sample(), tmp_path / "c.pdf", pdf_engine="chromium")
+    assert not (tmp_path / "c.pdf").exists()
+
+
 def test_without_playwright_auto_draws_with_fpdf(monkeypatch, tmp_path):
     """`pip install .` without the [pdf] extra: no Playwright to import."""
     monkeypatch.setitem(sys.modules, "playwright.sync_api", None)   # import raises ImportError

@@ -42,7 +42,7 @@ class ChromiumUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class Choice:
     engine: str                 # "chromium" or "fpdf"
-    browser: str | None = None  # the executable Chromium will run ("" = Playwright's own browser)
+    browser: str | None = None  # the Chromium executable to run (found on the system or Playwright's own)
     note: str | None = None     # why fpdf2 was taken under auto (bilingual), for stderr
 
 

@@ -8,7 +8,7 @@ PATH, then the browser Playwright installed itself (`playwright install chromium
 found (or the Playwright package is not installed), `choose_engine` falls back to the fpdf2 renderer
 (render_pdf) and says why. Large documents also go to fpdf2 under `auto`: printing costs ~1–2 ms a table
 row in Chromium (benchmarks/README.md, "Reports"), so a supervision list of 10,000 certificates
-takes ~20–25 s where fpdf2 draws it in ~2.5 s (the < 5 s target of issue 16). Our trade-off.
+takes ~19–25 s where fpdf2 draws it in ~2.6 s (the < 5 s target of issue 16). Our trade-off.
 """
 from __future__ import annotations
 

@@ -59,6 +59,9 @@ def test_supervision_xlsx_keeps_phone_numbers_as_text(tmp_path):
     assert phones == ["+84 912 345 678"] * 5
     cats = [r[header.index("Mã tình trạng")] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert sorted(cats) == sorted(["revoked", "expired", "past_window", "in_window", "expiring"])
+    # streamed in write-only mode: the sheet still has its frozen header, filter and date formats
+    assert ws.freeze_panes == "D2" and ws.auto_filter.ref == "A1:U6"
+    assert ws.cell(row=2, column=header.index("Hết hạn") + 1).number_format == "dd/mm/yyyy"
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import Issue, ValidationFailed
+from .render_chromium import AUTO_MAX_ROWS
 
 OUTPUTS = (".html", ".xlsx", ".pdf", ".json")
 
@@ -36,6 +37,36 @@ def _output(path: str, inputs: tuple[Path, ...] = ()) -> Path:
                                           "overwrite an input", str(out), "-o", str(out), "tên tệp khác / another file name")],
                                    subject=str(out))
     return out
+
+
+PDF_ENGINE = click.option(
+    "--pdf-engine", type=click.Choice(["auto", "chromium", "fpdf"]), default="auto", show_default=True,
+    help="For OUT.pdf: chromium prints the HTML report with headless Chromium ($OCOP_CHROMIUM, else chromium, "
+         "chromium-browser or google-chrome on PATH, else Playwright's own browser); fpdf draws it with fpdf2 (no "
+         f"browser needed); auto uses Chromium when one is found and the document has at most {AUTO_MAX_ROWS:,} "
+         "table rows, else fpdf2, and says so on stderr (docs/REPORTS.md).")
+
+
+def _pdf_engine(out: Path, engine: str) -> None:
+    """Before any work: `--pdf-engine chromium` without a Chromium is a user error (exit 2)."""
+    if out.suffix.lower() != ".pdf" or engine != "chromium":
+        return
+    from .render_chromium import ChromiumUnavailable, find_browser
+
+    try:
+        find_browser()
+    except ChromiumUnavailable as exc:
+        raise ValidationFailed([Issue(str(exc), None, "--pdf-engine", engine, "auto, fpdf")], subject=str(out)) from None
+
+
+def _write(report, out: Path, engine: str) -> None:
+    from .render import render
+    from .render_chromium import ChromiumUnavailable
+
+    try:
+        render(report, out, pdf_engine=engine, on_note=lambda note: click.echo(note, err=True))
+    except ChromiumUnavailable as exc:
+        raise ValidationFailed([Issue(str(exc), None, "--pdf-engine", engine, "auto, fpdf")], subject=str(out)) from None
 
 
 @click.group("plan-file")
@@ -118,14 +149,15 @@ def _registry(db: str | None):
               help="At most this many dossiers per area are given to the planner, the closest to the next band first.")
 @click.option("--costs", "costs_file", default=None, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A cost table (as `ocop plan --costs`) instead of the plan's support lines' costs.")
+@PDF_ENGINE
 def progress_cmd(plan_file: Path, as_of: date, period: str, output: str, db: str | None, whatif_depth: int,
-                 whatif_candidates: int, costs_file: Path | None) -> None:
+                 whatif_candidates: int, costs_file: Path | None, pdf_engine: str) -> None:
     """Progress against a plan: targets vs certified by stars, period flows, pipeline, rewards, upgrades."""
     from .compute import progress
     from .planfile import load_plan
-    from .render import render
 
     out = _output(output, (plan_file,))
+    _pdf_engine(out, pdf_engine)
     plan = load_plan(plan_file)
     costs = None
     if costs_file is not None:
@@ -138,7 +170,7 @@ def progress_cmd(plan_file: Path, as_of: date, period: str, output: str, db: str
                           costs=costs)
     finally:
         reg.close()
-    render(report, out)
+    _write(report, out, pdf_engine)
     root = report.areas[0]
     click.echo(f"{out}: {root.label}, {report.period.label}, đến {as_of.strftime('%d/%m/%Y')}: "
                f"≥3★ {root.achieved_at_least[3]}"
@@ -156,19 +188,21 @@ def progress_cmd(plan_file: Path, as_of: date, period: str, output: str, db: str
               help="List expired and revoked certificates from this date (default: one year before --as-of).")
 @click.option("-o", "--output", required=True, help="OUT.html, OUT.xlsx, OUT.pdf or OUT.json.")
 @click.option("--db", default=None, help="Registry database URL (default $OCOP_DB, else sqlite:///ocop.db).")
-def supervision_cmd(as_of: date, within: int, since: date | None, output: str, db: str | None) -> None:
+@PDF_ENGINE
+def supervision_cmd(as_of: date, within: int, since: date | None, output: str, db: str | None,
+                    pdf_engine: str) -> None:
     """Certificates to follow up, per area, with the producer's contacts: expiring, in or past the
     re-evaluation window (180–120 days before expiry), expired, revoked."""
     from .compute import supervision
-    from .render import render
 
     out = _output(output)
+    _pdf_engine(out, pdf_engine)
     reg = _registry(db)
     try:
         report = supervision(reg, as_of, within, since)
     finally:
         reg.close()
-    render(report, out)
+    _write(report, out, pdf_engine)
     counts = {k: sum(1 for i in report.items if i.category == k) for k in
               ("expiring", "in_window", "past_window", "expired", "revoked")}
     click.echo(f"{out}: {len(report.items)} giấy chứng nhận cần theo dõi/to follow up — "

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
+from typing import Callable
 
 from ..safe_files import atomic_write
 from . import vnformat as vn
@@ -26,7 +28,23 @@ def counts_text(counts: str) -> str:
             "stock": "số giấy chứng nhận còn hiệu lực tại ngày báo cáo"}.get(counts, counts) + f" ({COUNTS.get(counts, '')})"
 
 
-def render(report: Report, out: str | Path) -> Path:
+def document_title(report: Report) -> str:
+    """The title of a report's document (HTML <title>, PDF metadata and page footer)."""
+    if isinstance(report, SupervisionReport):
+        return f"Giám sát sản phẩm OCOP — {vn.day(report.as_of)}"
+    return f"Báo cáo tiến độ OCOP — {report.period.label}"
+
+
+def _warn(note: str) -> None:
+    warnings.warn(note, RuntimeWarning, stacklevel=3)
+
+
+def render(report: Report, out: str | Path, *, pdf_engine: str = "auto",
+           on_note: Callable[[str], None] | None = None) -> Path:
+    """Write `report` to `out` in the format of its suffix. For a PDF, `pdf_engine` is `auto` (print the
+    HTML with Chromium when one is found and the document is not too large, else draw it with fpdf2),
+    `chromium` (ChromiumUnavailable if it cannot) or `fpdf`; `on_note` receives the bilingual note
+    saying why fpdf2 was used under auto (default: a RuntimeWarning)."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix == ".json":
@@ -42,7 +60,26 @@ def render(report: Report, out: str | Path) -> Path:
 
         return atomic_write(out, lambda p: xlsx(report, p))
     if suffix == ".pdf":
-        from .render_pdf import pdf
-
-        return atomic_write(out, lambda p: pdf(report, p))
+        return _pdf(report, out, pdf_engine, on_note or _warn)
     raise ValueError(f"unsupported output {out.suffix}")
+
+
+def _pdf(report: Report, out: Path, engine: str, note: Callable[[str], None]) -> Path:
+    from .render_chromium import FALLBACK, ChromiumUnavailable, choose_engine, print_pdf
+
+    choice = choose_engine(report, engine)
+    if choice.engine == "chromium":
+        from .render_html import html
+
+        try:
+            return atomic_write(out, lambda p: print_pdf(lambda: html(report), p, choice.browser or "",
+                                                         document_title(report)))
+        except ChromiumUnavailable as exc:
+            if engine == "chromium":
+                raise
+            note(f"{exc}{FALLBACK}")
+    elif choice.note:
+        note(choice.note)
+    from .render_pdf import pdf
+
+    return atomic_write(out, lambda p: pdf(report, p))

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from . import vnformat as vn
 from .charts import progress_charts, supervision_charts
 from .figures import CATEGORIES, ProgressReport, SupervisionReport
-from .render import cost_text, counts_text, gap_text
+from .render import cost_text, counts_text, document_title, gap_text
 
 _env: Environment | None = None
 
@@ -40,7 +40,7 @@ def html(report: ProgressReport | SupervisionReport) -> str:
             groups.setdefault(it.area_key, []).append(it)
         charts = [(t, _svg(b)) for t, b in supervision_charts(report, "svg")]
         return env().get_template("supervision.html.j2").render(
-            r=report, title=f"Giám sát sản phẩm OCOP — {vn.day(report.as_of)}", categories=CATEGORIES,
+            r=report, title=document_title(report), categories=CATEGORIES,
             by_area=report.by_area(), groups=list(groups.items()), charts=charts)
     charts = [(t, _svg(b)) for t, b in progress_charts(report, "svg")]
     upgrade_rows = []
@@ -51,5 +51,5 @@ def html(report: ProgressReport | SupervisionReport) -> str:
             upgrade_rows.append((a.label, f"Sản phẩm mới: {a.new_products_target}", a.new_products))
     whatif_areas = [a for a in report.areas if a.whatif is not None]
     return env().get_template("progress.html.j2").render(
-        r=report, title=f"Báo cáo tiến độ OCOP — {report.period.label}", counts_text=counts_text(report.counts),
+        r=report, title=document_title(report), counts_text=counts_text(report.counts),
         charts=charts, upgrade_rows=upgrade_rows, whatif_areas=whatif_areas)

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from . import vnformat as vn
 from .charts import progress_charts, supervision_charts
 from .figures import CATEGORIES, ProgressReport, SupervisionReport
-from .render import cost_text, counts_text, gap_text
+from .render import cost_text, counts_text, document_title, gap_text
 
 
 def _fonts() -> tuple[Path, Path]:
@@ -151,7 +151,7 @@ def pdf(report: ProgressReport | SupervisionReport, out: Path) -> None:
 
 
 def _progress(r: ProgressReport) -> _Doc:
-    doc = _Doc(f"Báo cáo tiến độ OCOP — {r.period.label}")
+    doc = _Doc(document_title(r))
     doc.alias_nb_pages()
     doc.add_page()
     doc.h1(f"Báo cáo tiến độ thực hiện kế hoạch OCOP — {r.period.label}")
@@ -201,7 +201,7 @@ def _progress(r: ProgressReport) -> _Doc:
 
 
 def _supervision(r: SupervisionReport) -> _Doc:
-    doc = _Doc(f"Giám sát sản phẩm OCOP — {vn.day(r.as_of)}")
+    doc = _Doc(document_title(r))
     doc.alias_nb_pages()
     doc.add_page()
     doc.h1("Danh sách giám sát sản phẩm OCOP đã được công nhận")

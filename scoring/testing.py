@@ -144,7 +144,7 @@ def result_differences(r: Result, row: pd.Series) -> list[str]:
     from the batch's row: numbers within 1e-9, members compared as a set of name=total."""
     out = []
     for key, a in r.row().items():
-        b = _none(row[key]) if key in row else "<missing>"
+        b = _none(row[key]) if key in row else row.name if key == "dossier_id" else "<missing>"
         if key == "member_totals":  # the batch writes members in natural order too; compared as a set
             a, b = set(a.split(";")) - {""}, set(str(b or "").split(";")) - {""}
         elif isinstance(a, float) and b is not None and b != "<missing>":

@@ -2,9 +2,9 @@
 
 Two executors of one declaration (the schema files): `jsonschema` finds and words every violation,
 and a small compiled check (`_Compiler`) answers only "is this valid?". Almost every document we
-check is valid, and jsonschema's full walk cost about 2 ms of a dossier's ~3 ms of validation (plus
-~40 ms to import it); so the compiled check runs first and jsonschema is imported and run only
-when it says no, or cannot tell. The compiled check is exact for the keywords it knows and refuses
+check is valid, and jsonschema's full walk (and its import) was most of the time a dossier took to
+validate (benchmarks/README.md, "One dossier"); so the compiled check runs first and jsonschema is
+imported and run only when it says no, or cannot tell. The compiled check is exact for the keywords it knows and refuses
 to build for any other (`SchemaUnsupported`), so a keyword added to a schema cannot be skipped
 silently; where its answer could differ from jsonschema's (a rare value type in `enum` or
 `uniqueItems`) it does not guess but hands the document to jsonschema.

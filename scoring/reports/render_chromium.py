@@ -6,9 +6,9 @@ Chromium is an optional system program: a provincial office's server may have no
 looked for in this order — `$OCOP_CHROMIUM`, then `chromium`, `chromium-browser`, `google-chrome` on
 PATH, then the browser Playwright installed itself (`playwright install chromium`) — and when none is
 found (or the Playwright package is not installed), `choose_engine` falls back to the fpdf2 renderer
-(render_pdf) and says why. Large documents also go to fpdf2 under `auto`: printing costs ~1–2 ms a table
-row in Chromium (benchmarks/README.md, "Reports"), so a supervision list of 10,000 certificates
-takes ~19–25 s where fpdf2 draws it in ~2.6 s (the < 5 s target of issue 16). Our trade-off.
+(render_pdf) and says why. Large documents also go to fpdf2 under `auto`: Chromium's print time grows
+with every table row, and a supervision list of 10,000 certificates misses the < 5 s target of issue
+16 by far where fpdf2 meets it (benchmarks/README.md, "Reports"). Our trade-off.
 """
 from __future__ import annotations
 

@@ -57,8 +57,8 @@ class _Doc(FPDF):
         """A bordered table, header repeated on every page, text wrapped in its column.
 
         Drawn with `text()` and `rect()` and our own word wrap on cached glyph widths: fpdf2's
-        `table()` measures every character again for each cell and took ~5 ms a cell (a supervision
-        list of 10,000 certificates ran for minutes; benchmarks/reports.py). Widths are relative, as
+        `table()` measures every character again for each cell, which made a supervision list of
+        10,000 certificates take minutes (benchmarks/README.md, "Reports"). Widths are relative, as
         `table(col_widths=…)`; a word longer than its column is cut between characters."""
         widths = widths or [1.0] * len(head)
         scale = self.epw / sum(widths)

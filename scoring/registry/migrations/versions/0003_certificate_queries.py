@@ -3,9 +3,8 @@ certificates --due-within`) and the counts by area and star of progress reports.
 
 Both filter certificates on expires_on, issued_on, revoked_on and superseded_on (and the due list on
 window_opens_on) for a given day; the counts also read stars and product_id. With all of them in one
-index, the database finds the certificates of a day without reading the table's rows (over 50,000
-certificates the counts went from ~110 ms to ~40 ms of SQLite time; benchmarks/README.md). The
-index on expires_on alone is its prefix and is dropped.
+index, the database finds the certificates of a day without reading the table's rows (the figures
+are in benchmarks/README.md, "Registry"). The index on expires_on alone is its prefix and is dropped.
 
 Revision ID: 0003_certificate_queries
 Revises: 0002_web_accounts

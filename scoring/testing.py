@@ -2,7 +2,7 @@
 
 In the spirit of scikit-learn's `check_estimator`: `check_backends()` builds valid dossiers of every
 form asked for (from `scoring.synth`), derives from them invalid ones that provoke each declared
-check (`scoring.checks.catalogue`), scores all of them with the scalar path (`evaluate`, one JSON
+check (`scoring.checks.catalogue`) and others generated from the dossier schema's own constraints, scores all of them with the scalar path (`evaluate`, one JSON
 dossier at a time) and the columnar path (`evaluate_batch`, one table), and reports every
 difference: a dossier valid on one path and not the other, different issue codes or places
 (`sheets[2].scores.6.2`), or a Result field that differs. It also reports declared codes that no
@@ -14,6 +14,7 @@ Run it before resolving a change to a check: `python3 -m scoring.testing` (all f
 from __future__ import annotations
 
 import copy
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -287,6 +288,48 @@ def mutants(base: dict[str, Any], set_id: str, slug: str) -> Iterator[tuple[str,
         break
 
 
+def schema_mutants(base: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Invalid dossiers generated from the dossier schema itself: each required field dropped, and
+    for each field a table can hold (text), a value outside its enum, one that breaks its pattern,
+    one that is not a real date, and for `story_exists` one that is not true/false. What a check
+    should say of them is the schema's business; the kit only requires both backends to say it."""
+    from .resources import schema_path
+
+    schema = json.loads(schema_path("dossier").read_text(encoding="utf-8"))
+    props = schema["properties"]
+    made = iter(range(10 ** 6))
+
+    def m(key: str, value: Any) -> dict[str, Any]:
+        d = copy.deepcopy(base)
+        d["dossier_id"] = f"{base['dossier_id']}~schema-{key}~{next(made)}"
+        if value is _DROP:
+            d.pop(key, None)
+        else:
+            d[key] = value
+        return d
+
+    for key in schema["required"]:
+        if key != "dossier_id":
+            yield m(key, _DROP)
+    for key, spec in props.items():
+        if key in ("dossier_id", "sheets", "scores", "product", "notes", "$schema", "cases"):
+            continue
+        if "enum" in spec:
+            yield m(key, "khong-co-" + "-".join(map(str, spec["enum"]))[:24])
+        if "pattern" in spec:
+            yield m(key, "?" + str(base.get(key, "x")))
+        if spec.get("format") == "date":
+            yield m(key, "2025-13-01")  # matches the pattern, is no date
+        if spec.get("type") == "boolean":
+            yield m(key, "có lẽ")
+        if spec.get("type") == "array" and "pattern" in spec.get("items", {}):
+            yield m(key, ["Not An Id"])
+        if spec.get("type") == "object" and "properties" in spec:  # previous_certificate
+            for sub, sub_spec in spec["properties"].items():
+                if "enum" in sub_spec:
+                    yield m(key, {"expires_on": "2027-01-01", sub: max(sub_spec["enum"]) + 1})
+
+
 class _Drop:
     def __repr__(self) -> str:
         return "<dropped>"
@@ -314,6 +357,7 @@ def check_backends(n: int = 60, seed: int = 0, sets: Iterable[str] | None = None
             continue
         chosen[(r.criteria_set, r.form)] = chosen.get((r.criteria_set, r.form), 0) + 1
         derived += [x for _, x in mutants(d, r.criteria_set, r.form)]
+        derived += list(schema_mutants(d))
     report = compare(base + derived)
     shape_cases(report)
     return report

@@ -290,3 +290,22 @@ def test_partial_warning_says_what_is_missing():
     assert "option's points are missing at criterion 1.4" in lacking_option.partial_warning()
     with pytest.warns(criteria.PartialFormWarning, match="the maximum of 100 is intact"):
         cs.form("do-uong-khong-con-khac")
+
+
+def test_the_no_story_flag_marks_exactly_the_options_printed_as_no_story():
+    """`means: no_story` (read by the what-if planner) is on the lowest option of the criterion, in
+    the group of the story-only criteria, whose text reads "Không có câu chuyện…" — one per form
+    that has story-only criteria, none elsewhere."""
+    from scoring import criteria as crit
+
+    for set_id in crit.available_sets():
+        for slug, form in crit.load_set(set_id).forms.items():
+            if form.status == "missing":
+                continue
+            flagged = [(leaf.number, o) for leaf in form.leaves for o in leaf.options if o.means == "no_story"]
+            has_story = any(leaf.applies_when == "story_exists" for leaf in form.leaves)
+            assert len(flagged) == (1 if has_story else 0), (set_id, slug, flagged)
+            for number, option in flagged:
+                leaf = form.leaf(number)
+                assert option.text.strip().lower().startswith("không có câu chuyện"), (set_id, slug)
+                assert option.points == min(o.points for o in leaf.options)

@@ -43,7 +43,9 @@ def _leaf(num, pts, marks=None, cases=None, story_only=False, texts=None):
     if cases:  # {case id: ladder}
         opts = [{"points": p, "text": f"{c}: mức {p}", "case": c} for c, ladder in cases.items() for p in ladder]
     else:
-        opts = [{"points": p, "text": texts.get(p, f"mức {p}")} for p in pts]
+        # the option printed "Không có câu chuyện…" carries the data's flag, as the shipped forms do
+        opts = [{"points": p, "text": texts.get(p, f"mức {p}"), **({"means": "no_story"} if texts.get(p) == NO_STORY else {})}
+                for p in pts]
     for o in opts:
         if o["points"] in marks:
             o["stars"] = marks[o["points"]]

@@ -28,7 +28,7 @@ import pandas as pd
 from jsonschema import Draft202012Validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CRITERIA, REFERENCE, nfc, slugify, write_json  # noqa: E402
+from common import CRITERIA, REFERENCE, mark_no_story, nfc, slugify, write_json  # noqa: E402
 
 SET_ID = "qd1048-2019"
 MD_PATH = REFERENCE / "ocop-1048-2019.md"
@@ -1058,6 +1058,7 @@ def main() -> None:
         if not form["provenance"]["notes"]:
             del form["provenance"]["notes"]
         path = OUT / "forms" / f"{no:02d}-{form['slug']}.json"
+        mark_no_story(form)
         write_json(path, form)
         written.append(path)
         lv = form_leaves(form)

@@ -44,7 +44,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CRITERIA, REFERENCE, VI_LETTERS, nfc, slugify, write_json  # noqa: E402
+from common import CRITERIA, REFERENCE, VI_LETTERS, mark_no_story, nfc, slugify, write_json  # noqa: E402
 
 SET_ID = "qd148-2023"
 FORMS_DIR = REFERENCE / "qd148-2023-forms"
@@ -1208,6 +1208,7 @@ def main() -> None:
     written = []
     for f in forms:
         path = OUT / "forms" / f"{f['number']:02d}-{f['slug']}.json"
+        mark_no_story(f)
         write_json(path, f)
         written.append(path)
     write_json(OUT / "set.json", meta)

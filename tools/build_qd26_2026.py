@@ -25,7 +25,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CRITERIA, REFERENCE, nfc, slugify, write_json  # noqa: E402
+from common import CRITERIA, REFERENCE, mark_no_story, nfc, slugify, write_json  # noqa: E402
 
 SET_ID = "qd26-2026"
 MD_PATH = REFERENCE / "ocop-148-2023.md"
@@ -1008,6 +1008,7 @@ def main() -> None:
     written = []
     for f in forms:
         path = forms_dir / f"{f['number']:02d}-{f['slug']}.json"
+        mark_no_story(f)
         write_json(path, f)
         written.append(path)
     write_json(OUT / "set.json", set_doc)

@@ -50,3 +50,27 @@ def write_json(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     path.write_text(unicodedata.normalize("NFC", text), encoding="utf-8")
+
+
+def mark_no_story(form: dict) -> None:
+    """Flag the option that says the product has no story (`"means": "no_story"`).
+
+    Every form with story-only criteria ("Chỉ áp dụng khi có câu chuyện") has, in the same group, a
+    criterion whose lowest option reads "Không có câu chuyện…": raising it above that option is what
+    creates a story. The text is read here, once, when the form is transcribed; the code reads the
+    flag (issue 11: decisions from data flags, not from matching Vietnamese text)."""
+    def leaves(nodes):
+        for n in nodes:
+            if "options" in n:
+                yield n
+            yield from leaves(n.get("children", []))
+
+    all_leaves = [leaf for part in form.get("parts", []) for leaf in leaves(part.get("children", []))]
+    groups = {leaf["number"].rsplit(".", 1)[0] for leaf in all_leaves if leaf.get("applies_when") == "story_exists"}
+    for leaf in all_leaves:
+        if leaf.get("applies_when") or "." not in leaf["number"] or leaf["number"].rsplit(".", 1)[0] not in groups:
+            continue
+        low = min(leaf["options"], key=lambda o: o["points"])
+        if nfc(low["text"]).strip().lower().startswith("không có câu chuyện"):
+            low["means"] = "no_story"
+            return

@@ -47,7 +47,7 @@ def _node(doc: dict[str, Any], part: str) -> Node:
         knockouts=tuple(KnockoutRef(k["id"], k.get("text")) for k in doc.get("knockouts", ())),
         applies_when=doc.get("applies_when"),
         cases=tuple((c["id"], c["label"]) for c in doc.get("cases", ())),
-        options=tuple(Option(o["points"], o["text"], o.get("stars"), o.get("case"), o.get("flag"))
+        options=tuple(Option(o["points"], o["text"], o.get("stars"), o.get("case"), o.get("flag"), o.get("means"))
                       for o in doc.get("options", ())),
         children=tuple(_node(c, part) for c in doc.get("children", ())),
     )

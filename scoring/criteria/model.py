@@ -37,6 +37,7 @@ class Option:
     stars: int | None = None
     case: str | None = None
     flag: str | None = None
+    means: str | None = None  # "no_story": choosing it says the product has no story (form.schema.json)
 
 
 @dataclass(frozen=True)

@@ -150,19 +150,13 @@ def _ladder(leaf, current: np.ndarray, case: str | None = None) -> tuple[int, ..
 
 
 def _story(form) -> tuple[int, int] | None:
-    """The story criterion (its index and 'no story' points), read from the form's own text.
-
-    Every form with story-only criteria ("Chỉ áp dụng khi có câu chuyện") has, in the same group,
-    a criterion whose lowest option reads "Không có câu chuyện…" (no story): raising it above that
-    option is what creates a story. None when a form has no such criterion (then no story branch).
-    """
-    groups = {leaf.number.rsplit(".", 1)[0] for leaf in form.leaves if leaf.applies_when == "story_exists"}
+    """The story criterion (its index and 'no story' points): the criterion whose option the data
+    flags `means: no_story` (the option printed "Không có câu chuyện…"; raising the criterion above
+    it is what creates a story). None when a form has none (then no story branch)."""
     for li, leaf in enumerate(form.leaves):
-        if leaf.applies_when or leaf.number.rsplit(".", 1)[0] not in groups or "." not in leaf.number:
-            continue
-        low = min(leaf.options, key=lambda o: o.points)
-        if low.text.strip().lower().startswith("không có câu chuyện"):
-            return li, low.points
+        for option in leaf.options:
+            if option.means == "no_story":
+                return li, option.points
     return None
 
 

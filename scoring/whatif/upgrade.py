@@ -179,7 +179,8 @@ def _cheapest(options: list[list[Option]], need_gain: int) -> tuple[float, list[
     """Exact multiple-choice knapsack: the cheapest pick of one option per criterion gaining ≥ need_gain.
 
     best[s] = least cost to gain at least s points over the criteria seen so far (s capped at
-    need_gain), so reaching more always also reaches less. None when no pick gains enough.
+    need_gain), so reaching more always also reaches less. Each criterion's options are tried at once
+    (one array per criterion); ties go to the first option listed. None when no pick gains enough.
     """
     S = need_gain
     best = np.full(S + 1, np.inf)
@@ -187,14 +188,17 @@ def _cheapest(options: list[list[Option]], need_gain: int) -> tuple[float, list[
     choice = np.zeros((len(options), S + 1), dtype=np.int16)
     idx = np.arange(S + 1)
     for li, row in enumerate(options):
-        new_best = np.full(S + 1, np.inf)
-        new_choice = np.zeros(S + 1, dtype=np.int16)
-        for oi, o in enumerate(row):
-            cand = best[np.maximum(0, idx - o.gain)] + o.cost
-            better = cand < new_best
-            new_best[better] = cand[better]
-            new_choice[better] = oi
-        best, choice[li] = new_best, new_choice
+        if len(row) == 1:
+            o = row[0]
+            if o.gain or o.cost:  # a single option that moves or costs (one that does neither changes nothing)
+                best = best[np.maximum(0, idx - o.gain)] + o.cost
+            continue  # choice stays 0
+        gains = np.array([o.gain for o in row])
+        costs = np.array([o.cost for o in row])
+        cand = best[np.maximum(0, idx[None, :] - gains[:, None])] + costs[:, None]
+        pick = cand.argmin(axis=0)  # the first of equal costs, as a strict "<" over the options in order
+        best = cand[pick, idx]
+        choice[li] = pick
     if not np.isfinite(best[S]):
         return None
     picks = [0] * len(options)
@@ -242,27 +246,67 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
              assume: str = "all_members", overrides: Mapping[str, Any] | None = None) -> Plan:
     """`upgrade_plan` on an already validated dossier (and its Result, if known): a cohort plan parses
     each product once for all its target levels instead of once per level."""
+    draft = draft_plan(d, before, target_stars, costs, assume=assume, overrides=overrides)
+    if draft.after is None:
+        return draft.plan
+    # the validated dossier with the plan applied: the rule engine decides
+    return proven(draft, evaluate(draft.after, overrides=overrides), overrides)
+
+
+@dataclass
+class Draft:
+    """A plan before its proof. `after` is the dossier with the upgrades applied, for the rule engine
+    (or the batch executor) to score; None when the plan is settled without one (infeasible, knocked
+    out, or already at the target)."""
+
+    plan: Plan
+    dossier: Dossier  # the dossier planned on (QĐ 781 prerequisites cleared)
+    after: Dossier | None = None
+
+
+def _checked(assume: str, target_stars: int) -> int:
     if assume not in ASSUMPTIONS:
         raise ValueError(f"[assume-invalid] giả định phải là một trong / assume must be one of "
                          f"{', '.join(ASSUMPTIONS)}, got {assume!r}")
     if not 1 <= int(target_stars) <= 5:
         raise ValueError(f"[target-stars-invalid] số sao mục tiêu phải từ 1 đến 5 / target_stars must be 1..5, "
                          f"got {target_stars!r}")
+    return int(target_stars)
+
+
+def prerequisites(d: Dossier, target: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """(knock-out ids, prerequisites): what must be cleared before points can reach `target` — every
+    knock-out, and the QĐ 781 requirements recorded as unmet at or below the target."""
+    cs = d.criteria_set
+    reqs = cs.requirement_findings
+    knocked = [f for f in d.findings if f in cs.knockouts]
+    out = []
+    for fid in knocked:
+        k = cs.knockouts[fid]
+        out.append({"id": fid, "kind": "knockout", "label": k.label, "label_en": k.label_en})
+    for fid in d.findings:
+        if fid not in cs.knockouts and reqs[fid]["stars"] <= target:
+            out.append({"id": fid, "kind": "minimum", "stars": reqs[fid]["stars"],
+                        "label": reqs[fid]["text"], "label_en": reqs[fid].get("text_en", reqs[fid]["text"])})
+    return knocked, out
+
+
+def draft_plan(d: Dossier, before: Result | None, target_stars: int, costs: CostModel | None = None, *,
+               assume: str = "all_members", overrides: Mapping[str, Any] | None = None,
+               choices: "Choices | None" = None, plan_if_cleared: bool = True) -> Draft:
+    """Everything `plan_for` does but the proof: the cheapest upgrades and the dossier they give.
+
+    `choices` (the product's options, `Choices(d, costs, assume)`) is shared between the target
+    levels of one product; `plan_if_cleared=False` leaves `Plan.if_cleared` unset for a knocked-out
+    product (a cohort plan skips such products and never reads it)."""
+    target = _checked(assume, target_stars)
     costs = costs or CostModel()
     before = before if before is not None and not overrides else evaluate(d, overrides=overrides)
-    cs, target = d.criteria_set, int(target_stars)
+    cs = d.criteria_set
     plan = Plan(d.dossier_id, target, False, 0.0, stars_before=before.stars, assumption=ASSUMPTIONS[assume],
                 cost_unit=costs.unit, assume=assume)
 
-    reqs = cs.requirement_findings
-    knocked = [f for f in d.findings if f in cs.knockouts]
-    for fid in knocked:
-        k = cs.knockouts[fid]
-        plan.prerequisites.append({"id": fid, "kind": "knockout", "label": k.label, "label_en": k.label_en})
-    for fid in d.findings:
-        if fid not in cs.knockouts and reqs[fid]["stars"] <= target:
-            plan.prerequisites.append({"id": fid, "kind": "minimum", "stars": reqs[fid]["stars"],
-                                       "label": reqs[fid]["text"], "label_en": reqs[fid].get("text_en", reqs[fid]["text"])})
+    knocked, plan.prerequisites = prerequisites(d, target)
     if knocked:
         plan.reason = ("[plan-knocked-out] không khả thi cho đến khi khắc phục điều kiện loại (điều kiện loại không mua "
                        "được bằng điểm) / infeasible until the knock-outs are cleared (a knock-out is never bought with "
@@ -273,32 +317,32 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
             plan.notes.append(f"đánh giá đã dừng ở điều kiện loại: {len(unscored)} tiêu chí chưa chấm / the evaluation "
                               f"stopped at the knock-out: criteria {', '.join(unscored)} were not scored, so no upgrade "
                               "can be priced until the council scores them")
-        else:
+        elif plan_if_cleared:
             cleared = replace(d, findings=tuple(f for f in d.findings if f not in cs.knockouts))
             plan.if_cleared = plan_for(cleared, None, target, costs, assume=assume, overrides=overrides)
-        return plan
+        return Draft(plan, d)
 
     cleared_ids = {p["id"] for p in plan.prerequisites}
     if cleared_ids:
         d = replace(d, findings=tuple(f for f in d.findings if f not in cleared_ids))
         before = evaluate(d, overrides=overrides)
+        choices = None  # priced on the cleared dossier
     if before.stars >= target:
         plan.feasible, plan.result_after = True, before
         _finish(plan, d, target, overrides)
-        return plan
+        return Draft(plan, d)
 
     params = rule_params(cs, d.period, overrides)
     band_min = next(b["min"] for b in params["bands"] if b["stars"] == target)
+    choices = choices if choices is not None else Choices(d, costs, assume)
     M = len(d.members)
-    pts = np.where(d.points == MISSING, 0, d.points).astype(np.int64)
+    pts = choices.pts
     need_gain = max(0, math.ceil(Fraction(str(band_min)) * M - int(pts.sum())))
 
-    story = _story(d.form) if not d.applicable.all() else None  # only a product without a story has two branches
-    branches = [False] if story is None else [False, True]  # as it is, and with a story created
     best: tuple[float, bool, list[list[Option]], list[int]] | None = None
     reasons = []
-    for with_story in branches:
-        options = _options(d, pts, target, costs, assume, with_story, story)
+    for with_story in choices.branches:  # as it is, and with a story created when the product has none
+        options = choices.options(target, with_story)
         if isinstance(options, str):
             reasons.append(options)
             continue
@@ -314,8 +358,8 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
             best = (found[0], with_story, options, found[1])
     if best is None:
         plan.reason = "; ".join(dict.fromkeys(reasons)) + (" (dù có tạo câu chuyện sản phẩm hay không / with or "
-                                                           "without a story created)" if len(branches) > 1 else "")
-        return plan
+                                                           "without a story created)" if len(choices.branches) > 1 else "")
+        return Draft(plan, d)
 
     cost, with_story, options, picks = best
     form = d.form
@@ -344,17 +388,21 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
         plan.story_created = True
         plan.notes.append("phương án tạo câu chuyện sản phẩm: các tiêu chí chỉ áp dụng khi có câu chuyện được chấm từ mức thấp nhất / "
                           "the plan creates a product story: the story-only criteria are then scored, from their lowest option")
-    # the validated dossier with the plan applied: the rule engine decides
-    after = evaluate(replace(d, points=points, applicable=applicable,
-                             story_exists=True if with_story else d.story_exists), overrides=overrides)
     plan.upgrades = upgrades
     plan.cost = float(sum(u.cost for u in upgrades))
+    after = replace(d, points=points, applicable=applicable, story_exists=True if with_story else d.story_exists)
+    return Draft(plan, d, after)
+
+
+def proven(draft: Draft, after: Result, overrides: Mapping[str, Any] | None = None) -> Plan:
+    """The draft's plan with the rule engine's Result of `draft.after`: feasible only if it awards the target."""
+    plan = draft.plan
     plan.result_after = after
-    plan.feasible = after.stars >= target
+    plan.feasible = after.stars >= plan.target_stars
     if not plan.feasible:  # the model above and the rule engine disagree: say so, never guess
         plan.reason = (f"[plan-engine-disagrees] sau phương án, bộ quy tắc cho {after.stars}★ / the rule engine awards "
                        f"{after.stars}★ after the plan (see result_after.trace)")
-    _finish(plan, d, target, overrides)
+    _finish(plan, draft.dossier, plan.target_stars, overrides)
     return plan
 
 
@@ -367,58 +415,94 @@ def _finish(plan: Plan, d: Dossier, target: int, overrides) -> None:
                           "the plan assumes the QĐ 781 requirements recorded as unmet (prerequisites) are met")
 
 
-def _options(d: Dossier, pts: np.ndarray, target: int, costs: CostModel, assume: str, with_story: bool,
-             story: tuple[int, int] | None) -> list[list[Option]] | str:
-    """Per criterion, the options a plan may pick (the first keeps it as it is, when allowed).
+def _need(marks: np.ndarray, li: int, target: int, marked: bool) -> int:
+    """The per-star minimum criterion `li` must meet for `target` stars (0: none)."""
+    need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s <= target] + [0]) if marked else 0
+    return need
 
-    A string is returned instead when some criterion cannot meet a minimum up to the target.
+
+class Choices:
+    """One product's options per criterion, priced once for all its target levels.
+
+    Which options exist, their gains and their prices do not depend on the target; only the
+    per-star minimums up to the target remove some (`options`). A cohort plan asks for several
+    targets of each product: pricing once saves most of the work of each further target.
     """
-    cs, form = d.criteria_set, d.form
-    M = len(d.members)
-    marks = form.arrays.star_min
-    marked = cs.star_minimums.get("mechanism") == "option_marks"
-    options: list[list[Option]] = []
-    for li, leaf in enumerate(form.leaves):
-        need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s <= target] + [0]) if marked else 0
-        if not d.applicable[li] and not with_story:
-            options.append([Option(0, 0.0, 0, None, 0)])  # not applicable: scores 0, left as it is
-            continue
-        newly = not d.applicable[li]
-        ladder = leaf.points if newly else _ladder(leaf, pts[:, li], d.cases.get(leaf.number))
-        cur = np.full(M, ladder[0], dtype=np.int64) if newly else pts[:, li]
-        base = int(cur.min())
-        if base not in ladder:
-            ladder = tuple(sorted(set(ladder) | {base}))
-        row = []
-        for v in ladder:
-            if v < base:
+
+    def __init__(self, d: Dossier, costs: CostModel, assume: str) -> None:
+        self.d, self.costs, self.assume = d, costs, assume
+        self.pts = np.where(d.points == MISSING, 0, d.points).astype(np.int64)
+        self.story = _story(d.form) if not d.applicable.all() else None  # only a product without a story has two branches
+        self.branches: tuple[bool, ...] = (False,) if self.story is None else (False, True)
+        self._priced: dict[bool, list[list[tuple[Option, int]] | None]] = {}
+
+    def _price_all(self, with_story: bool) -> list[list[tuple[Option, int]] | None]:
+        """Per criterion: (option, the council's points on it after the option) for every option a plan
+        may pick at any target; None for a criterion left as it is (not applicable, no story made)."""
+        d, costs, assume, story = self.d, self.costs, self.assume, self.story
+        cs, form = d.criteria_set, d.form
+        M = len(d.members)
+        rows: list[list[tuple[Option, int]] | None] = []
+        for li, leaf in enumerate(form.leaves):
+            if not d.applicable[li] and not with_story:
+                rows.append(None)
                 continue
-            if story is not None and li == story[0]:
-                if with_story and v <= story[1]:
-                    continue  # a story is created: the story criterion leaves "Không có câu chuyện"
-                if not with_story and v > max(story[1], base):
-                    continue  # without a story the story criterion cannot rise above "no story"
-            new = np.maximum(cur, v)
-            if need and new.sum() < need * M:
-                continue  # this option leaves a minimum up to the target unmet
-            if assume == "mean":
-                prices = [costs.price(form.slug, leaf.number, ladder, int(p), v, criteria_set=cs.id) if p < v else None
-                          for p in cur]
-                if any(pr is None for p, pr in zip(cur, prices) if p < v):
+            newly = not d.applicable[li]
+            ladder = leaf.points if newly else _ladder(leaf, self.pts[:, li], d.cases.get(leaf.number))
+            cur = [ladder[0]] * M if newly else self.pts[:, li].tolist()
+            before = 0 if newly else sum(cur)
+            base = min(cur)
+            if base not in ladder:
+                ladder = tuple(sorted(set(ladder) | {base}))
+            row = []
+            for v in ladder:
+                if v < base:
                     continue
-                paid = [pr for pr in prices if pr is not None]
-                cost = float(sum(pr.cost for pr in paid)) / M
-                label = next((pr.label for pr in paid if pr.label), None)
-            else:
-                price = costs.price(form.slug, leaf.number, ladder, base, v, criteria_set=cs.id)
-                if price is None:
-                    continue
-                cost, label = float(price.cost), price.label
-            gain = int(new.sum() - pts[:, li].sum())
-            row.append(Option(gain, cost, v, label, base))
-        if not row:
-            return (f"[plan-minimum-unreachable] tiêu chí {leaf.number} ({leaf.label}) không thể đạt mức tối thiểu "
-                    f"{target}★ ({need} điểm) với các mức nâng hiện có / criterion {leaf.number} cannot reach its "
-                    f"{target}★ minimum ({need} points) with the upgrades available")
-        options.append(row)
-    return options
+                if story is not None and li == story[0]:
+                    if with_story and v <= story[1]:
+                        continue  # a story is created: the story criterion leaves "Không có câu chuyện"
+                    if not with_story and v > max(story[1], base):
+                        continue  # without a story the story criterion cannot rise above "no story"
+                if assume == "mean":
+                    prices = [costs.price(form.slug, leaf.number, ladder, p, v, criteria_set=cs.id) if p < v else None
+                              for p in cur]
+                    if any(pr is None for p, pr in zip(cur, prices) if p < v):
+                        continue
+                    paid = [pr for pr in prices if pr is not None]
+                    cost = float(sum(pr.cost for pr in paid)) / M
+                    label = next((pr.label for pr in paid if pr.label), None)
+                else:
+                    price = costs.price(form.slug, leaf.number, ladder, base, v, criteria_set=cs.id)
+                    if price is None:
+                        continue
+                    cost, label = float(price.cost), price.label
+                after = sum(p if p > v else v for p in cur)
+                row.append((Option(after - before, cost, v, label, base), after))
+            rows.append(row)
+        return rows
+
+    def options(self, target: int, with_story: bool) -> list[list[Option]] | str:
+        """Per criterion, the options a plan for `target` may pick (the first keeps it as it is, when
+        allowed). A string is returned instead when some criterion cannot meet a minimum up to the target."""
+        if with_story not in self._priced:
+            self._priced[with_story] = self._price_all(with_story)
+        d = self.d
+        cs, form = d.criteria_set, d.form
+        M = len(d.members)
+        marks = form.arrays.star_min
+        marked = cs.star_minimums.get("mechanism") == "option_marks"
+        options: list[list[Option]] = []
+        for li, priced in enumerate(self._priced[with_story]):
+            if priced is None:
+                options.append([Option(0, 0.0, 0, None, 0)])  # not applicable: scores 0, left as it is
+                continue
+            need = _need(marks, li, target, marked)
+            # an option that leaves a minimum up to the target unmet is no option
+            row = [o for o, after in priced if not need or after >= need * M]
+            if not row:
+                leaf = form.leaves[li]
+                return (f"[plan-minimum-unreachable] tiêu chí {leaf.number} ({leaf.label}) không thể đạt mức tối thiểu "
+                        f"{target}★ ({need} điểm) với các mức nâng hiện có / criterion {leaf.number} cannot reach its "
+                        f"{target}★ minimum ({need} points) with the upgrades available")
+            options.append(row)
+        return options

@@ -423,21 +423,28 @@ class Choices:
                 known[key] = costs.price(form.slug, number, ladder, start, to, criteria_set=cs.id)
             return known[key]
 
+        def steps(number: str, ladder: tuple[int, ...], base: int) -> list[tuple[int, Any]]:
+            """(option, price from `base`) up the ladder, once per (criterion, ladder, base) for all the
+            products sharing `known` ("all_members" prices from the lowest member's option)."""
+            key = ("steps", cs.id, form.slug, number, ladder, base)
+            if key not in known:
+                known[key] = [(v, price(number, ladder, base, v)) for v in ladder if v >= base]
+            return known[key]
+
+        columns = self.pts.T.tolist()
         for li, leaf in enumerate(form.leaves):
             if not d.applicable[li] and not with_story:
                 rows.append(None)
                 continue
             newly = not d.applicable[li]
             ladder = ladders[li] if newly else _ladder(leaf, self.pts[:, li], d.cases.get(leaf.number), ladders[li])
-            cur = [ladder[0]] * M if newly else self.pts[:, li].tolist()
+            cur = [ladder[0]] * M if newly else columns[li]
             before = 0 if newly else sum(cur)
             base = min(cur)
             if base not in ladder:
                 ladder = tuple(sorted(set(ladder) | {base}))
             row = []
-            for v in ladder:
-                if v < base:
-                    continue
+            for v, found in steps(leaf.number, ladder, base):
                 if story is not None and li == story[0]:
                     if with_story and v <= story[1]:
                         continue  # a story is created: the story criterion leaves "Không có câu chuyện"
@@ -451,7 +458,6 @@ class Choices:
                     cost = float(sum(pr.cost for pr in paid)) / M
                     label = next((pr.label for pr in paid if pr.label), None)
                 else:
-                    found = price(leaf.number, ladder, base, v)
                     if found is None:
                         continue
                     cost, label = float(found.cost), found.label
@@ -518,8 +524,9 @@ class Choices:
         return options
 
 
-KNAPSACK_ROWS = 512  # knapsack rows solved in one array pass: bounds the (rows × options × states) arrays
+KNAPSACK_ROWS = 64  # knapsack rows solved in one array pass: its (rows × options × states) arrays stay in cache
 _KEEP = Option(0, 0.0, 0, None, 0)  # a criterion left as it is (not applicable, no story made): scores 0
+_EXEMPT = 2 ** 62  # the points "after" a criterion left as it is: no minimum concerns it
 
 
 def _priced(c: Choices, with_story: bool) -> list[list[tuple[Option, int]] | None]:
@@ -537,18 +544,22 @@ def _arrays(c: Choices, with_story: bool) -> tuple[np.ndarray, np.ndarray, np.nd
         form = c.d.form
         priced = _priced(c, with_story)
         K = c.memo(("width", id(form)), lambda: max(len(leaf.points) for leaf in form.leaves) + 1)
-        gains = np.zeros((len(priced), K), dtype=np.int64)
-        costs = np.full((len(priced), K), np.inf)
-        after = np.zeros((len(priced), K), dtype=np.int64)
-        for li, row in enumerate(priced):
+        gains: list[int] = []
+        costs: list[float] = []
+        after: list[int] = []
+        for row in priced:  # flat lists, one array each: a few dozen criteria of a few options
             if row is None:
-                costs[li, 0], after[li, 0] = 0.0, np.iinfo(np.int64).max
-            elif row:
-                n = len(row)
-                gains[li, :n] = [o.gain for o, _ in row]
-                costs[li, :n] = [o.cost for o, _ in row]
-                after[li, :n] = [a for _, a in row]
-        c._priced[key] = (gains, costs, after)
+                gains += [0] * K
+                costs += [0.0] + [np.inf] * (K - 1)
+                after += [_EXEMPT] + [0] * (K - 1)
+                continue
+            pad = K - len(row)
+            gains += [o.gain for o, _ in row] + [0] * pad
+            costs += [o.cost for o, _ in row] + [np.inf] * pad
+            after += [a for _, a in row] + [0] * pad
+        shape = (len(priced), K)
+        c._priced[key] = (np.array(gains, dtype=np.int64).reshape(shape), np.array(costs).reshape(shape),
+                          np.array(after, dtype=np.int64).reshape(shape))
     return c._priced[key]
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from . import criteria as crit
 from .errors import FormUnavailable, ValidationFailed
+from .result import LEVEL_TEXT, STATUS_TEXT
 from .whatif.cli_support import ASSUME_HELP, AmountType, RewardsType, TargetsType
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
@@ -571,7 +572,7 @@ def _print_batch_summary(summary: dict[str, Any]) -> None:
         out.print("  cột không dùng để chấm / columns not used for scoring: "
                   + ", ".join(escape(c) for c in summary["unused_columns"]))
     out.print("  sao / stars: " + (", ".join(f"{k}★ {v}" for k, v in summary["stars"].items()) or "—"))
-    out.print("  trạng thái / status: " + (", ".join(f"{escape(STATUS_WORDS.get(k, k))} {v}"
+    out.print("  trạng thái / status: " + (", ".join(f"{escape(STATUS_TEXT.get(k, k))} {v}"
                                                        for k, v in summary["status"].items()) or "—"))
     out.print("  chuyển cấp / escalate to: " + (", ".join(f"{escape(LEVEL_WORDS.get(k, k))} {v}"
                                                          for k, v in summary["escalate_to"].items()) or "—"))
@@ -586,10 +587,7 @@ def _print_batch_summary(summary: dict[str, Any]) -> None:
         out.print("  không có hồ sơ bị loại: không ghi tệp loại / nothing rejected: no rejects file written")
 
 
-STATUS_WORDS = {"recognised": "công nhận / recognised", "not_recognised": "chưa công nhận / not recognised",
-                "disqualified": "bị loại / disqualified"}
-LEVEL_WORDS = {"commune": "xã / commune", "district": "huyện / district", "province": "tỉnh / province",
-               "central": "trung ương / central", "—": "không / none"}
+LEVEL_WORDS = {**LEVEL_TEXT, "—": "không / none"}
 
 
 # --------------------------------------------------------------------------- what-if
@@ -835,7 +833,7 @@ def _print_policy(report: dict[str, Any]) -> None:
     stars = sorted({k for n in names for k in scen[n]["stars"]})
     rows += [(("stars", k), f"{k}★") for k in stars]
     statuses = sorted({k for n in names for k in scen[n]["status"]})
-    rows += [(("status", k), STATUS_WORDS.get(k, k)) for k in statuses]
+    rows += [(("status", k), STATUS_TEXT.get(k, k)) for k in statuses]
     levels = sorted({k for n in names for k in scen[n]["escalate_to"]})
     rows += [(("escalate_to", k), "chuyển / escalate → " + LEVEL_WORDS.get(k if k != "none" else "—", k)) for k in levels]
     for key, label in rows:
@@ -859,7 +857,7 @@ def _print_policy(report: dict[str, Any]) -> None:
                 st, stat, esc = (c.get(f"{prefix}.{k}") for k in ("stars", "status", "escalate_to"))
                 if st is None and stat is None:
                     return "bị loại khỏi lần chấm / rejected"
-                return f"{int(st)}★ {STATUS_WORDS.get(stat, stat)}" + (f" → {LEVEL_WORDS.get(esc, esc)}" if esc else "")
+                return f"{int(st)}★ {STATUS_TEXT.get(stat, stat)}" + (f" → {LEVEL_WORDS.get(esc, esc)}" if esc else "")
             diff.add_row(escape(c["dossier_id"]), escape(one(names[0])), escape(one(name)))
         out.print(diff)
 

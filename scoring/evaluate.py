@@ -5,13 +5,15 @@ import threading
 from pathlib import Path
 from typing import Any, Mapping
 
-from .criteria.model import STAR_LEVELS, CriteriaSet, Period
+from .criteria.model import CriteriaSet, Period
 from . import dossier as dossier_module
 from .dossier import MISSING, Dossier, future_warning, parse_dossier
 from .engine.durable_backend import RuleEngine
+from .engine.effects import Decisions
 from .facts import aggregate, build_facts
 from .result import Result, trace_entries, warning_entries
 from .rules.params import params_key, rule_params
+from .rules.semantics import binding_minimums
 from .rules.spec import Rule, instantiate, load_declarations
 
 _compiled: dict[str, tuple[Rule, ...]] = {}
@@ -30,6 +32,10 @@ def compiled_rules(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any]
         return key, _compiled[key]
 
 
+# why a criterion does not apply, by its data flag `applies_when` (criteria/schema/form.schema.json)
+NOT_APPLICABLE = {"story_exists": "không áp dụng (chỉ khi có câu chuyện) / not applicable (only when a story exists): 0"}
+
+
 def _criteria_detail(d: Dossier, means) -> list[dict[str, Any]]:
     out = []
     for li, leaf in enumerate(d.form.leaves):
@@ -43,42 +49,43 @@ def _criteria_detail(d: Dossier, means) -> list[dict[str, Any]]:
             entry["case"] = d.cases.get(leaf.number)
             entry["case_label"] = dict(leaf.cases).get(entry["case"])
         if not d.applicable[li]:
-            entry["note"] = "không áp dụng (chỉ khi có câu chuyện) / not applicable (only when a story exists): 0"
+            entry["note"] = NOT_APPLICABLE.get(leaf.applies_when, "không áp dụng / not applicable: 0")
         elif (col == MISSING).any():
             entry["note"] = "không chấm sau điều kiện loại / not scored after a knock-out: 0"
         out.append(entry)
     return out
 
 
-def _next_star(d: Dossier, result_total: float, stars: int, knocked: bool, params: Mapping[str, Any],
-               means) -> dict[str, Any] | None:
-    """What blocks the next star: the points to the next band, the marked minimums not yet met, and
-    the QĐ 781 requirements the council recorded as unmet at or below that star (a finding caps the
-    stars whatever the points, so a plan of points alone would be misleading without it)."""
+def _next_star(d: Dossier, result_total: float, decisions: Decisions, rules: tuple[Rule, ...],
+               params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What blocks the next star: the points to the next band, and the minimums the rule engine
+    found unmet whose rules cap the stars below that star (`binding_minimums`, which the planner
+    reads too): marked options, and the QĐ 781 requirements the council recorded as unmet (a
+    finding caps the stars whatever the points, so a plan of points alone would be misleading
+    without it)."""
     cs = d.criteria_set
-    if knocked:
+    if decisions.knocked_out:
         ids = [f for f in d.findings if f in cs.knockouts]
         return {"stars": None, "blocked_by": "knockouts", "knockouts": ids,
                 "vi": f"Hồ sơ bị loại ({', '.join(ids)}): cần khắc phục điều kiện loại trước.",
                 "en": f"The dossier is knocked out ({', '.join(ids)}): clear the knock-outs first."}
-    if stars >= 5:
+    target = decisions.values["stars"] + 1
+    band = next((b for b in params["bands"] if b["stars"] == target), None)
+    if band is None:  # already at the top band
         return None
-    target = stars + 1
-    band = next(b for b in params["bands"] if b["stars"] == target)
     gap = max(0.0, band["min"] - result_total)
-    lacking = []
-    if cs.star_minimums.get("mechanism") == "option_marks":
-        star_min = d.form.arrays.star_min
-        for li, leaf in enumerate(d.form.leaves):
-            for k, level in enumerate(STAR_LEVELS):
-                need = int(star_min[li, k])
-                if level <= target and need and d.applicable[li] and means[li] < need:
-                    lacking.append({"criterion": leaf.number, "label": leaf.label, "stars": level, "need": need,
-                                    "mean": float(means[li])})
-    requirements = cs.requirement_findings
-    findings = [{"id": f, "stars": requirements[f]["stars"], "label": requirements[f]["text"],
-                 "label_en": requirements[f].get("text_en", requirements[f]["text"])}
-                for f in d.findings if f in requirements and requirements[f]["stars"] <= target]
+    binding = {b.rule_id for b in binding_minimums(rules, target)}
+    lacking, findings = [], []
+    for f in decisions.fired:
+        if f.rule.id not in binding:
+            continue
+        fact = f.fact
+        if f.rule.stage == "minimum":
+            lacking.append({"criterion": fact["criterion"], "label": d.form.leaf(fact["criterion"]).label,
+                            "stars": fact["stars"], "need": fact["need"], "mean": fact["mean"]})
+        else:
+            findings.append({"id": fact["finding"], "stars": fact["stars"], "label": fact["label"],
+                             "label_en": fact["label_en"]})
     return {"stars": target, "points_needed": gap, "band_min": band["min"], "minimums": lacking, "findings": findings}
 
 
@@ -124,6 +131,6 @@ def evaluate(dossier: Dossier | Mapping[str, Any] | str | Path, *, overrides: Ma
         warnings=warning_entries(decisions) + ([future_warning(d.evaluated_on)]
                                                if d.evaluated_on > dossier_module.today() else []),
         trace=trace_entries(decisions), criteria=_criteria_detail(d, agg.criterion_means),
-        next_star=_next_star(d, agg.total, stars, decisions.knocked_out, params, agg.criterion_means),
+        next_star=_next_star(d, agg.total, decisions, rules, params),
         kind=d.kind, lodged_on=d.lodged_on.isoformat() if d.lodged_on else None,
     )

@@ -8,13 +8,7 @@ from .terminal import escape as e
 from rich.panel import Panel
 from rich.table import Table
 
-from .result import Result
-
-STATUS = {
-    "recognised": "công nhận / recognised",
-    "not_recognised": "chưa công nhận / not recognised",
-    "disqualified": "bị loại / disqualified",
-}
+from .result import STATUS_TEXT, Result
 
 
 KIND_VI = {"new": "lần đầu", "upgrade": "nâng hạng", "re-evaluation": "phân hạng lại"}
@@ -70,7 +64,7 @@ def render(result: Result, console: Console, *, lang: str = "both", detail: bool
 
     decision = (f"Hạng theo điểm / band: {_stars(r.band_stars)} ({r.band_stars})   "
                 f"Kết quả / stars: [bold]{_stars(r.stars)} ({r.stars})[/]\n"
-                f"Trạng thái / status: [bold]{STATUS[r.status]}[/]"
+                f"Trạng thái / status: [bold]{STATUS_TEXT[r.status]}[/]"
                 + (f" — bởi cấp / by {r.recognised_by}" if r.recognised_by else "")
                 + (f"\nChuyển lên cấp / escalate to: [bold]{r.escalate_to}[/]" if r.escalate_to else
                    "\nKhông chuyển cấp / not escalated"))

@@ -31,7 +31,15 @@ class _Formatter(string.Formatter):
 _FMT = _Formatter()
 
 
-LEVELS_VI = {"commune": "xã", "district": "huyện", "province": "tỉnh", "central": "trung ương"}
+# The words of the kernel's codes, Vietnamese first: one table for the terminal, the explanation and the
+# workbooks (the status codes are the rules' `status` effect values, rules/schema/rules.schema.json).
+STATUS_WORDS = {"recognised": ("công nhận", "recognised"), "not_recognised": ("chưa công nhận", "not recognised"),
+                "disqualified": ("bị loại", "disqualified")}
+LEVEL_WORDS = {"commune": ("xã", "commune"), "district": ("huyện", "district"), "province": ("tỉnh", "province"),
+               "central": ("trung ương", "central")}
+STATUS_TEXT = {code: f"{vi} / {en}" for code, (vi, en) in STATUS_WORDS.items()}
+LEVEL_TEXT = {code: f"{vi} / {en}" for code, (vi, en) in LEVEL_WORDS.items()}
+LEVELS_VI = {code: vi for code, (vi, _) in LEVEL_WORDS.items()}
 
 
 def sentence(rule: Rule, fact: Mapping[str, Any], lang: str) -> str:

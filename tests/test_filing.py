@@ -140,6 +140,26 @@ def test_the_warning_says_the_days_in_both_languages():
     assert "181 ngày" in w["vi"] and "181 days" in w["en"] and "Điều 7" in w["vi"]
 
 
+def test_the_window_days_come_from_the_sets_process_data():
+    """rules/15-filing.json names no day count: the window and the extension are the set's data."""
+    from dataclasses import replace
+
+    from scoring.criteria import load_all
+    from scoring.rules.params import rule_params
+    from scoring.rules.spec import instantiate
+
+    r = evaluate(WARNING_CASES[0][0])
+    (w,) = [w for w in r.warnings if w["code"] == "re-evaluation-window"]
+    assert "sớm hơn 180 ngày" in w["vi"] and "no earlier than 180 and no later than 120 days" in w["en"]
+    cs = load_all()["qd26-2026"]
+    wider = replace(cs, process=replace(cs.process, window_opens_days=200))
+    (early,) = [x for x in instantiate(rule_params(wider, cs.periods[-1])) if x.id == "filing.re-evaluation-early"]
+    assert ("days_before_expiry", ">", 200) in [(c.field, c.op, c.value) for c in early.conditions]
+    none = replace(cs, process=replace(cs.process, window_opens_days=None))  # a set recording no window
+    (early,) = [x for x in instantiate(rule_params(none, cs.periods[-1])) if x.id == "filing.re-evaluation-early"]
+    assert early.never
+
+
 def test_batch_reads_the_filing_columns_under_vietnamese_headers_and_kind_names():
     d = _d(OLD, "VI-1", "2026-06-21", kind="re-evaluation", lodged_on="2026-05-21")
     frame = frame_of([d]).rename(columns={"kind": "Loại hồ sơ", "lodged_on": "Ngày nộp hồ sơ"})

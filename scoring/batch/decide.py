@@ -1,9 +1,9 @@
 """The decisions of a batch, taken once per (criteria set, period) for the dossiers of every form.
 
 The facts of all form groups of one set and period are stacked and run through the vectorized
-executor stage by stage (form → criterion → score → minimum → finding → award → outcome), the
-same concrete rules and the same order as the rule engine; per-dossier lists (unmet minimums,
-knock-outs, warnings) come out in the engine's order.
+executor stage by stage, in the order `rules/semantics.py` declares for the rule engine too (the
+dossier's stages, then the award and outcome facts built from the decisions), the same concrete
+rules; per-dossier lists (unmet minimums, knock-outs, warnings) come out in the engine's order.
 """
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import pyarrow.compute as pc
 
 from ..engine.vector_backend import LazyTable, VecDecisions, run_stage
 from ..errors import EngineError
-from ..rules.spec import STAGES, Rule
+from ..rules.semantics import APPEND, DECISIONS, EFFECTS, FINAL, LISTS, PLAN, STAGES, check_effects, missing, needs
+from ..rules.spec import Rule
 from .group import PeriodFacts
 
-DECISIONS = ("band_stars", "stars", "status", "recognised_by", "escalate_to")
-LISTS = ("unmet_minimums", "knockouts", "warnings")
-_FACT_STAGES = ("form", "criterion", "score", "minimum", "finding")
+__all__ = ["DECISIONS", "LISTS", "decide", "joined"]
+_FACT_STAGES = tuple(s.name for s in PLAN if s.derived is None)
 
 
 def _stack(facts: list[PeriodFacts]) -> tuple[int, dict[str, tuple[LazyTable, np.ndarray]], np.ndarray]:
@@ -50,33 +50,68 @@ def _stack(facts: list[PeriodFacts]) -> tuple[int, dict[str, tuple[LazyTable, np
 
 def decide(rules: tuple[Rule, ...], facts: list[PeriodFacts]) -> dict[str, np.ndarray]:
     """Decisions and lists for the stacked dossiers of `facts` (in their order)."""
+    check_effects(rules)
     n, tables, requirements = _stack(facts)
     dec = VecDecisions(n)
     own = np.arange(n)
-    for stage in _FACT_STAGES:
-        if stage in tables:
-            run_stage(rules, stage, tables[stage][0], tables[stage][1], dec)
-    if not dec.assigned["band_stars"].all():
-        raise EngineError("no band rule fired for some dossiers: the bands do not cover the total")
-    n_ko = np.bincount(np.concatenate([w for _, w, _ in dec.knockouts]) if dec.knockouts else np.array([], int),
-                       minlength=n)
-    run_stage(rules, "award", {"band_stars": dec.values["band_stars"].astype(np.int64), "cap": dec.cap.astype(np.int64),
-                               "knocked_out": dec.knocked_out, "n_knockouts": n_ko}, own, dec)
-    if not dec.assigned["stars"].all():
-        raise EngineError("no award rule fired for some dossiers")
-    score = tables["score"][0]
-    run_stage(rules, "outcome", {"stars": dec.values["stars"].astype(np.int64), "level": score["level"],
-                                 "total": score["total"], "knocked_out": dec.knocked_out}, own, dec)
-    if not dec.assigned["status"].all():
-        raise EngineError("no outcome rule fired for some dossiers")
+    for stage in PLAN:
+        if stage.derived is None:
+            if stage.name in tables:
+                run_stage(rules, stage.name, tables[stage.name][0], tables[stage.name][1], dec)
+            continue
+        _require(dec, needs(stage))
+        tables[stage.name] = (_derived_table(stage, dec, tables), own)
+        run_stage(rules, stage.name, tables[stage.name][0], own, dec)
+    _require(dec, FINAL)
     out = {key: dec.values[key] for key in DECISIONS}
     finding = tables.get("finding", ({"finding": np.empty(0, object), "label": np.empty(0, object)}, None))[0]
     minimum = tables.get("minimum", ({"requirement_code": np.empty(0, np.int64)}, None))[0]
-    out["knockouts"] = _lists(n, dec.knockouts, lambda r, rows: (finding["finding"], rows))
-    out["unmet_minimums"] = _lists(
-        n, dec.unmet, lambda r, rows: (requirements, minimum["requirement_code"][rows]) if r.stage == "minimum"
-        else (finding["label"], rows))
-    out["warnings"] = _lists(n, dec.warnings, lambda r, rows: ([r.effects["warning"]], np.zeros(len(rows), int)))
+
+    def entry(r: Rule, rows: np.ndarray, target: str) -> tuple[np.ndarray | list, np.ndarray]:
+        """An entry that is the effect's value: the matched facts' field, or the constant."""
+        raw = next(v for k, v in r.effects.items() if EFFECTS[k].target == target)
+        if isinstance(raw, str) and raw.startswith("@"):
+            return tables[r.stage][0][raw[1:]], rows
+        return [raw], np.zeros(len(rows), int)
+
+    facts_text = {  # how a list whose entries are facts reads in a batch row
+        "unmet_minimums": lambda r, rows: (requirements, minimum["requirement_code"][rows]) if r.stage == "minimum"
+        else (finding["label"], rows),
+    }
+    for key, eff in EFFECTS.items():
+        if eff.combine != APPEND or eff.target in out:
+            continue
+        if eff.entry == "fact" and eff.target not in facts_text:  # a new list must say how it reads
+            raise EngineError(f"effect {key}: the batch has no text for the facts of list {eff.target}")
+        text = facts_text[eff.target] if eff.entry == "fact" else (lambda r, rows, t=eff.target: entry(r, rows, t))
+        out[eff.target] = _lists(n, dec.lists[eff.target], text)
+    return out
+
+
+def _require(dec: VecDecisions, names: tuple[str, ...]) -> None:
+    for name in names:
+        if not dec.assigned[name].all():
+            raise EngineError(f"{missing(name)} (for some dossiers)")
+
+
+def _derived_table(stage, dec: VecDecisions, tables) -> dict[str, np.ndarray]:
+    """The fact columns of a derived stage (award, outcome), one row per dossier, as `stage.derived` declares."""
+    out = {}
+    for fld, (source, name) in stage.derived.items():
+        if source == "decision":
+            col = dec.values[name]
+            # the rules compare numbers: a column of Python ints as int64, compared in C
+            out[fld] = col.astype(np.int64) if len(col) and isinstance(col[0], (int, np.integer)) else col
+        elif source == "combined":
+            col = dec.combined[name]
+            out[fld] = col.astype(np.int64) if col.dtype != bool else col
+        elif source == "count":
+            owners = [w for _, w, _ in dec.lists[name]]
+            out[fld] = np.bincount(np.concatenate(owners) if owners else np.array([], int), minlength=dec.n)
+        elif source == "score":
+            out[fld] = tables["score"][0][name]
+        else:  # pragma: no cover - semantics.py declares only these sources
+            raise EngineError(f"stage {stage.name}: unknown fact source {source}")
     return out
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells import xlsx_cell
+from ..result import LEVEL_TEXT, STATUS_TEXT
 
 # result column -> Vietnamese header (the English code goes in the second header row)
 HEADERS_VI = {
@@ -30,10 +31,6 @@ HEADERS_VI = {
     "rows": "Dòng", "reason": "Lý do", "dossiers": "Số hồ sơ",
 }
 MEANS = ("part_A", "part_B", "part_C", "total")
-STATUS = {"recognised": "công nhận / recognised", "not_recognised": "chưa công nhận / not recognised",
-          "disqualified": "bị loại / disqualified"}
-LEVELS = {"commune": "xã / commune", "district": "huyện / district", "province": "tỉnh / province",
-          "central": "trung ương / central"}
 WARNINGS = {  # short labels of the warning codes (the full sentences are in `ocop score`)
     "partial-form": "biểu mẫu chưa đầy đủ trong nguồn / form partial in our sources",
     "provenance-unconfirmed": "điểm lấy từ bản chép lại, chưa đối chiếu / points from an unchecked transcription",
@@ -79,9 +76,9 @@ def _display(col: str, value: Any) -> Any:
     if isinstance(value, (np.floating,)):
         return float(value)
     if col == "status":
-        return _label(str(value), STATUS)
+        return _label(str(value), STATUS_TEXT)
     if col in ("level", "recognised_by", "escalate_to"):
-        return _label(str(value), LEVELS)
+        return _label(str(value), LEVEL_TEXT)
     if col == "warnings":
         return "\n".join(_label(w, WARNINGS) for w in str(value).split(";") if w)
     if col in ("unmet_minimums", "knockouts", "member_totals"):
@@ -139,7 +136,7 @@ def summary_counts(results: pd.DataFrame) -> pd.DataFrame:
     keys = ["criteria_set", "form"]
     base = results.groupby(keys, sort=True).size().rename("dossiers")
     stars = pd.crosstab([results[k] for k in keys], results["stars"]).rename(columns=lambda s: f"{s}★")
-    status = pd.crosstab([results[k] for k in keys], results["status"]).rename(columns=lambda s: _label(s, STATUS))
+    status = pd.crosstab([results[k] for k in keys], results["status"]).rename(columns=lambda s: _label(s, STATUS_TEXT))
     return pd.concat([base, stars, status], axis=1).fillna(0).astype(int).reset_index()
 
 

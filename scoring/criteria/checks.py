@@ -190,8 +190,10 @@ def _check_knockout(ko: dict, where: str, set_meta: dict | None, err) -> None:
             "knock-out catalogue", f"{where}.id", ko.get("id"), ", ".join(sorted(ids)) or "(danh mục trống / catalogue empty)")
 
 
-def set_issues(meta: dict[str, Any], file: str | None, form_slugs: set[str]) -> list[Issue]:
-    """Checks of a set.json (already schema-valid): bands, periods, references to forms."""
+def set_issues(meta: dict[str, Any], file: str | None, form_slugs: set[str] | None) -> list[Issue]:
+    """Checks of a set.json (already schema-valid): bands, periods, references to forms. With
+    `form_slugs` None (the set read before its forms, for scoring) the references to forms are left
+    to the full check that runs when the forms are read."""
     issues: list[Issue] = []
 
     def err(message: str, location: str, value: Any = None, allowed: str | None = None) -> None:
@@ -259,13 +261,13 @@ def set_issues(meta: dict[str, Any], file: str | None, form_slugs: set[str]) -> 
     for kid, n in Counter(ids).items():
         if n > 1:
             err("[knockout-duplicate] mã điều kiện loại được khai hai lần / knock-out id defined twice", "knockouts", kid)
-    for ci, row in enumerate(meta.get("classification", [])):
+    for ci, row in enumerate(meta.get("classification", []) if form_slugs is not None else ()):
         if row["form"] not in form_slugs:
             err("[classification-form-unknown] dòng phân loại trỏ tới biểu mẫu không có / classification row points to a "
                 "form that does not exist", f"classification[{ci}].form", row["form"],
                 "mã biểu mẫu của bộ này / a form slug of this set")
     classified = {row["form"] for row in meta.get("classification", [])}
-    for slug in sorted(form_slugs - classified):
+    for slug in sorted((form_slugs or set()) - classified):
         err("[form-unclassified] biểu mẫu không có trong bảng phân loại của bộ / form is not listed in the set's "
             "classification", "classification", slug)
     for ri, req in enumerate(meta.get("star_minimums", {}).get("requirements", []) or []):

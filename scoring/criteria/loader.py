@@ -2,7 +2,9 @@
 
 Validation is total (schema + semantic checks, every problem collected) so that `ocop criteria
 validate` can show a province everything wrong with its edited copy in one run; loading for
-scoring refuses invalid data outright.
+scoring refuses invalid data outright. A set loaded for scoring (`load_set`, `load_all`) reads its
+set.json at once and its forms the first time one is used (`Forms`): choosing the set of a
+dossier needs only the dates of set.json, and one dossier uses the forms of one set.
 """
 from __future__ import annotations
 
@@ -19,12 +21,12 @@ import numpy as np
 from ..errors import CriteriaInvalid, Issue
 from ..resources import criteria_dir
 from ..schemas import schema_issues
-from ..text import header_key, load_json
+from ..text import header_key, load_json, load_trusted_json
 from .checks import form_issues, set_issues
 from .process import build_process, process_issues
 from .stamps import known_stamps, stamp
-from .model import (STAR_LEVELS, Anomaly, Band, CriteriaSet, Form, FormArrays, Gate, KnockoutDef, KnockoutRef, Node,
-                    Option, Part, PartialFormWarning, Period)
+from .model import (STAR_LEVELS, Anomaly, Band, CriteriaSet, Form, FormArrays, Forms, Gate, KnockoutDef, KnockoutRef,
+                    Node, Option, Part, PartialFormWarning, Period, aliases_of)
 
 
 _PART_INDEX = {"A": 0, "B": 1, "C": 2}
@@ -98,8 +100,7 @@ def build_form(doc: dict[str, Any], file: str | None = None) -> Form:
     )
 
 
-def _build_set(meta: dict[str, Any], forms: dict[str, Form], folder: Path) -> CriteriaSet:
-    aliases = {alias: f.slug for f in forms.values() for alias in f.aliases}
+def _build_set(meta: dict[str, Any], forms: Forms, folder: Path) -> CriteriaSet:
     periods = tuple(
         Period(
             id=p["id"], start=_day(p["from"]), end=_day(p["to"]), levels=tuple(p["levels"]),
@@ -127,8 +128,7 @@ def _build_set(meta: dict[str, Any], forms: dict[str, Form], folder: Path) -> Cr
                                     for k in meta["knockouts"]}),
         classification=tuple(MappingProxyType(r) for r in meta["classification"]),
         council=MappingProxyType(meta.get("council", {})), provenance=MappingProxyType(meta["provenance"]),
-        forms=MappingProxyType(dict(sorted(forms.items(), key=lambda kv: kv[1].number))),
-        aliases=MappingProxyType(aliases), source_dir=str(folder), process=build_process(meta.get("process")),
+        forms=forms, aliases=aliases_of(forms), source_dir=str(folder), process=build_process(meta.get("process")),
     )
 
 
@@ -145,15 +145,20 @@ def _read(path: Path, issues: list[Issue]) -> Any:
     return None
 
 
-def _schema_check(doc: Any, kind: str, path: Path, trust_stamps: bool) -> list[Issue]:
-    """Schema issues of a file, skipped when its exact bytes carry a known stamp (see stamps.py)."""
+def _read_file(path: Path, kind: str, issues: list[Issue], trust_stamps: bool) -> tuple[Any, list[Issue]]:
+    """A criteria file ("set" or "form") and its schema issues (read problems go to `issues`, the
+    document is then None). With `trust_stamps`, a file whose exact bytes carry a known stamp
+    (stamps.py) skips the schema pass and is parsed without load_json's depth and duplicate-key
+    checks: those bytes passed all three when they were stamped."""
     if trust_stamps:
         try:
-            if stamp(kind, path.read_bytes()) in known_stamps():
-                return []
+            raw = path.read_bytes()
         except OSError:
-            pass
-    return schema_issues(doc, kind, str(path))
+            raw = None  # reported by _read below
+        if raw is not None and stamp(kind, raw) in known_stamps():
+            return load_trusted_json(raw), []
+    doc = _read(path, issues)
+    return doc, ([] if doc is None else schema_issues(doc, kind, str(path)))
 
 
 def _with_semantics(schema: list[Issue], doc: Any, path: Path, meta: dict[str, Any] | None) -> list[Issue]:
@@ -163,20 +168,34 @@ def _with_semantics(schema: list[Issue], doc: Any, path: Path, meta: dict[str, A
     return schema + [i for i in form_issues(doc, str(path), meta) if i.location not in flagged]
 
 
+def _set_meta(folder: Path, issues: list[Issue], trust_stamps: bool) -> dict[str, Any] | None:
+    """The folder's set.json if it passes its schema (None otherwise; the problems go to `issues`)."""
+    set_file = folder / "set.json"
+    if not set_file.exists():
+        issues.append(Issue("[set-json-missing] thiếu set.json / set.json is missing", file=str(set_file)))
+        return None
+    meta, schema = _read_file(set_file, "set", issues, trust_stamps)
+    issues += schema
+    return None if schema else meta
+
+
+def _meta_issues(meta: dict[str, Any], folder: Path, slugs: set[str] | None) -> list[Issue]:
+    """The semantic checks of a schema-valid set.json; its references to forms only with `slugs`."""
+    set_file = folder / "set.json"
+    issues = []
+    if meta["id"] != folder.name:
+        issues.append(Issue("[set-id-folder] mã bộ tiêu chí phải trùng tên thư mục / set id must match its folder name",
+                            file=str(set_file), location="id",
+                            value=meta["id"], allowed=repr(folder.name)))
+    return issues + set_issues(meta, str(set_file), slugs) + process_issues(meta, str(set_file))
+
+
 def check_set_folder(folder: Path, *, trust_stamps: bool = False
                      ) -> tuple[list[Issue], dict[str, Any] | None, dict[str, tuple[dict, Path]]]:
     """Validate one set folder completely; returns (issues, set metadata, {slug: (form doc, path)}).
     With `trust_stamps`, files stamped as schema-valid skip the schema pass (loading for scoring)."""
     issues: list[Issue] = []
-    set_file = folder / "set.json"
-    meta = _read(set_file, issues) if set_file.exists() else None
-    if not set_file.exists():
-        issues.append(Issue("[set-json-missing] thiếu set.json / set.json is missing", file=str(set_file)))
-    elif meta is not None:
-        schema = _schema_check(meta, "set", set_file, trust_stamps)
-        issues += schema
-        if schema:
-            meta = None
+    meta = _set_meta(folder, issues, trust_stamps)
     docs: dict[str, tuple[dict, Path]] = {}
     slugs: dict[str, Path] = {}  # every form's slug, valid or not, for the set's cross-references
     form_files = sorted((folder / "forms").glob("*.json"))
@@ -184,7 +203,7 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
         issues.append(Issue("[forms-missing] không có tệp biểu mẫu nào / no form files found", file=str(folder / "forms"),
                             allowed="forms/NN-<slug>.json"))
     for path in form_files:
-        doc = _read(path, issues)
+        doc, schema = _read_file(path, "form", issues, trust_stamps)
         slug = doc.get("slug") if isinstance(doc, dict) else None
         if not (isinstance(slug, str) and _SLUG.fullmatch(slug)):
             # unreadable file or slug (reported as such): take the file name's, so that the set.json
@@ -199,7 +218,6 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
             slugs.setdefault(slug, path)
         if doc is None:
             continue
-        schema = _schema_check(doc, "form", path, trust_stamps)
         issues += _with_semantics(schema, doc, path, meta)
         if not schema:
             docs.setdefault(doc["slug"], (doc, path))
@@ -210,24 +228,42 @@ def check_set_folder(folder: Path, *, trust_stamps: bool = False
                                     file=str(path), location="aliases",
                                     value=alias))
     if meta is not None:
-        if meta["id"] != folder.name:
-            issues.append(Issue("[set-id-folder] mã bộ tiêu chí phải trùng tên thư mục / set id must match its folder name",
-                                file=str(set_file), location="id",
-                                value=meta["id"], allowed=repr(folder.name)))
-        issues += set_issues(meta, str(set_file), set(slugs))
-        issues += process_issues(meta, str(set_file))
+        issues += _meta_issues(meta, folder, set(slugs))
     return issues, meta, docs
 
 
-def load_set_from(folder: str | Path) -> CriteriaSet:
-    """Load and validate a set folder (a shipped one or a province's edited copy)."""
-    folder = Path(folder)
-    issues, meta, docs = check_set_folder(folder, trust_stamps=True)
+def _refuse(issues: list[Issue], meta: dict[str, Any] | None, folder: Path) -> dict[str, Any]:
+    """The set metadata, or CriteriaInvalid with every error found."""
     errors = [i for i in issues if i.severity == "error"]
     if errors or meta is None:
         raise CriteriaInvalid(errors, subject=f"criteria set at {folder}")
-    forms = {slug: build_form(doc, str(path)) for slug, (doc, path) in docs.items()}
-    return _build_set(meta, forms, folder)
+    return meta
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, Any], dict[str, Form]]:
+    """A set folder's metadata and built forms, after its complete check (CriteriaInvalid if any error)."""
+    issues, meta, docs = check_set_folder(folder, trust_stamps=True)
+    meta = _refuse(issues, meta, folder)
+    return meta, {slug: build_form(doc, str(path)) for slug, (doc, path) in docs.items()}
+
+
+def load_set_from(folder: str | Path, *, forms_on_first_use: bool = False) -> CriteriaSet:
+    """Load and validate a set folder (a shipped one or a province's edited copy).
+
+    By default everything is checked now and every problem raised at once (CriteriaInvalid). With
+    `forms_on_first_use` only set.json is read and checked now (all but its references to forms):
+    the forms are read, and the folder checked completely, the first time a form is asked for, and
+    a problem is raised then. Scoring one dossier needs the set.json of every set but the forms of
+    one (see `Forms`)."""
+    folder = Path(folder)
+    if not forms_on_first_use:
+        meta, forms = _read_folder(folder)
+        return _build_set(meta, Forms.of(forms), folder)
+    issues: list[Issue] = []
+    meta = _set_meta(folder, issues, trust_stamps=True)
+    if meta is not None:
+        issues += _meta_issues(meta, folder, None)
+    return _build_set(_refuse(issues, meta, folder), Forms(lambda: _read_folder(folder)[1]), folder)
 
 
 def available_sets(root: str | Path | None = None) -> list[str]:
@@ -235,20 +271,33 @@ def available_sets(root: str | Path | None = None) -> list[str]:
     return sorted(p.parent.name for p in base.glob("*/set.json"))
 
 
+_all: dict[str, dict[str, CriteriaSet]] = {}  # criteria root -> every set under it (load_all)
+
+
 def load_set(set_id: str) -> CriteriaSet:
-    """The shipped set `set_id`, loaded once per process."""
+    """The set `set_id` of the criteria root in use (criteria_dir()), loaded once per process and
+    root; its forms are read on first use (`load_set_from(..., forms_on_first_use=True)`)."""
     root = criteria_dir()
     with _lock:
         key = f"{root}::{set_id}"
         if key not in _cache:
             if set_id not in available_sets(root):
                 raise KeyError(set_id)
-            _cache[key] = load_set_from(root / set_id)
+            _cache[key] = load_set_from(root / set_id, forms_on_first_use=True)
         return _cache[key]
 
 
 def load_all() -> dict[str, CriteriaSet]:
-    return {sid: load_set(sid) for sid in available_sets()}
+    """Every set of the criteria root in use, by id (a new dict each call; the sets are shared).
+    Cheap after the first call for a root: the folder is listed once per root and process, and
+    only the set.json files are read until a form is asked for."""
+    root = str(criteria_dir())
+    sets = _all.get(root)
+    if sets is None:
+        sets = {sid: load_set(sid) for sid in available_sets(root)}
+        with _lock:
+            _all.setdefault(root, sets)
+    return dict(sets)
 
 
 def in_force(day: date | str) -> CriteriaSet:
@@ -301,7 +350,7 @@ def validate_path(path: str | Path | None = None) -> list[Issue]:
     return issues
 
 
-_PRINTED: dict[str, tuple[tuple[str, str], ...]] | None = None
+_PRINTED: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {}  # criteria root -> printed numbers
 
 
 def printed_numbers() -> dict[str, tuple[tuple[str, str], ...]]:
@@ -310,8 +359,8 @@ def printed_numbers() -> dict[str, tuple[tuple[str, str], ...]]:
     stands for: for messages that point a person who typed the printed number to the criterion
     number. A few mean different criteria on different forms (QĐ 148 "3.c" is 3.3 or 3.6), so
     nothing is renamed by them."""
-    global _PRINTED
-    if _PRINTED is None:
+    root = str(criteria_dir())
+    if root not in _PRINTED:
         number = re.compile(r"^[0-9]+(\.[0-9]+)*$")
         found: dict[str, set[tuple[str, str]]] = {}
         for cs in load_all().values():
@@ -319,5 +368,5 @@ def printed_numbers() -> dict[str, tuple[tuple[str, str], ...]]:
                 for node in form.nodes():
                     if node.printed and node.printed != node.number and not number.match(node.printed):
                         found.setdefault(header_key(node.printed), set()).add((cs.id, node.number))
-        _PRINTED = {k: tuple(sorted(v)) for k, v in found.items()}
-    return _PRINTED
+        _PRINTED[root] = {k: tuple(sorted(v)) for k, v in found.items()}
+    return _PRINTED[root]

@@ -5,11 +5,13 @@ model, so the numpy lookup arrays the batch path needs are built here, once per 
 """
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -64,7 +66,7 @@ class Node:
     def is_leaf(self) -> bool:
         return not self.children
 
-    @property
+    @cached_property  # asked for every cell a dossier gives; a node never changes
     def points(self) -> tuple[int, ...]:
         """The distinct points a member may give, ascending."""
         return tuple(sorted({o.points for o in self.options}))
@@ -144,43 +146,58 @@ class Form:
     def part_max(self) -> dict[str, int]:
         return {p.part: p.max for p in self.parts}
 
-    @property
+    # Derived lookups below are cached on the (immutable) form: validation asks them for every key
+    # of every sheet. cached_property writes the instance's __dict__, which a frozen dataclass allows.
+    @cached_property
     def leaf_numbers(self) -> tuple[str, ...]:
         return tuple(leaf.number for leaf in self.leaves)
 
+    @cached_property
+    def _leaf_by_number(self) -> Mapping[str, Node]:
+        return MappingProxyType({leaf.number: leaf for leaf in self.leaves})
+
     def leaf(self, number: str) -> Node:
-        for leaf in self.leaves:
-            if leaf.number == number:
-                return leaf
-        raise KeyError(number)
+        try:
+            return self._leaf_by_number[number]
+        except KeyError:
+            raise KeyError(number) from None
 
     def nodes(self) -> Iterator[Node]:
         for part in self.parts:
             for child in part.children:
                 yield from child.walk()
 
-    def printed_aliases(self) -> dict[str, str]:
+    def printed_aliases(self) -> Mapping[str, str]:
         """Printed numbers ("12.a") that stand for exactly one criterion of this form, keyed as typed
         headers are matched (`header_key`), with that criterion's number. A printed number that appears
         twice on the form (QĐ 148 forms 18 and 19 print "3.c" for 3.3 and 3.6) is ambiguous: left out,
         so it is refused with the numbers it could mean instead of being guessed."""
+        return self._printed_aliases
+
+    @cached_property
+    def _printed_aliases(self) -> Mapping[str, str]:
         from ..text import header_key
 
         found: dict[str, set[str]] = {}
         for leaf in self.leaves:
             if leaf.printed and leaf.printed != leaf.number:
                 found.setdefault(header_key(leaf.printed), set()).add(leaf.number)
-        return {k: next(iter(v)) for k, v in found.items() if len(v) == 1 and k not in self.leaf_numbers}
+        return MappingProxyType({k: next(iter(v)) for k, v in found.items()
+                                 if len(v) == 1 and k not in self.leaf_numbers})
 
-    def renumbered(self) -> dict[str, str]:
+    def renumbered(self) -> Mapping[str, str]:
         """Numbers of headings scored through one criterion only ("12" whose single criterion is "12.1"):
         QĐ 148 groups printed "12. … / a) …" were keyed "12" before they were numbered "12.1" by the
         rule "1. a)" → "1.1" (issue 13). A dossier keyed the old way is told the new key."""
+        return self._renumbered
+
+    @cached_property
+    def _renumbered(self) -> Mapping[str, str]:
         out = {}
         for node in self.nodes():
             if node.children and len(node.children) == 1 and node.children[0].options:
                 out[node.number] = node.children[0].number
-        return out
+        return MappingProxyType(out)
 
     @property
     def scorable(self) -> bool:
@@ -257,6 +274,90 @@ class KnockoutDef:
     label: str
     label_en: str
     tag: str
+
+
+class Forms(Mapping[str, "Form"]):
+    """A set's forms by slug, in form-number order, read on first use.
+
+    Choosing the set a dossier is scored under needs only set.json; reading, checking and building
+    every form of the three sets cost most of `ocop score`'s start-up, so a set loaded for scoring
+    reads its forms (all of them, with the checks that need them together) the first time one is
+    asked for. `read` returns the forms or raises CriteriaInvalid; a failed read is not remembered,
+    so every later use raises it again."""
+
+    def __init__(self, read: Callable[[], Mapping[str, "Form"]]) -> None:
+        self._read = read
+        self._forms: Mapping[str, Form] | None = None
+        self._aliases: Mapping[str, str] = MappingProxyType({})
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, forms: Mapping[str, "Form"]) -> "Forms":
+        """Forms already read."""
+        table = cls(lambda: forms)
+        table._loaded()
+        return table
+
+    def _loaded(self) -> Mapping[str, "Form"]:
+        if self._forms is None:
+            with self._lock:
+                if self._forms is None:
+                    forms = self._read()
+                    self._aliases = MappingProxyType({alias: f.slug for f in forms.values() for alias in f.aliases})
+                    self._forms = MappingProxyType(dict(sorted(forms.items(), key=lambda kv: kv[1].number)))
+        return self._forms
+
+    @property
+    def read(self) -> bool:
+        """Whether the forms have been read (for tests and diagnostics)."""
+        return self._forms is not None
+
+    def aliases(self) -> Mapping[str, str]:
+        """Alias -> slug, over every form of the set."""
+        self._loaded()
+        return self._aliases
+
+    def __getitem__(self, slug: str) -> "Form":
+        return self._loaded()[slug]
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._loaded()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return f"Forms({list(self._forms) if self._forms is not None else '<not read yet>'})"
+
+
+class _Aliases(Mapping[str, str]):
+    """The alias table of a `Forms`, read with it."""
+
+    def __init__(self, forms: Forms) -> None:
+        self._forms = forms
+
+    def __getitem__(self, alias: str) -> str:
+        return self._forms.aliases()[alias]
+
+    def __contains__(self, alias: object) -> bool:
+        return alias in self._forms.aliases()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._forms.aliases())
+
+    def __len__(self) -> int:
+        return len(self._forms.aliases())
+
+    def __repr__(self) -> str:
+        return f"aliases of {self._forms!r}"
+
+
+def aliases_of(forms: Forms) -> Mapping[str, str]:
+    """The alias -> slug mapping of a set's forms, read when they are."""
+    return _Aliases(forms)
 
 
 @dataclass(frozen=True)

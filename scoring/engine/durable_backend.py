@@ -15,8 +15,9 @@ from typing import Any, Callable, Mapping
 from durable.engine import Host, MessageNotHandledException
 
 from ..errors import EngineError
-from ..rules.spec import OPTIONAL_STAGES, STAGES, FieldRef, Rule
-from .effects import Decisions, apply, award_fact, outcome_fact
+from ..rules.semantics import FINAL, OPTIONAL_STAGES, PLAN, STAGES, check_effects, needs
+from ..rules.spec import FieldRef, Rule
+from .effects import Decisions, apply, derived_fact, require
 
 _OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
@@ -86,6 +87,7 @@ class RuleEngine:
 
     def _ruleset(self, key: str, rules: tuple[Rule, ...]) -> str:
         if key not in self._names:
+            check_effects(rules)
             name = f"ocop-{key}"
             definition = compile_ruleset(rules)
             # action names must be unique across rulesets: prefix them with the ruleset's number
@@ -135,18 +137,17 @@ class RuleEngine:
             decisions = Decisions()
             seq = itertools.count()
             try:
-                for stage in STAGES[:5]:
-                    for fact in facts.get(stage, ()):
-                        self._assert(name, sid, stage, fact, next(seq))
-                done = self._apply_new(sid, 0, decisions)
-                self._assert(name, sid, "award", award_fact(decisions), next(seq))
-                done = self._apply_new(sid, done, decisions)
-                if "stars" not in decisions.values:
-                    raise EngineError("no award rule fired")
-                self._assert(name, sid, "outcome", outcome_fact(decisions, facts["score"][0]), next(seq))
+                done = 0
+                for stage in PLAN:
+                    if stage.derived is None:
+                        for fact in facts.get(stage.name, ()):
+                            self._assert(name, sid, stage.name, fact, next(seq))
+                        continue
+                    done = self._apply_new(sid, done, decisions)
+                    require(decisions, needs(stage))
+                    self._assert(name, sid, stage.name, derived_fact(stage, decisions, (facts.get("score") or [{}])[0]), next(seq))
                 self._apply_new(sid, done, decisions)
-                if "status" not in decisions.values:
-                    raise EngineError("no outcome rule fired: the recognition rules do not cover this case")
+                require(decisions, FINAL)
                 return decisions
             finally:
                 self._fired.pop(sid, None)

@@ -1,7 +1,6 @@
-"""How the effects of fired rules combine into decisions — shared by both executors.
-
-`set` effects must agree (two rules giving different stars is a defect in the rule files and is
-reported, never silently resolved), caps take the minimum, knock-outs any, lists append.
+"""The rule engine's decisions for one dossier: the effects of the fired rules combined as
+`rules/semantics.py` declares (the vectorized executor reads the same declaration), and the facts
+of the derived stages (award, outcome) built from them.
 """
 from __future__ import annotations
 
@@ -9,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..errors import EngineError
+from ..rules.semantics import ANY, APPEND, COMBINED, LISTS, MIN, NOTE, SET_ONCE, Stage, effect_of, missing
 from ..rules.spec import Rule
-
-SET_ONCE = ("band_stars", "stars", "status", "recognised_by", "escalate_to")
 
 
 @dataclass
@@ -22,13 +20,33 @@ class Fired:
 
 @dataclass
 class Decisions:
+    """SET_ONCE decisions in `values`, MIN/ANY targets in `combined`, APPEND lists in `lists`, every
+    fired rule with its fact in `fired` (the trace)."""
+
     values: dict[str, Any] = field(default_factory=dict)
-    cap: int = 5
-    knocked_out: bool = False
-    knockouts: list[str] = field(default_factory=list)
-    unmet: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[tuple[Rule, dict[str, Any]]] = field(default_factory=list)
+    combined: dict[str, Any] = field(default_factory=lambda: {t: e.initial for t, e in COMBINED.items()})
+    lists: dict[str, list[Any]] = field(default_factory=lambda: {t: [] for t in LISTS})
     fired: list[Fired] = field(default_factory=list)
+
+    @property
+    def cap(self) -> int:
+        return self.combined["cap"]
+
+    @property
+    def knocked_out(self) -> bool:
+        return self.combined["knocked_out"]
+
+    @property
+    def knockouts(self) -> list[str]:
+        return self.lists["knockouts"]
+
+    @property
+    def unmet(self) -> list[dict[str, Any]]:
+        return self.lists["unmet_minimums"]
+
+    @property
+    def warnings(self) -> list[tuple[Rule, dict[str, Any]]]:
+        return self.lists["warnings"]
 
 
 def resolve(value: Any, fact: Mapping[str, Any]) -> Any:
@@ -40,36 +58,35 @@ def resolve(value: Any, fact: Mapping[str, Any]) -> Any:
 def apply(decisions: Decisions, rule: Rule, fact: dict[str, Any]) -> None:
     decisions.fired.append(Fired(rule, fact))
     for key, raw in rule.effects.items():
+        eff = effect_of(rule.id, key)
+        if eff.combine == NOTE:
+            continue
         value = resolve(raw, fact)
-        if key in SET_ONCE:
-            old = decisions.values.get(key, value)
+        if eff.combine == SET_ONCE:
+            old = decisions.values.get(eff.target, value)
             if old != value:
                 raise EngineError(f"rules disagree on {key}: {old!r} then {value!r} (rule {rule.id}); "
                                   "the rule files overlap")
-            decisions.values[key] = value
-        elif key == "cap":
-            decisions.cap = min(decisions.cap, int(value))
-        elif key == "knocked_out":
-            decisions.knocked_out = decisions.knocked_out or bool(value)
-        elif key == "knockout":
-            decisions.knockouts.append(value)
-        elif key == "unmet_minimum":
-            decisions.unmet.append(fact)
-        elif key == "warning":
-            decisions.warnings.append((rule, fact))
-        elif key == "note":
-            pass
-        else:  # pragma: no cover - the rules schema allows only the keys above
-            raise EngineError(f"rule {rule.id}: unknown effect {key}")
+            decisions.values[eff.target] = value
+        elif eff.combine == MIN:
+            decisions.combined[eff.target] = min(decisions.combined[eff.target], int(value))
+        elif eff.combine == ANY:
+            decisions.combined[eff.target] = decisions.combined[eff.target] or bool(value)
+        elif eff.combine == APPEND:
+            entry = {"value": value, "fact": fact, "rule": (rule, fact)}[eff.entry]
+            decisions.lists[eff.target].append(entry)
+        else:  # pragma: no cover - semantics.py declares only the combinations above
+            raise EngineError(f"rule {rule.id}: effect {key} combines as {eff.combine!r}, which no executor knows")
 
 
-def award_fact(decisions: Decisions) -> dict[str, Any]:
-    if "band_stars" not in decisions.values:
-        raise EngineError("no band rule fired: the bands do not cover the total")
-    return {"band_stars": decisions.values["band_stars"], "cap": decisions.cap,
-            "knocked_out": decisions.knocked_out, "n_knockouts": len(decisions.knockouts)}
+def require(decisions: Decisions, names: tuple[str, ...]) -> None:
+    for name in names:
+        if name not in decisions.values:
+            raise EngineError(missing(name))
 
 
-def outcome_fact(decisions: Decisions, score_fact: Mapping[str, Any]) -> dict[str, Any]:
-    return {"stars": decisions.values["stars"], "level": score_fact["level"], "total": score_fact["total"],
-            "knocked_out": decisions.knocked_out}
+def derived_fact(stage: Stage, decisions: Decisions, score_fact: Mapping[str, Any]) -> dict[str, Any]:
+    """The one fact of a derived stage (award, outcome), as `stage.derived` declares it."""
+    sources = {"decision": decisions.values, "combined": decisions.combined, "score": score_fact}
+    return {fld: len(decisions.lists[name]) if source == "count" else sources[source][name]
+            for fld, (source, name) in (stage.derived or {}).items()}

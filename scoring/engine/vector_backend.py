@@ -1,9 +1,9 @@
 """The vectorized executor: the same concrete rules, compiled to numpy masks over fact columns.
 
 Facts of a stage are a table (dict of equal-length arrays) whose rows belong to dossiers
-(`owner`); each rule becomes a boolean mask and its effects are applied with the semantics of
-`effects.py` — set-once values must agree, caps take the minimum, knock-outs any — so that the
-batch path cannot drift from the rule engine.
+(`owner`); each rule becomes a boolean mask and its effects are combined as `rules/semantics.py`
+declares for the rule engine too (set-once values must agree, caps take the minimum, knock-outs
+any, lists append), so that the batch path cannot drift from the rule engine.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from ..errors import EngineError
-from ..rules.spec import OPTIONAL_STAGES, FieldRef, Rule
-from .effects import SET_ONCE
+from ..rules.semantics import ANY, APPEND, COMBINED, DECISIONS, LISTS, MIN, NOTE, OPTIONAL_STAGES, SET_ONCE, effect_of
+from ..rules.spec import FieldRef, Rule
 
 _CMP = {
     "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
@@ -87,24 +87,32 @@ def rule_mask(rule: Rule, table: Mapping[str, np.ndarray], n: int,
 
 @dataclass
 class VecDecisions:
-    """Decisions for n dossiers, filled stage by stage."""
+    """Decisions for n dossiers, filled stage by stage: SET_ONCE decisions in `values` (with
+    `assigned` saying which dossiers have one), MIN/ANY targets in `combined`, and for each APPEND
+    list the (rule, owner indices, fact row indices) of its entries, turned into per-dossier lists
+    later."""
 
     n: int
     values: dict[str, np.ndarray] = field(default_factory=dict)
     assigned: dict[str, np.ndarray] = field(default_factory=dict)
-    cap: np.ndarray = None  # type: ignore[assignment]
-    knocked_out: np.ndarray = None  # type: ignore[assignment]
-    # (rule, owner indices, fact row indices) for list effects, turned into per-dossier lists later
-    knockouts: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
-    unmet: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
-    warnings: list[tuple[Rule, np.ndarray, np.ndarray]] = field(default_factory=list)
+    combined: dict[str, np.ndarray] = field(default_factory=dict)
+    lists: dict[str, list[tuple[Rule, np.ndarray, np.ndarray]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.cap = np.full(self.n, 5, dtype=np.int16)
-        self.knocked_out = np.zeros(self.n, dtype=bool)
-        for key in SET_ONCE:
+        for key in DECISIONS:
             self.values[key] = np.full(self.n, None, dtype=object)
             self.assigned[key] = np.zeros(self.n, dtype=bool)
+        for target, eff in COMBINED.items():
+            self.combined[target] = np.full(self.n, eff.initial, dtype=np.int16 if eff.combine == MIN else bool)
+        self.lists = {target: [] for target in LISTS}
+
+    @property
+    def cap(self) -> np.ndarray:
+        return self.combined["cap"]
+
+    @property
+    def knocked_out(self) -> np.ndarray:
+        return self.combined["knocked_out"]
 
 
 def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarray], owner: np.ndarray,
@@ -124,16 +132,22 @@ def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarra
         m = rule_mask(rule, table, n, memo)
         if handled is not None:
             handled |= m
-        if rule.effects.keys() <= {"note"} or not m.any():  # a note decides nothing
+        effects = [(effect_of(rule.id, key), raw) for key, raw in rule.effects.items()]
+        if all(eff.combine == NOTE for eff, _ in effects) or not m.any():  # a note decides nothing
             continue
         rows = np.flatnonzero(m)
         who = owner[rows]
-        for key, raw in rule.effects.items():
+        for eff, raw in effects:
+            if eff.combine in (NOTE, APPEND):
+                if eff.combine == APPEND:
+                    dec.lists[eff.target].append((rule, who, rows))
+                continue
             if isinstance(raw, str) and raw.startswith("@"):
                 val = table[raw[1:]][rows]
             else:
                 val = raw
-            if key in SET_ONCE:
+            if eff.combine == SET_ONCE:
+                key = eff.target
                 vals = np.asarray(val, dtype=object) if np.ndim(val) else val  # a constant is assigned as one
                 prior = np.flatnonzero(dec.assigned[key][who])  # most dossiers get each decision once
                 if len(prior):
@@ -142,21 +156,13 @@ def run_stage(rules: tuple[Rule, ...], stage: str, table: Mapping[str, np.ndarra
                         raise EngineError(f"rules disagree on {key} (rule {rule.id}); the rule files overlap")
                 dec.values[key][who] = vals
                 dec.assigned[key][who] = True
-            elif key == "cap":
-                np.minimum.at(dec.cap, who, np.asarray(val, dtype=np.int16))
-            elif key == "knocked_out":
-                if val:
-                    dec.knocked_out[who] = True
-            elif key == "knockout":
-                dec.knockouts.append((rule, who, rows))
-            elif key == "unmet_minimum":
-                dec.unmet.append((rule, who, rows))
-            elif key == "warning":
-                dec.warnings.append((rule, who, rows))
-            elif key == "note":
-                pass
-            else:  # pragma: no cover
-                raise EngineError(f"rule {rule.id}: unknown effect {key}")
+            elif eff.combine == MIN:
+                np.minimum.at(dec.combined[eff.target], who, np.asarray(val, dtype=np.int16))
+            elif eff.combine == ANY:
+                hit = np.broadcast_to(np.asarray(val, dtype=bool), who.shape)
+                dec.combined[eff.target][who[hit]] = True
+            else:  # pragma: no cover - semantics.py declares only the combinations above
+                raise EngineError(f"rule {rule.id}: effect combines as {eff.combine!r}, which no executor knows")
     if handled is not None and not handled.all():
         row = int(np.flatnonzero(~handled)[0])
         raise EngineError(f"no rule handles {int((~handled).sum())} {stage} fact(s) (first: dossier {int(owner[row])}, "

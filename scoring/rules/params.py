@@ -111,6 +111,28 @@ def _recognised_elsewhere(cs: CriteriaSet, period: Period) -> list[dict[str, Any
     return out
 
 
+def _filing(cs: CriteriaSet, sets: Mapping[str, CriteriaSet]) -> dict[str, int | None]:
+    """The day counts of the filing rules (rules/15-filing.json), from the criteria data. The window of
+    Điều 7.6.a is the scoring set's own (a set whose sources record none gets no window check). The
+    transition of Điều 12 k3 is measured from the start of the set that succeeds another
+    (scoring.filing.successor_start, the day the filing facts count from): its window's last day and
+    its extension. None where the data has no such number: the rules requiring it never fire."""
+    from ..filing import successor_start
+
+    own = cs.process
+    start = successor_start(sets)
+    successor = next((s for s in sets.values() if start is not None and s.start == start), None)
+    new = successor.process if successor is not None else None
+    extension = new.extension_days if new is not None else None
+    return {
+        "window_opens_days": own.window_opens_days if own else None,
+        "window_closes_days": own.window_closes_days if own else None,
+        "transition_closes_days": new.window_closes_days if new else None,
+        "extension_days": extension,
+        "extension_reach_days": -extension if extension is not None else None,  # expiry ≥ this many days from the start
+    }
+
+
 def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every parameter the rule files may reference, for one set and period."""
     overrides = dict(overrides or {})
@@ -123,7 +145,8 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
     # not apply to this period; a gate no period of any set has is a typo and is refused
     from ..criteria import load_all
 
-    known_gates = {g.id for s in load_all().values() for p in s.periods for g in p.gates} | {g.id for g in period.gates}
+    sets = load_all()
+    known_gates = {g.id for s in sets.values() for p in s.periods for g in p.gates} | {g.id for g in period.gates}
     for gid in gate_over:
         if gid not in known_gates:
             raise _refuse("override-gate-unknown", "không bộ tiêu chí nào có ngưỡng chuyển cấp này",
@@ -149,6 +172,7 @@ def rule_params(cs: CriteriaSet, period: Period, overrides: Mapping[str, Any] | 
         "recognised_min_stars": cs.recognised_min_stars,
         "max_spread": max_spread,
         "certificate_months": cs.certificate_months,
+        **_filing(cs, sets),
     }
 
 

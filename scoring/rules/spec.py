@@ -17,13 +17,9 @@ from typing import Any, Mapping
 from ..errors import CriteriaInvalid, Issue
 from ..resources import rules_dir
 from ..text import load_json
+from .semantics import OPTIONAL_STAGES, STAGES
 
-STAGES = ("form", "criterion", "score", "minimum", "finding", "award", "outcome")
-# Stages whose facts may legitimately match no rule: the form fact matches only when there is something
-# to warn about. In every other stage each fact stands for something to decide (a criterion that does
-# not apply, a total, a marked option, a recorded finding, the award, the outcome), so a fact that no rule
-# handles means the rule files do not cover a case: both executors raise EngineError for it.
-OPTIONAL_STAGES = ("form",)
+__all__ = ["OPTIONAL_STAGES", "STAGES", "Condition", "FieldRef", "Rule", "instantiate", "load_declarations"]
 
 
 @dataclass(frozen=True)
@@ -56,19 +52,22 @@ class Rule:
 
 
 def _rules_schema_issues(doc: Any, file: str) -> list[Issue]:
-    from jsonschema import Draft202012Validator
+    # the schema's compiled check first; jsonschema is imported only for a file that fails it
+    from ..schemas import file_schema_errors, json_path
 
-    schema = json.loads((rules_dir() / "schema" / "rules.schema.json").read_text(encoding="utf-8"))
-    validator = Draft202012Validator(schema)
-    from ..schemas import json_path
+    return [Issue(e.message, file=file, location=json_path(e.absolute_path))
+            for e in file_schema_errors(doc, rules_dir() / "schema" / "rules.schema.json")]
 
-    return [Issue(e.message, file=file, location=json_path(e.absolute_path)) for e in validator.iter_errors(doc)]
+
+def load_declarations(folder: str | None = None) -> tuple[tuple[dict[str, Any], ...], str]:
+    """All rule declarations in file order, and a content hash that names the compiled rulesets
+    (read once per folder: `load_declarations()` and `load_declarations(None)` share the read)."""
+    return _declarations(str(Path(folder) if folder else rules_dir()))
 
 
 @cache
-def load_declarations(folder: str | None = None) -> tuple[tuple[dict[str, Any], ...], str]:
-    """All rule declarations in file order, and a content hash that names the compiled rulesets."""
-    base = Path(folder) if folder else rules_dir()
+def _declarations(folder: str) -> tuple[tuple[dict[str, Any], ...], str]:
+    base = Path(folder)
     decls: list[dict[str, Any]] = []
     issues: list[Issue] = []
     digest = hashlib.sha256()

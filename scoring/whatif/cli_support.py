@@ -75,7 +75,7 @@ def format_amount(amount: float | None, unit: str) -> str:
 
 def print_plan(p, console, indent: str = "  ") -> None:
     """A product's plan, readable: prerequisites, why it is infeasible, upgrades, notes, the plan once cleared."""
-    from ..explain import STATUS as STATUS_WORDS
+    from ..result import STATUS_TEXT as STATUS_WORDS
 
     for pre in p.prerequisites:
         console.print(f"{indent}[red]điều kiện tiên quyết / prerequisite[/] ({pre['kind']}): {e(pre['id'])} — {e(pre['label'])}")

@@ -24,9 +24,10 @@ import numpy as np
 
 from ..criteria.model import STAR_LEVELS
 from ..dossier import MISSING, Dossier, parse_dossier
-from ..evaluate import evaluate
+from ..evaluate import compiled_rules, evaluate
 from ..result import Result
 from ..rules.params import rule_params
+from ..rules.semantics import binding_minimums
 from .costs import CostModel
 
 ASSUMPTIONS = {
@@ -378,9 +379,10 @@ def _finish(plan: Plan, d: Dossier, target: int, overrides) -> None:
                           "the plan assumes the QĐ 781 requirements recorded as unmet (prerequisites) are met")
 
 
-def _need(marks: np.ndarray, li: int, target: int, marked: bool) -> int:
-    """The per-star minimum criterion `li` must meet for `target` stars (0: none)."""
-    need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s <= target] + [0]) if marked else 0
+def _need(marks: np.ndarray, li: int, binding: set[int], marked: bool) -> int:
+    """The per-star minimum criterion `li` must meet: its marks at the star levels whose rules cap the
+    stars below the target (`binding`; 0: none)."""
+    need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s in binding] + [0]) if marked else 0
     return need
 
 
@@ -492,8 +494,15 @@ class Choices:
         cs, form = self.d.criteria_set, self.d.form
         marks = form.arrays.star_min
         marked = cs.star_minimums.get("mechanism") == "option_marks"
-        return self.memo(("need", id(form), target), lambda: [_need(marks, li, target, marked)
-                                                              for li in range(len(form.leaves))])
+        period = self.d.period
+
+        def make() -> list[int]:
+            # the marks whose rules cap the stars below the target, read from the rules the engine decides
+            # with (policy overrides change bands, gates and spread, never these rules: the default ones are read)
+            binding = {b.stars for b in binding_minimums(compiled_rules(cs, period)[1], target) if b.stage == "minimum"}
+            return [_need(marks, li, binding, marked) for li in range(len(form.leaves))]
+
+        return self.memo(("need", id(form), id(period), target), make)
 
     def memo(self, key: Any, make: Any) -> Any:
         if key not in self._shared:
@@ -579,7 +588,7 @@ def solve(products: list[Choices]) -> None:
             for t in c.targets:
                 if (t, with_story) in c._solved:
                     continue
-                needs = c.memo(("needs", id(form), t), lambda: np.array(c.needs(t), dtype=np.int64))[:, None]
+                needs = c.memo(("needs", id(form), id(c.d.period), t), lambda: np.array(c.needs(t), dtype=np.int64))[:, None]
                 allowed = np.where((needs == 0) | (after >= needs * M), costs, np.inf)
                 if not np.isfinite(allowed).any(axis=1).all():
                     c._solved[(t, with_story)] = c.options(t, with_story)  # the criterion that cannot, worded

@@ -12,6 +12,15 @@ plan within a budget (most places filled, then least cost) is an exact prefix of
 Memory is O(products × levels) whatever the targets (the earlier DP over count vectors needed
 the product of the target counts per product: ~17 GB for 5:20,4:100,3:300 over 1,000 products).
 
+How the options are found at scale: from `BATCH_FROM` products below the top target, each product's
+dossier is read off its Result, its upgrade options are priced once for all its target levels, the
+knapsacks of all products on one form are solved together (`upgrade.solve`), and every candidate
+plan is scored by the batch executor (`evaluate_batch`) in one run per `CHUNK` products, with the
+products as they are: a product the batch rejects, or scores otherwise than its Result says, is
+planned the one-by-one way (validated by `parse_dossier`, each plan proven by the rule engine).
+Only the plans finally chosen are planned again that way, and must be what the batch proved. Both
+ways give the same plan (tests/test_whatif_fast_paths.py); only the time differs.
+
 What counts is a documented choice (`count=`): "stars" (default) counts the stars a product's
 council awarded, which is what a district plans for when it sends products up to the province;
 "recognised" counts only products whose status is recognised (a certificate issued). Output warns
@@ -384,20 +393,20 @@ def _exact_plan(r: Result, target: int, level: int, cost: float, costs: CostMode
 
 
 @contextmanager
-def _inputs_frozen() -> Iterator[None]:
-    """Keep the objects that exist before planning (the cohort's Results: ~40 KB of small dicts and
-    lists each, hundreds of MB for 10^4 products) out of the garbage collector's full passes while
-    planning, which otherwise walk all of them again and again (about as long as the planning
-    itself at 10^4 products). They return to the collector afterwards. Left alone when the caller
-    froze objects itself or turned the collector off."""
-    mine = gc.isenabled() and gc.get_freeze_count() == 0
+def _collector_paused() -> Iterator[None]:
+    """Pause the garbage collector while planning. A cohort's Results are ~40 KB of small dicts and
+    lists each (hundreds of MB at 10^4 products), and the planner allocates millions of small objects:
+    the collector's passes walked the Results again and again (4.5 s of 10 s CPU at 10^4 products).
+    The planner makes no reference cycles worth collecting; the collector resumes afterwards (a
+    collector the caller had turned off stays off)."""
+    mine = gc.isenabled()
     if mine:
-        gc.freeze()
+        gc.disable()
     try:
         yield
     finally:
         if mine:
-            gc.unfreeze()
+            gc.enable()
 
 
 def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: float | None = None,
@@ -409,7 +418,7 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     in `skipped` with the reason; so are upgrades that need a QĐ 781 requirement met first.
     """
     results = list(results)
-    with _inputs_frozen():
+    with _collector_paused():
         return _plan(results, targets, budget, costs, rewards, count=count, assume=assume)
 
 

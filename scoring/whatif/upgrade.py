@@ -15,6 +15,7 @@ cleared, and lists them as prerequisites.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -446,6 +447,10 @@ class Choices:
             if base not in ladder:
                 ladder = tuple(sorted(set(ladder) | {base}))
             row = []
+            ranked = sorted(cur)
+            above = [0] * (M + 1)  # above[k]: the points of the members ranked k and higher
+            for k in range(M - 1, -1, -1):
+                above[k] = above[k + 1] + ranked[k]
             for v, found in steps(leaf.number, ladder, base):
                 if story is not None and li == story[0]:
                     if with_story and v <= story[1]:
@@ -463,7 +468,8 @@ class Choices:
                     if found is None:
                         continue
                     cost, label = float(found.cost), found.label
-                after = sum(p if p > v else v for p in cur)
+                k = bisect_right(ranked, v)
+                after = v * k + above[k]  # the sum over members of max(their points, v)
                 row.append((Option(after - before, cost, v, label, base), after))
             rows.append(row)
         return rows
@@ -627,8 +633,9 @@ def _knapsack(gains: np.ndarray, costs: np.ndarray, needs: np.ndarray) -> list[t
     finite = np.isfinite(costs)
     used = finite.any(axis=0)  # (criteria × options): options some row has
     choice = np.zeros((L, N, width), dtype=np.int8)
+    widths = used.shape[1] - used[:, ::-1].argmax(axis=1)  # per criterion: up to the last option some row has
     for li in range(L):
-        K = int(np.flatnonzero(used[li]).max()) + 1
+        K = int(widths[li])
         g, c = gains[:, li, :K], costs[:, li, :K]
         if K == 1 and not g.any() and not c.any():
             continue  # every row keeps its only option, which neither moves nor costs

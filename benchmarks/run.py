@@ -3,7 +3,8 @@
 Measures, in one run on this machine: evaluate_batch on 10^4, 10^5 and 10^6 member-sheets from an
 in-memory frame (sheets/s and peak memory, each size in a fresh subprocess so peaks don't mix), the
 rule-engine path on 10^3 (and 10^4 unless --quick) dossiers, their ratio, upgrade_plan's median time
-per product on complete forms and the cohort `plan` over 1,000 products. Prints a Markdown table.
+per product at targets 4★ and 5★ on complete forms, and the cohort `plan` over the Results of 1,000
+(and 10^4 unless --quick) dossiers. `--whatif-only` runs the last two alone. Prints a Markdown table.
 """
 from __future__ import annotations
 
@@ -116,31 +117,67 @@ def _engine(n: int, seed: int) -> dict:
             "batch_seconds_same_cohort": batch_s, "batch_seconds_all": batch_times, "ratio": engine_s / batch_s}
 
 
-def _whatif(n: int, seed: int) -> dict:
+def _plan_results(n: int, seed: int) -> list:
+    """Results of `n` synthetic dossiers on complete forms, without knock-outs (what a plan starts from)."""
+    import warnings
+
     from scoring.batch import dossier_dicts, to_wide
+    from scoring.errors import DossierInvalid
     from scoring.evaluate import evaluate
     from scoring.synth import generate_cohort
-    from scoring.whatif import plan, upgrade_plan
 
     frame = generate_cohort(n, seed=seed, include_partial=False, knockout_rate=0.0)
     results = []
-    for d in dossier_dicts(to_wide(frame)):
-        try:
-            results.append(evaluate(d))
-        except Exception:
-            pass
-    times = []
-    for r in results[:200]:
-        target = min(5, max(r.stars + 1, 3))
-        t0 = time.perf_counter()
-        upgrade_plan(r, target)
-        times.append(time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    cp = plan(results, "5:5,4:20,3:30", budget=None)
-    plan_s = time.perf_counter() - t0
-    return {"upgrade_median_ms": statistics.median(times) * 1e3, "upgrade_p90_ms": sorted(times)[int(len(times) * .9)] * 1e3,
-            "plans_timed": len(times), "cohort_products": len(results), "cohort_plan_seconds": plan_s,
-            "cohort_feasible": cp.feasible}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for d in dossier_dicts(to_wide(frame)):
+            try:
+                results.append(evaluate(d))
+            except DossierInvalid:
+                pass
+    return results
+
+
+def _upgrade(n: int, seed: int) -> dict:
+    """upgrade_plan from a Result, per target level: every product below the target (at most 200)."""
+    from scoring.whatif import upgrade_plan
+
+    results = _plan_results(n, seed)
+    upgrade_plan(results[0], 5)  # warm-up: criteria, compiled rules
+    out = {}
+    for target in (4, 5):
+        times = []
+        for r in [r for r in results if r.stars < target][:200]:
+            t0 = time.perf_counter()
+            upgrade_plan(r, target)
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        out[str(target)] = {"plans": len(times), "median_ms": statistics.median(times) * 1e3,
+                            "p90_ms": times[int(len(times) * .9)] * 1e3}
+    return out
+
+
+def _cohort(n: int, seed: int) -> dict:
+    """The cohort `plan` over the Results of `n` dossiers: wall and CPU time, peak RSS (the mark reset
+    once the Results are in memory) beside the RSS of the Results alone."""
+    import gc
+    import warnings
+
+    from scoring.whatif import plan
+
+    results = _plan_results(n, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan(results[:60], "5:1")  # warm-up: imports, criteria, compiled rules
+        gc.collect()
+        rss_results = _rss_mb("VmRSS")
+        reset = _reset_peak()
+        t0, c0 = time.perf_counter(), time.process_time()
+        cp = plan(results, "5:5,4:20,3:30", budget=None)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"products": len(results), "seconds": wall, "cpu_seconds": cpu, "rss_results_mb": rss_results,
+            "peak_rss_mb": _rss_mb("VmHWM") if reset else float("nan"), "feasible": cp.feasible,
+            "supported": len(cp.supported), "priced": cp.priced_upgrades}
 
 
 def _sub(kind: str, arg: int, seed: int) -> dict:
@@ -154,11 +191,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="10^4 and 10^5 sheets, 10^3 engine dossiers only")
     ap.add_argument("--out", type=Path, help="also write the Markdown table to this file")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--whatif-only", action="store_true", help="only the what-if planner's measurements")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         kind, arg, seed = a.child[0], int(a.child[1]), int(a.child[2])
-        fn = {"batch": _batch, "engine": _engine, "whatif": _whatif}[kind]
+        fn = {"batch": _batch, "engine": _engine, "upgrade": _upgrade, "cohort": _cohort}[kind]
         print(json.dumps(fn(arg, seed)))
         return
 
@@ -170,9 +208,11 @@ def main() -> None:
 
     sizes = [10_000, 100_000] + ([] if a.quick else [1_000_000])
     engine_sizes = [1_000] + ([] if a.quick else [10_000])
-    batch = {s: _sub("batch", s, a.seed) for s in sizes}
-    engine = {n: _sub("engine", n, a.seed) for n in engine_sizes}
-    whatif = _sub("whatif", 1_000, a.seed)
+    plan_sizes = [1_000] + ([] if a.quick else [10_000])
+    batch = {} if a.whatif_only else {s: _sub("batch", s, a.seed) for s in sizes}
+    engine = {} if a.whatif_only else {n: _sub("engine", n, a.seed) for n in engine_sizes}
+    upgrade = _sub("upgrade", 1_000, a.seed)
+    cohorts = {n: _sub("cohort", n, a.seed) for n in plan_sizes}
     lines = [
         f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {_cpu_model()}, "
         f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, numpy {numpy.__version__}, "
@@ -202,16 +242,23 @@ def main() -> None:
         lines.append(f"| ratio batch / engine (same cohort, same run) | {e['dossiers']:,} dossiers | "
                      f"{e['batch_seconds_same_cohort']:.3f} vs {e['engine_seconds']:.2f} | ×{e['ratio']:,.0f} | | ≥ ×100 | "
                      f"{'yes' if e['ratio'] >= 100 else 'no'} |")
-    # the same two paths at scale: the batch's rate on its largest cohort against the engine's sheet rate
-    big, eng = batch[max(batch)], engine[max(engine)]
-    scale_ratio = big["sheets_per_s"] / eng["engine_sheets_per_s"]
-    lines.append(f"| ratio of throughputs (batch at {big['sheets']:,} sheets / engine at {eng['dossiers']:,} dossiers, "
-                 f"this run) | sheets/s | | ×{scale_ratio:,.0f} | | ≥ ×100 | {'yes' if scale_ratio >= 100 else 'no'} |")
-    lines.append(f"| upgrade_plan, median per product (complete forms) | {whatif['plans_timed']} products | | "
-                 f"{whatif['upgrade_median_ms']:.1f} ms (p90 {whatif['upgrade_p90_ms']:.1f} ms) | | < 10 ms | "
-                 f"{'yes' if whatif['upgrade_median_ms'] < 10 else 'no'} |")
-    lines.append(f"| cohort `plan` (targets 5:5,4:20,3:30) | {whatif['cohort_products']:,} products | "
-                 f"{whatif['cohort_plan_seconds']:.1f} | | | | |")
+    if batch and engine:  # the same two paths at scale: the batch's rate on its largest cohort against the engine's
+        big, eng = batch[max(batch)], engine[max(engine)]
+        scale_ratio = big["sheets_per_s"] / eng["engine_sheets_per_s"]
+        lines.append(f"| ratio of throughputs (batch at {big['sheets']:,} sheets / engine at {eng['dossiers']:,} "
+                     f"dossiers, this run) | sheets/s | | ×{scale_ratio:,.0f} | | ≥ ×100 | "
+                     f"{'yes' if scale_ratio >= 100 else 'no'} |")
+    for target, u in upgrade.items():
+        lines.append(f"| upgrade_plan from a Result, target {target}★ (complete forms) | {u['plans']} products | | "
+                     f"median {u['median_ms']:.1f} ms (p90 {u['p90_ms']:.1f} ms) | | p50 ≤ 5 ms | "
+                     f"{'yes' if u['median_ms'] <= 5 else 'no'} |")
+    for n, c in cohorts.items():
+        target = "≤ 10 s, ≤ 600 MB at 10^4" if n >= 10_000 else ""
+        met = (f"{'yes' if c['seconds'] <= 10 else 'no'} / {'yes' if c['peak_rss_mb'] <= 600 else 'no'}"
+               if n >= 10_000 else "")
+        lines.append(f"| cohort `plan` (targets 5:5,4:20,3:30) | {c['products']:,} products | {c['seconds']:.1f} "
+                     f"(CPU {c['cpu_seconds']:.1f}) | {c['products'] / c['seconds']:,.0f} products/s | "
+                     f"{c['peak_rss_mb']:,.0f} (Results alone {c['rss_results_mb']:,.0f}) | {target} | {met} |")
     table = "\n".join(lines)
     print(table)
     if a.out:

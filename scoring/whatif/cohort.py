@@ -12,6 +12,15 @@ plan within a budget (most places filled, then least cost) is an exact prefix of
 Memory is O(products × levels) whatever the targets (the earlier DP over count vectors needed
 the product of the target counts per product: ~17 GB for 5:20,4:100,3:300 over 1,000 products).
 
+How the options are found at scale: from `BATCH_FROM` products below the top target, each product's
+dossier is read off its Result, its upgrade options are priced once for all its target levels, the
+knapsacks of all products on one form are solved together (`upgrade.solve`), and every candidate
+plan is scored by the batch executor (`evaluate_batch`) in one run per `CHUNK` products, with the
+products as they are: a product the batch rejects, or scores otherwise than its Result says, is
+planned the one-by-one way (validated by `parse_dossier`, each plan proven by the rule engine).
+Only the plans finally chosen are planned again that way, and must be what the batch proved. Both
+ways give the same plan (tests/test_whatif_fast_paths.py); only the time differs.
+
 What counts is a documented choice (`count=`): "stars" (default) counts the stars a product's
 council awarded, which is what a district plans for when it sends products up to the province;
 "recognised" counts only products whose status is recognised (a certificate issued). Output warns
@@ -19,17 +28,22 @@ when the two differ.
 """
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from datetime import date
+from typing import Any, Iterable, Iterator, Mapping
 
 from ..cells import amount_number
 
 import numpy as np
 
+from .. import criteria as crit
+from ..dossier import MISSING, Dossier
 from ..result import Result
 from .costs import CostModel
-from .upgrade import Plan, _to_dossier, plan_for
+from .upgrade import Choices, Plan, _to_dossier, draft_plan, plan_for, prerequisites, solve
 
 COUNTS = {
     "stars": "the stars the council awarded, recognised or not yet (a district's products sent up to the province "
@@ -220,6 +234,181 @@ def _fill(C: np.ndarray, need: np.ndarray, limit: float) -> tuple[np.ndarray, np
     return within, assign, history
 
 
+BATCH_FROM = 50
+"""Products below the top target from which their candidate plans are proven by the batch executor
+(one vectorized run over every candidate) instead of one rule-engine run each: below it the batch's
+fixed costs (tens of ms a run) outweigh what it saves. Both ways give the same plan (tests)."""
+CHUNK = 2_000  # products drafted and proven together: bounds the candidates held at once
+
+
+def _needs_781(r: Result, t: int, prereqs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"dossier_id": r.dossier_id, "target_stars": t, "reason":
+            "[plan-needs-781] cần đáp ứng yêu cầu QĐ 781 trước (không tính bằng điểm) / needs "
+            "QĐ 781 requirements met first (not priced in points)",
+            "prerequisites": [x["id"] for x in prereqs]}
+
+
+def _compact(r: Result) -> Dossier | None:
+    """The dossier a Result was scored from, read off its fields (the dossier `dossier_from_result`
+    gives, without validating it again). None when the fields do not fit their form; such a product
+    takes the validated way. Whether the Result and its sheets agree is then asked of the batch
+    executor (`_outcomes`): only products it scores exactly as their Result says are planned fast."""
+    try:
+        cs = crit.load_set(r.criteria_set)
+        form = cs.form(r.form, warn=False)
+        day = date.fromisoformat(r.evaluated_on)
+        period = cs.period_on(day)
+        leaves = form.leaves
+        if period is None or period.id != r.period or [c["id"] for c in r.criteria] != [lf.number for lf in leaves]:
+            return None
+        members = tuple(r.members)
+        points = np.array([[MISSING if c["points"][m] is None else c["points"][m] for c in r.criteria]
+                           for m in members], dtype=np.int16).reshape(len(members), len(leaves))
+        applicable = np.array([bool(c.get("applicable", True)) for c in r.criteria], dtype=bool)
+        findings = tuple(k["id"] for k in r.knockouts) + tuple(u["finding"] for u in r.unmet_minimums
+                                                              if u.get("finding"))
+        cases = {c["id"]: c["case"] for c, leaf in zip(r.criteria, leaves) if leaf.cases and c.get("case")}
+        for li, leaf in enumerate(leaves):  # a case its points leave: the validated way says so
+            if leaf.number in cases and not {int(p) for p in points[:, li] if p != MISSING} <= {
+                    o.points for o in leaf.options if o.case == cases[leaf.number]}:
+                return None
+        return Dossier(dossier_id=r.dossier_id, criteria_set=cs, form=form, period=period, level=r.level,
+                       evaluated_on=day, members=members, points=points, applicable=applicable, findings=findings,
+                       story_exists=None if applicable.all() else False, cases=cases, product=dict(r.product),
+                       transition=not cs.in_force_on(day))
+    except Exception:  # anything unexpected in a hand-made Result: the validated way reports it
+        return None
+
+
+def _outcomes(items: list[tuple[str, Dossier]]) -> dict[str, tuple[int, str, float]]:
+    """(stars, status, total) of each dossier by the batch executor, keyed as given; a dossier the
+    batch rejects is absent. One wide table of member sheets, as `ocop batch` reads it. Alternative
+    cases are left for the batch to infer: a stated case sends a dossier to the single path's check,
+    and which case a criterion is on only adds a note (rules/20-applicability.json), never a point
+    or a star; the plans keep to the product's case (`upgrade._ladder`)."""
+    if not items:
+        return {}
+    import pandas as pd
+
+    from ..batch import evaluate_batch
+
+    numbers = sorted({n for _, d in items for n in d.form.leaf_numbers})
+    col = {n: k for k, n in enumerate(numbers)}
+    where: dict[tuple[str, str], np.ndarray] = {}  # (set, form) -> the form's criteria among the columns
+    sizes = np.array([len(d.members) for _, d in items], dtype=np.int64)
+    cells = np.full((int(sizes.sum()), len(numbers)), np.nan)
+    meta: dict[str, list[Any]] = {c: [] for c in ("dossier_id", "criteria_set", "form", "level", "evaluated_on",
+                                                  "findings", "story_exists")}
+    members: list[str] = []
+    row = 0
+    for key, d in items:
+        form = d.form
+        at = (d.criteria_set.id, form.slug)
+        if at not in where:
+            where[at] = np.array([col[n] for n in form.leaf_numbers], dtype=np.int64)
+        m = len(d.members)
+        block = d.points.astype(np.float64)
+        block[d.points == MISSING] = np.nan
+        cells[row:row + m, where[at]] = block
+        row += m
+        members += d.members
+        for c, v in (("dossier_id", key), ("criteria_set", d.criteria_set.id), ("form", form.slug),
+                     ("level", d.level), ("evaluated_on", d.evaluated_on.isoformat()),
+                     ("findings", ";".join(d.findings) or None), ("story_exists", d.story_exists)):
+            meta[c].append(v)
+    data: dict[str, Any] = {c: np.repeat(np.array(v, dtype=object), sizes) for c, v in meta.items()}
+    data["member"] = np.array(members, dtype=object)
+    data.update({n: cells[:, k] for n, k in col.items()})
+    results, _ = evaluate_batch(pd.DataFrame(data))
+    return dict(zip(results["dossier_id"].astype(str), zip(results["stars"].astype(int).tolist(),
+                                                            results["status"].astype(str).tolist(),
+                                                            results["total"].astype(float).tolist())))
+
+
+def _drafted(rows: list[int], results: list[Result], top: int, costs: CostModel, assume: str
+             ) -> dict[int, tuple[list[tuple[int, float, int, str]], list[dict[str, Any]]]]:
+    """For each product below `top` whose Result the batch executor reproduces: its candidate plans
+    proven by the batch, as (target, cost, stars, status), and its skipped entries. Each product's
+    options are priced once for all its targets; the plans are proven by one batch run over every
+    candidate sheet set (with the products as they are, which checks them)."""
+    drafts: dict[int, tuple[list[tuple[int, float, str]], list[dict[str, Any]]]] = {}
+    items: list[tuple[str, Dossier]] = []
+    shared: dict[Any, Any] = {}  # per-star minimums and rule parameters, shared by the products
+    todo: list[tuple[int, Dossier, Choices]] = []
+    for i in rows:
+        r = results[i]
+        d = _compact(r)
+        if d is None:
+            continue
+        items.append((f"o{i}", d))
+        skips: list[dict[str, Any]] = []
+        targets = []
+        for t in range(r.stars + 1, top + 1):
+            knocked, pre = prerequisites(d, t)
+            if knocked:
+                reason = draft_plan(d, r, t, costs, assume=assume, plan_if_cleared=False).plan.reason
+                skips.append({"dossier_id": r.dossier_id, "reason": reason, "prerequisites": [x["id"] for x in pre]})
+                break
+            if pre:
+                skips.append(_needs_781(r, t, pre))
+                continue
+            targets.append(t)
+        drafts[i] = ([], skips)
+        todo.append((i, d, Choices(d, costs, assume, shared, targets=targets)))
+    solve([c for _, _, c in todo])  # every knapsack of the chunk, a form's together
+    for i, d, choices in todo:
+        for t in choices.targets:
+            draft = draft_plan(d, results[i], t, costs, assume=assume, choices=choices)
+            if draft.after is not None and draft.plan.upgrades:
+                key = f"c{i}-{t}"
+                items.append((key, draft.after))
+                drafts[i][0].append((t, draft.plan.cost, key))
+    seen = _outcomes(items)
+    out = {}
+    for i, (found, skips) in drafts.items():
+        r = results[i]
+        mine = seen.get(f"o{i}")
+        if mine is None or mine[:2] != (r.stars, r.status) or not math.isclose(mine[2], r.total, abs_tol=1e-9):
+            continue  # rejected, or scored otherwise than its Result says: planned the validated way
+        proven_ = []
+        for t, cost, key in found:
+            if key not in seen:  # the batch refused a candidate it should score: planned the validated way
+                break
+            stars, status, _ = seen[key]
+            if stars >= t:
+                proven_.append((t, cost, stars, status))
+        else:
+            out[i] = (proven_, skips)
+    return out
+
+
+def _exact_plan(r: Result, target: int, level: int, cost: float, costs: CostModel, assume: str, count: str) -> Plan:
+    """The chosen plan of a product planned fast, validated and proven by the rule engine exactly as
+    `upgrade_plan` does; it must be the plan that was priced and proven by the batch."""
+    p = plan_for(_to_dossier(r), r, target, costs, assume=assume)
+    if not (p.feasible and p.cost == cost and counted(p.result_after, count) == level):
+        raise AssertionError(f"[plan-internal] {r.dossier_id}: the rule engine's plan to {target}★ (feasible "
+                             f"{p.feasible}, cost {p.cost}) is not the one the batch proved (cost {cost}, level {level})")
+    return p
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the garbage collector while planning. A cohort's Results are ~40 KB of small dicts and
+    lists each (hundreds of MB at 10^4 products), and the planner allocates millions of small objects:
+    the collector's passes walked the Results again and again (4.5 s of 10 s CPU at 10^4 products).
+    The planner makes no reference cycles worth collecting; the collector resumes afterwards (a
+    collector the caller had turned off stays off)."""
+    mine = gc.isenabled()
+    if mine:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if mine:
+            gc.enable()
+
+
 def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: float | None = None,
          costs: CostModel | None = None, rewards: str | Mapping[int, float] | None = None, *,
          count: str = "stars", assume: str = "all_members") -> CohortPlan:
@@ -228,13 +417,19 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     Knocked-out products are never bought back with points: they are left as they are and listed
     in `skipped` with the reason; so are upgrades that need a QĐ 781 requirement met first.
     """
+    results = list(results)
+    with _collector_paused():
+        return _plan(results, targets, budget, costs, rewards, count=count, assume=assume)
+
+
+def _plan(results: list[Result], targets: str | Mapping[int, int], budget: float | None, costs: CostModel | None,
+          rewards: str | Mapping[int, float] | None, *, count: str, assume: str) -> CohortPlan:
     if count not in COUNTS:
         raise ValueError(f"[count-invalid] cách đếm phải là một trong / count must be one of {', '.join(COUNTS)}, "
                          f"got {count!r}")
     if budget is not None and not (math.isfinite(budget) and budget >= 0):
         raise ValueError(f"[budget-invalid] ngân sách phải là số tiền hữu hạn ≥ 0 / budget must be a finite amount ≥ 0, "
                          f"got {budget!r}")
-    results = list(results)
     tg = parse_targets(targets)
     levels = list(tg)  # descending
     rw = parse_rewards(rewards)
@@ -243,35 +438,45 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
 
     n = len(results)
     C = np.full((n, len(levels)), np.inf)
-    chosen: list[dict[int, tuple[float, Plan | None]]] = []
+    chosen: list[dict[int, tuple[float, Any]]] = []  # level -> (cost, the plan, or (target, level) to plan it)
     skipped: list[dict[str, Any]] = []
     priced = 0
-    for i, r in enumerate(results):
-        now = counted(r, count)
-        opts: list[tuple[int, float, Plan | None]] = [(now, 0.0, None)]
-        d = _to_dossier(r) if r.stars < top else None  # validated once for all its target levels
-        for t in range(r.stars + 1, top + 1):
-            p = plan_for(d, r, t, costs, assume=assume)
-            if p.blocked_by_knockouts:
-                skipped.append({"dossier_id": r.dossier_id, "reason": p.reason,
-                                "prerequisites": [x["id"] for x in p.prerequisites]})
-                break
-            if p.prerequisites:
-                skipped.append({"dossier_id": r.dossier_id, "target_stars": t, "reason":
-                                "[plan-needs-781] cần đáp ứng yêu cầu QĐ 781 trước (không tính bằng điểm) / needs "
-                                "QĐ 781 requirements met first (not priced in points)",
-                                "prerequisites": [x["id"] for x in p.prerequisites]})
-                continue
-            if p.feasible and p.result_after is not None and p.upgrades:
-                priced += 1
-                opts.append((counted(p.result_after, count), p.cost, p))
-        best: dict[int, tuple[float, Plan | None]] = {}
-        for j, lvl in enumerate(levels):
-            reach = [(c, p) for s, c, p in opts if s >= lvl]
-            if reach:
-                best[lvl] = min(reach, key=lambda x: x[0])
-                C[i, j] = best[lvl][0]
-        chosen.append(best)
+    below = [i for i, r in enumerate(results) if r.stars < top]
+    fast = len(below) >= BATCH_FROM
+    for start in range(0, n, CHUNK if fast else max(n, 1)):
+        part = range(start, min(n, start + CHUNK if fast else n))
+        drafted = _drafted([i for i in part if results[i].stars < top], results, top, costs, assume) if fast else {}
+        for i in part:
+            r = results[i]
+            opts: list[tuple[int, float, Any]] = [(counted(r, count), 0.0, None)]
+            if i in drafted:  # proven by the batch executor: (level, cost, target)
+                found, skips = drafted.pop(i)
+                skipped += skips
+                for t, cost, stars, status in found:
+                    priced += 1
+                    level = stars if count == "stars" or status == "recognised" else 0  # as `counted`
+                    opts.append((level, cost, (t, level)))
+            else:
+                d = _to_dossier(r) if r.stars < top else None  # validated once for all its target levels
+                for t in range(r.stars + 1, top + 1):
+                    p = plan_for(d, r, t, costs, assume=assume)
+                    if p.blocked_by_knockouts:
+                        skipped.append({"dossier_id": r.dossier_id, "reason": p.reason,
+                                        "prerequisites": [x["id"] for x in p.prerequisites]})
+                        break
+                    if p.prerequisites:
+                        skipped.append(_needs_781(r, t, p.prerequisites))
+                        continue
+                    if p.feasible and p.result_after is not None and p.upgrades:
+                        priced += 1
+                        opts.append((counted(p.result_after, count), p.cost, p))
+            best: dict[int, tuple[float, Any]] = {}
+            for j, lvl in enumerate(levels):
+                reach = [(c, p) for s, c, p in opts if s >= lvl]
+                if reach:
+                    best[lvl] = min(reach, key=lambda x: x[0])
+                    C[i, j] = best[lvl][0]
+            chosen.append(best)
 
     need = np.array([tg[lvl] for lvl in levels], dtype=np.int64)
     limit = math.inf if budget is None else float(budget)
@@ -285,6 +490,8 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     for i, r in enumerate(results):
         a = int(assign[i])
         p = chosen[i][levels[a]][1] if a >= 0 else None
+        if isinstance(p, tuple):  # drafted and proven by the batch: the plan itself, through the rule engine
+            p = _exact_plan(r, *p, chosen[i][levels[a]][0], costs, assume, count)
         if p is not None:
             s_after = p.result_after.stars
             supported.append(ProductChoice(r.dossier_id, r.stars, s_after, p.cost, p))

@@ -15,10 +15,11 @@ cleared, and lists them as prerequisites.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -126,7 +127,8 @@ def dossier_from_result(result: Result) -> dict[str, Any]:
     return d
 
 
-def _ladder(leaf, current: np.ndarray, case: str | None = None) -> tuple[int, ...]:
+def _ladder(leaf, current: np.ndarray, case: str | None = None, points: tuple[int, ...] | None = None
+            ) -> tuple[int, ...]:
     """Points a plan may use on this criterion: inside the alternative ladder (case) the product is on.
 
     The case the dossier states (or the one its points alone fit) decides. Points that fit several
@@ -136,7 +138,7 @@ def _ladder(leaf, current: np.ndarray, case: str | None = None) -> tuple[int, ..
     counted on that ladder, not on the merged one.
     """
     if not leaf.cases:
-        return leaf.points
+        return leaf.points if points is None else points
     by_case: dict[str, set[int]] = {}
     for o in leaf.options:
         by_case.setdefault(o.case, set()).add(o.points)
@@ -168,37 +170,6 @@ def _to_dossier(source: Dossier | Result | Mapping[str, Any] | str | Path) -> Do
     if isinstance(source, (str, Path)):
         return parse_dossier(source)
     return parse_dossier(dict(source))
-
-
-def _cheapest(options: list[list[Option]], need_gain: int) -> tuple[float, list[int]] | None:
-    """Exact multiple-choice knapsack: the cheapest pick of one option per criterion gaining ≥ need_gain.
-
-    best[s] = least cost to gain at least s points over the criteria seen so far (s capped at
-    need_gain), so reaching more always also reaches less. None when no pick gains enough.
-    """
-    S = need_gain
-    best = np.full(S + 1, np.inf)
-    best[0] = 0.0
-    choice = np.zeros((len(options), S + 1), dtype=np.int16)
-    idx = np.arange(S + 1)
-    for li, row in enumerate(options):
-        new_best = np.full(S + 1, np.inf)
-        new_choice = np.zeros(S + 1, dtype=np.int16)
-        for oi, o in enumerate(row):
-            cand = best[np.maximum(0, idx - o.gain)] + o.cost
-            better = cand < new_best
-            new_best[better] = cand[better]
-            new_choice[better] = oi
-        best, choice[li] = new_best, new_choice
-    if not np.isfinite(best[S]):
-        return None
-    picks = [0] * len(options)
-    s = S
-    for li in range(len(options) - 1, -1, -1):
-        oi = int(choice[li, s])
-        picks[li] = oi
-        s = max(0, s - options[li][oi].gain)
-    return float(best[S]), picks
 
 
 def _recognition_note(d: Dossier, target: int, after: Result | None) -> str | None:
@@ -237,27 +208,67 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
              assume: str = "all_members", overrides: Mapping[str, Any] | None = None) -> Plan:
     """`upgrade_plan` on an already validated dossier (and its Result, if known): a cohort plan parses
     each product once for all its target levels instead of once per level."""
+    draft = draft_plan(d, before, target_stars, costs, assume=assume, overrides=overrides)
+    if draft.after is None:
+        return draft.plan
+    # the validated dossier with the plan applied: the rule engine decides
+    return proven(draft, evaluate(draft.after, overrides=overrides), overrides)
+
+
+@dataclass
+class Draft:
+    """A plan before its proof. `after` is the dossier with the upgrades applied, for the rule engine
+    (or the batch executor) to score; None when the plan is settled without one (infeasible, knocked
+    out, or already at the target)."""
+
+    plan: Plan
+    dossier: Dossier  # the dossier planned on (QĐ 781 prerequisites cleared)
+    after: Dossier | None = None
+
+
+def _checked(assume: str, target_stars: int) -> int:
     if assume not in ASSUMPTIONS:
         raise ValueError(f"[assume-invalid] giả định phải là một trong / assume must be one of "
                          f"{', '.join(ASSUMPTIONS)}, got {assume!r}")
     if not 1 <= int(target_stars) <= 5:
         raise ValueError(f"[target-stars-invalid] số sao mục tiêu phải từ 1 đến 5 / target_stars must be 1..5, "
                          f"got {target_stars!r}")
+    return int(target_stars)
+
+
+def prerequisites(d: Dossier, target: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """(knock-out ids, prerequisites): what must be cleared before points can reach `target` — every
+    knock-out, and the QĐ 781 requirements recorded as unmet at or below the target."""
+    cs = d.criteria_set
+    reqs = cs.requirement_findings
+    knocked = [f for f in d.findings if f in cs.knockouts]
+    out = []
+    for fid in knocked:
+        k = cs.knockouts[fid]
+        out.append({"id": fid, "kind": "knockout", "label": k.label, "label_en": k.label_en})
+    for fid in d.findings:
+        if fid not in cs.knockouts and reqs[fid]["stars"] <= target:
+            out.append({"id": fid, "kind": "minimum", "stars": reqs[fid]["stars"],
+                        "label": reqs[fid]["text"], "label_en": reqs[fid].get("text_en", reqs[fid]["text"])})
+    return knocked, out
+
+
+def draft_plan(d: Dossier, before: Result | None, target_stars: int, costs: CostModel | None = None, *,
+               assume: str = "all_members", overrides: Mapping[str, Any] | None = None,
+               choices: "Choices | None" = None, plan_if_cleared: bool = True) -> Draft:
+    """Everything `plan_for` does but the proof: the cheapest upgrades and the dossier they give.
+
+    `choices` (the product's options, `Choices(d, costs, assume)`) is shared between the target
+    levels of one product; `plan_if_cleared=False` leaves `Plan.if_cleared` unset for a knocked-out
+    product (a cohort plan skips such products and never reads it)."""
+    target = _checked(assume, target_stars)
     costs = costs or CostModel()
     before = before if before is not None and not overrides else evaluate(d, overrides=overrides)
-    cs, target = d.criteria_set, int(target_stars)
+    cs = d.criteria_set
     plan = Plan(d.dossier_id, target, False, 0.0, stars_before=before.stars, assumption=ASSUMPTIONS[assume],
                 cost_unit=costs.unit, assume=assume)
 
-    reqs = cs.requirement_findings
-    knocked = [f for f in d.findings if f in cs.knockouts]
-    for fid in knocked:
-        k = cs.knockouts[fid]
-        plan.prerequisites.append({"id": fid, "kind": "knockout", "label": k.label, "label_en": k.label_en})
-    for fid in d.findings:
-        if fid not in cs.knockouts and reqs[fid]["stars"] <= target:
-            plan.prerequisites.append({"id": fid, "kind": "minimum", "stars": reqs[fid]["stars"],
-                                       "label": reqs[fid]["text"], "label_en": reqs[fid].get("text_en", reqs[fid]["text"])})
+    knocked, plan.prerequisites = prerequisites(d, target)
     if knocked:
         plan.reason = ("[plan-knocked-out] không khả thi cho đến khi khắc phục điều kiện loại (điều kiện loại không mua "
                        "được bằng điểm) / infeasible until the knock-outs are cleared (a knock-out is never bought with "
@@ -268,37 +279,35 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
             plan.notes.append(f"đánh giá đã dừng ở điều kiện loại: {len(unscored)} tiêu chí chưa chấm / the evaluation "
                               f"stopped at the knock-out: criteria {', '.join(unscored)} were not scored, so no upgrade "
                               "can be priced until the council scores them")
-        else:
+        elif plan_if_cleared:
             cleared = replace(d, findings=tuple(f for f in d.findings if f not in cs.knockouts))
             plan.if_cleared = plan_for(cleared, None, target, costs, assume=assume, overrides=overrides)
-        return plan
+        return Draft(plan, d)
 
     cleared_ids = {p["id"] for p in plan.prerequisites}
     if cleared_ids:
         d = replace(d, findings=tuple(f for f in d.findings if f not in cleared_ids))
         before = evaluate(d, overrides=overrides)
+        choices = None  # priced on the cleared dossier
     if before.stars >= target:
         plan.feasible, plan.result_after = True, before
         _finish(plan, d, target, overrides)
-        return plan
+        return Draft(plan, d)
 
-    params = rule_params(cs, d.period, overrides)
-    band_min = next(b["min"] for b in params["bands"] if b["stars"] == target)
+    choices = choices if choices is not None else Choices(d, costs, assume, overrides=overrides)
+    band_min = choices.band_min(target)
     M = len(d.members)
-    pts = np.where(d.points == MISSING, 0, d.points).astype(np.int64)
-    need_gain = max(0, math.ceil(Fraction(str(band_min)) * M - int(pts.sum())))
+    pts = choices.pts
 
-    story = _story(d.form) if not d.applicable.all() else None  # only a product without a story has two branches
-    branches = [False] if story is None else [False, True]  # as it is, and with a story created
-    best: tuple[float, bool, list[list[Option]], list[int]] | None = None
+    best: tuple[float, bool, list[Option]] | None = None
     reasons = []
-    for with_story in branches:
-        options = _options(d, pts, target, costs, assume, with_story, story)
-        if isinstance(options, str):
-            reasons.append(options)
+    for with_story in choices.branches:  # as it is, and with a story created when the product has none
+        found = choices.cheapest(target, with_story)
+        if isinstance(found, str):
+            reasons.append(found)
             continue
-        found = _cheapest(options, need_gain)
         if found is None:
+            options = choices.options(target, with_story)
             reachable = int(pts.sum()) + sum(max(o.gain for o in row) for row in options)
             reasons.append(f"[plan-unreachable] tổng điểm cao nhất có thể đạt là {reachable / M:.2f} < {band_min:g} cần "
                            f"cho {target}★ / the best reachable total is {reachable / M:.2f} < {band_min:g} needed for "
@@ -306,32 +315,31 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
                            f"[plan-unpriced] không có mức nâng có giá nào đạt {target}★ / no priced upgrades reach {target}★")
             continue
         if best is None or found[0] < best[0]:
-            best = (found[0], with_story, options, found[1])
+            best = (found[0], with_story, found[1])
     if best is None:
         plan.reason = "; ".join(dict.fromkeys(reasons)) + (" (dù có tạo câu chuyện sản phẩm hay không / with or "
-                                                           "without a story created)" if len(branches) > 1 else "")
-        return plan
+                                                           "without a story created)" if len(choices.branches) > 1 else "")
+        return Draft(plan, d)
 
-    cost, with_story, options, picks = best
+    cost, with_story, picked = best
     form = d.form
     points = d.points.copy()
     applicable = d.applicable.copy()
     upgrades = []
-    for li, oi in enumerate(picks):
-        o = options[li][oi]
-        leaf = form.leaves[li]
+    for li, o in enumerate(picked):  # plain ints: a plan has a few dozen criteria of a few members
         newly = with_story and not d.applicable[li]
-        cur = np.full(M, o.base, dtype=np.int64) if newly else pts[:, li]
         if newly:
             applicable[li] = True
-            points[:, li] = np.maximum(cur, o.to)
+        elif o.gain == 0 and o.to == o.base:
+            continue  # kept as it is
+        cur = [o.base] * M if newly else pts[:, li].tolist()
+        new = [p if p > o.to else o.to for p in cur]  # max of two options of the ladder: an option itself
+        points[:, li] = new
         if o.gain == 0 and o.to == o.base:
             continue
-        differ = len(set(cur.tolist())) > 1
-        upgrades.append(Upgrade(leaf.number, leaf.label, o.base, o.to, o.cost, o.label, float(cur.mean()),
-                                float(np.maximum(cur, o.to).mean()),
-                                {m: int(p) for m, p in zip(d.members, cur)} if differ else None))
-        points[:, li] = np.maximum(cur, o.to)  # max of two options of the ladder: an option itself
+        leaf = form.leaves[li]
+        upgrades.append(Upgrade(leaf.number, leaf.label, o.base, o.to, o.cost, o.label, sum(cur) / M, sum(new) / M,
+                                dict(zip(d.members, cur)) if len(set(cur)) > 1 else None))
     if any(u.from_by_member for u in upgrades):
         plan.notes.append("thành viên chấm khác nhau: 'from' là mức thấp nhất một thành viên đã chấm (xem from_by_member) / "
                           "members disagree: 'from' is the lowest option any member gave (see from_by_member)")
@@ -339,17 +347,21 @@ def plan_for(d: Dossier, before: Result | None, target_stars: int, costs: CostMo
         plan.story_created = True
         plan.notes.append("phương án tạo câu chuyện sản phẩm: các tiêu chí chỉ áp dụng khi có câu chuyện được chấm từ mức thấp nhất / "
                           "the plan creates a product story: the story-only criteria are then scored, from their lowest option")
-    # the validated dossier with the plan applied: the rule engine decides
-    after = evaluate(replace(d, points=points, applicable=applicable,
-                             story_exists=True if with_story else d.story_exists), overrides=overrides)
     plan.upgrades = upgrades
     plan.cost = float(sum(u.cost for u in upgrades))
+    after = replace(d, points=points, applicable=applicable, story_exists=True if with_story else d.story_exists)
+    return Draft(plan, d, after)
+
+
+def proven(draft: Draft, after: Result, overrides: Mapping[str, Any] | None = None) -> Plan:
+    """The draft's plan with the rule engine's Result of `draft.after`: feasible only if it awards the target."""
+    plan = draft.plan
     plan.result_after = after
-    plan.feasible = after.stars >= target
+    plan.feasible = after.stars >= plan.target_stars
     if not plan.feasible:  # the model above and the rule engine disagree: say so, never guess
         plan.reason = (f"[plan-engine-disagrees] sau phương án, bộ quy tắc cho {after.stars}★ / the rule engine awards "
                        f"{after.stars}★ after the plan (see result_after.trace)")
-    _finish(plan, d, target, overrides)
+    _finish(plan, draft.dossier, plan.target_stars, overrides)
     return plan
 
 
@@ -362,61 +374,287 @@ def _finish(plan: Plan, d: Dossier, target: int, overrides) -> None:
                           "the plan assumes the QĐ 781 requirements recorded as unmet (prerequisites) are met")
 
 
-def _options(d: Dossier, pts: np.ndarray, target: int, costs: CostModel, assume: str, with_story: bool,
-             story: tuple[int, int] | None) -> list[list[Option]] | str:
-    """Per criterion, the options a plan may pick (the first keeps it as it is, when allowed).
+def _need(marks: np.ndarray, li: int, binding: set[int], marked: bool) -> int:
+    """The per-star minimum criterion `li` must meet: its marks at the star levels whose rules cap the
+    stars below the target (`binding`; 0: none)."""
+    need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s in binding] + [0]) if marked else 0
+    return need
 
-    A string is returned instead when some criterion cannot meet a minimum up to the target.
+
+class Choices:
+    """One product's options per criterion, priced once for all its target levels.
+
+    Which options exist, their gains and their prices do not depend on the target; only the
+    per-star minimums up to the target remove some (`options`). A cohort plan asks for several
+    targets of each product: pricing once saves most of the work of each further target.
     """
-    cs, form = d.criteria_set, d.form
-    M = len(d.members)
-    marks = form.arrays.star_min
-    marked = cs.star_minimums.get("mechanism") == "option_marks"
-    # the marks whose rules cap the stars below the target, read from the rules the engine decides with
-    # (policy overrides change bands, gates and spread, never these rules: the default ones are read)
-    binding = {b.stars for b in binding_minimums(compiled_rules(cs, d.period)[1], target) if b.stage == "minimum"}
-    options: list[list[Option]] = []
-    for li, leaf in enumerate(form.leaves):
-        need = max([int(marks[li, k]) for k, s in enumerate(STAR_LEVELS) if s in binding] + [0]) if marked else 0
-        if not d.applicable[li] and not with_story:
-            options.append([Option(0, 0.0, 0, None, 0)])  # not applicable: scores 0, left as it is
-            continue
-        newly = not d.applicable[li]
-        ladder = leaf.points if newly else _ladder(leaf, pts[:, li], d.cases.get(leaf.number))
-        cur = np.full(M, ladder[0], dtype=np.int64) if newly else pts[:, li]
-        base = int(cur.min())
-        if base not in ladder:
-            ladder = tuple(sorted(set(ladder) | {base}))
-        row = []
-        for v in ladder:
-            if v < base:
+
+    def __init__(self, d: Dossier, costs: CostModel, assume: str, shared: dict[Any, Any] | None = None, *,
+                 targets: Iterable[int] = (), overrides: Mapping[str, Any] | None = None) -> None:
+        self.d, self.costs, self.assume, self.overrides = d, costs, assume, overrides
+        self.targets = tuple(targets)  # the targets one knapsack run solves together (more are added when asked)
+        self._solved: dict[tuple[int, bool], str | tuple[float, list[Option]] | None] = {}
+        # what depends only on the criteria (per-star minimums by target, rule parameters by set and
+        # period): `shared` lets a cohort's products share it during one plan (keys hold object ids,
+        # so it must not outlive the call)
+        self._shared = shared if shared is not None else {}
+        self.pts = np.where(d.points == MISSING, 0, d.points).astype(np.int64)
+        self.story = _story(d.form) if not d.applicable.all() else None  # only a product without a story has two branches
+        self.branches: tuple[bool, ...] = (False,) if self.story is None else (False, True)
+        self._priced: dict[Any, Any] = {}  # per story branch: the priced options (as lists, and as arrays)
+
+    def _price_all(self, with_story: bool) -> list[list[tuple[Option, int]] | None]:
+        """Per criterion: (option, the council's points on it after the option) for every option a plan
+        may pick at any target; None for a criterion left as it is (not applicable, no story made)."""
+        d, costs, assume, story = self.d, self.costs, self.assume, self.story
+        cs, form = d.criteria_set, d.form
+        M = len(d.members)
+        rows: list[list[tuple[Option, int]] | None] = []
+        ladders = self.memo(("points", id(form)), lambda: [leaf.points for leaf in form.leaves])
+        known = self._shared
+
+        def price(number: str, ladder: tuple[int, ...], start: int, to: int) -> Any:
+            """The cost model's price, asked once per distinct step for all the products sharing `known`."""
+            key = ("price", cs.id, form.slug, number, ladder, start, to)
+            if key not in known:
+                known[key] = costs.price(form.slug, number, ladder, start, to, criteria_set=cs.id)
+            return known[key]
+
+        def steps(number: str, ladder: tuple[int, ...], base: int) -> list[tuple[int, Any]]:
+            """(option, price from `base`) up the ladder, once per (criterion, ladder, base) for all the
+            products sharing `known` ("all_members" prices from the lowest member's option)."""
+            key = ("steps", cs.id, form.slug, number, ladder, base)
+            if key not in known:
+                known[key] = [(v, price(number, ladder, base, v)) for v in ladder if v >= base]
+            return known[key]
+
+        columns = self.pts.T.tolist()
+        for li, leaf in enumerate(form.leaves):
+            if not d.applicable[li] and not with_story:
+                rows.append(None)
                 continue
-            if story is not None and li == story[0]:
-                if with_story and v <= story[1]:
-                    continue  # a story is created: the story criterion leaves "Không có câu chuyện"
-                if not with_story and v > max(story[1], base):
-                    continue  # without a story the story criterion cannot rise above "no story"
-            new = np.maximum(cur, v)
-            if need and new.sum() < need * M:
-                continue  # this option leaves a minimum up to the target unmet
-            if assume == "mean":
-                prices = [costs.price(form.slug, leaf.number, ladder, int(p), v, criteria_set=cs.id) if p < v else None
-                          for p in cur]
-                if any(pr is None for p, pr in zip(cur, prices) if p < v):
+            newly = not d.applicable[li]
+            ladder = ladders[li] if newly else _ladder(leaf, self.pts[:, li], d.cases.get(leaf.number), ladders[li])
+            cur = [ladder[0]] * M if newly else columns[li]
+            before = 0 if newly else sum(cur)
+            base = min(cur)
+            if base not in ladder:
+                ladder = tuple(sorted(set(ladder) | {base}))
+            row = []
+            ranked = sorted(cur)
+            above = [0] * (M + 1)  # above[k]: the points of the members ranked k and higher
+            for k in range(M - 1, -1, -1):
+                above[k] = above[k + 1] + ranked[k]
+            for v, found in steps(leaf.number, ladder, base):
+                if story is not None and li == story[0]:
+                    if with_story and v <= story[1]:
+                        continue  # a story is created: the story criterion leaves "Không có câu chuyện"
+                    if not with_story and v > max(story[1], base):
+                        continue  # without a story the story criterion cannot rise above "no story"
+                if assume == "mean":
+                    prices = [price(leaf.number, ladder, p, v) if p < v else None for p in cur]
+                    if any(pr is None for p, pr in zip(cur, prices) if p < v):
+                        continue
+                    paid = [pr for pr in prices if pr is not None]
+                    cost = float(sum(pr.cost for pr in paid)) / M
+                    label = next((pr.label for pr in paid if pr.label), None)
+                else:
+                    if found is None:
+                        continue
+                    cost, label = float(found.cost), found.label
+                k = bisect_right(ranked, v)
+                after = v * k + above[k]  # the sum over members of max(their points, v)
+                row.append((Option(after - before, cost, v, label, base), after))
+            rows.append(row)
+        return rows
+
+    def band_min(self, target: int) -> float:
+        """The lowest total of the target's band (the set's and period's rule parameters)."""
+        d = self.d
+        cs = d.criteria_set
+        params = rule_params(cs, d.period, self.overrides) if self.overrides else \
+            self.memo(("params", id(cs), id(d.period)), lambda: rule_params(cs, d.period, None))
+        return next(b["min"] for b in params["bands"] if b["stars"] == target)
+
+    def need_gain(self, target: int) -> int:
+        """Council points (summed over members) the plan must add to reach the target's band."""
+        M = len(self.d.members)
+        return max(0, math.ceil(Fraction(str(self.band_min(target))) * M - int(self.pts.sum())))
+
+    def cheapest(self, target: int, with_story: bool) -> str | tuple[float, list[Option]] | None:
+        """The cheapest options gaining the target's points, one per criterion: (cost, options); None
+        when no pick gains enough; a string when some criterion cannot meet a minimum up to the target."""
+        if (target, with_story) not in self._solved:
+            self.targets = tuple(dict.fromkeys(self.targets + (target,)))
+            solve([self])
+        return self._solved[(target, with_story)]
+
+    def needs(self, target: int) -> list[int]:
+        """Per criterion, the per-star minimum up to the target (0: none)."""
+        cs, form = self.d.criteria_set, self.d.form
+        marks = form.arrays.star_min
+        marked = cs.star_minimums.get("mechanism") == "option_marks"
+        period = self.d.period
+
+        def make() -> list[int]:
+            # the marks whose rules cap the stars below the target, read from the rules the engine decides
+            # with (policy overrides change bands, gates and spread, never these rules: the default ones are read)
+            binding = {b.stars for b in binding_minimums(compiled_rules(cs, period)[1], target) if b.stage == "minimum"}
+            return [_need(marks, li, binding, marked) for li in range(len(form.leaves))]
+
+        return self.memo(("need", id(form), id(period), target), make)
+
+    def memo(self, key: Any, make: Any) -> Any:
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
+
+    def options(self, target: int, with_story: bool) -> list[list[Option]] | str:
+        """Per criterion, the options a plan for `target` may pick (the first keeps it as it is, when
+        allowed). A string is returned instead when some criterion cannot meet a minimum up to the target."""
+        d = self.d
+        form = d.form
+        M = len(d.members)
+        needs = self.needs(target)
+        options: list[list[Option]] = []
+        for li, priced in enumerate(_priced(self, with_story)):
+            if priced is None:
+                options.append([_KEEP])  # not applicable: scores 0, left as it is
+                continue
+            need = needs[li]
+            # an option that leaves a minimum up to the target unmet is no option
+            row = [o for o, after in priced if not need or after >= need * M]
+            if not row:
+                leaf = form.leaves[li]
+                return (f"[plan-minimum-unreachable] tiêu chí {leaf.number} ({leaf.label}) không thể đạt mức tối thiểu "
+                        f"{target}★ ({need} điểm) với các mức nâng hiện có / criterion {leaf.number} cannot reach its "
+                        f"{target}★ minimum ({need} points) with the upgrades available")
+            options.append(row)
+        return options
+
+
+KNAPSACK_ROWS = 64  # knapsack rows solved in one array pass: its (rows × options × states) arrays stay in cache
+_KEEP = Option(0, 0.0, 0, None, 0)  # a criterion left as it is (not applicable, no story made): scores 0
+_EXEMPT = 2 ** 62  # the points "after" a criterion left as it is: no minimum concerns it
+
+
+def _priced(c: Choices, with_story: bool) -> list[list[tuple[Option, int]] | None]:
+    if with_story not in c._priced:
+        c._priced[with_story] = c._price_all(with_story)
+    return c._priced[with_story]
+
+
+def _arrays(c: Choices, with_story: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A product's priced options as (criteria × options) arrays, in the order listed: gains, costs
+    (inf past the last option) and the council's points after each (huge for a criterion left as it
+    is, which no minimum concerns)."""
+    key = ("arrays", with_story)
+    if key not in c._priced:
+        form = c.d.form
+        priced = _priced(c, with_story)
+        K = c.memo(("width", id(form)), lambda: max(len(leaf.points) for leaf in form.leaves) + 1)
+        gains: list[int] = []
+        costs: list[float] = []
+        after: list[int] = []
+        for row in priced:  # flat lists, one array each: a few dozen criteria of a few options
+            if row is None:
+                gains += [0] * K
+                costs += [0.0] + [np.inf] * (K - 1)
+                after += [_EXEMPT] + [0] * (K - 1)
+                continue
+            pad = K - len(row)
+            gains += [o.gain for o, _ in row] + [0] * pad
+            costs += [o.cost for o, _ in row] + [np.inf] * pad
+            after += [a for _, a in row] + [0] * pad
+        shape = (len(priced), K)
+        c._priced[key] = (np.array(gains, dtype=np.int64).reshape(shape), np.array(costs).reshape(shape),
+                          np.array(after, dtype=np.int64).reshape(shape))
+    return c._priced[key]
+
+
+def solve(products: list[Choices]) -> None:
+    """Solve the knapsack of every target (and story branch) of these products not solved yet.
+
+    A target's options are the product's priced options less those leaving a per-star minimum up to
+    the target unmet (`Choices.options`), here as costs set to inf. Rows of products on the same form
+    (same criteria) are solved together, in one array pass per criterion (`_knapsack`): a cohort's
+    thousands of plans cost a few hundred array operations per form instead of a few dozen per plan."""
+    groups: dict[int, list[tuple[Choices, tuple[int, bool], np.ndarray, np.ndarray, int]]] = {}
+    for c in products:
+        form = c.d.form
+        M = len(c.d.members)
+        for with_story in c.branches:
+            gains, costs, after = _arrays(c, with_story)
+            for t in c.targets:
+                if (t, with_story) in c._solved:
                     continue
-                paid = [pr for pr in prices if pr is not None]
-                cost = float(sum(pr.cost for pr in paid)) / M
-                label = next((pr.label for pr in paid if pr.label), None)
-            else:
-                price = costs.price(form.slug, leaf.number, ladder, base, v, criteria_set=cs.id)
-                if price is None:
+                needs = c.memo(("needs", id(form), id(c.d.period), t), lambda: np.array(c.needs(t), dtype=np.int64))[:, None]
+                allowed = np.where((needs == 0) | (after >= needs * M), costs, np.inf)
+                if not np.isfinite(allowed).any(axis=1).all():
+                    c._solved[(t, with_story)] = c.options(t, with_story)  # the criterion that cannot, worded
                     continue
-                cost, label = float(price.cost), price.label
-            gain = int(new.sum() - pts[:, li].sum())
-            row.append(Option(gain, cost, v, label, base))
-        if not row:
-            return (f"[plan-minimum-unreachable] tiêu chí {leaf.number} ({leaf.label}) không thể đạt mức tối thiểu "
-                    f"{target}★ ({need} điểm) với các mức nâng hiện có / criterion {leaf.number} cannot reach its "
-                    f"{target}★ minimum ({need} points) with the upgrades available")
-        options.append(row)
-    return options
+                groups.setdefault(id(form), []).append((c, (t, with_story), gains, allowed, c.need_gain(t)))
+    for rows in groups.values():
+        rows.sort(key=lambda row: row[4])  # a pass is as wide as its largest need: neighbours in need share one
+        for start in range(0, len(rows), KNAPSACK_ROWS):
+            part = rows[start:start + KNAPSACK_ROWS]
+            found = _knapsack(np.stack([r[2] for r in part]), np.stack([r[3] for r in part]),
+                              np.array([r[4] for r in part], dtype=np.int64))
+            for (c, key, _, _, _), answer in zip(part, found):
+                if answer is not None:
+                    priced = _priced(c, key[1])
+                    answer = (answer[0], [_KEEP if priced[li] is None else priced[li][k][0]
+                                          for li, k in enumerate(answer[1])])
+                c._solved[key] = answer
+
+
+def _knapsack(gains: np.ndarray, costs: np.ndarray, needs: np.ndarray) -> list[tuple[float, list[int]] | None]:
+    """Exact multiple-choice knapsack for several rows at once: gains and costs are (rows × criteria ×
+    options), a cost of inf an option the row does not have; needs the points each row must gain.
+
+    best[r, s] = least cost to gain at least s points over the criteria seen so far, so reaching
+    more always also reaches less; a row's answer is best[r, its need], and rows sharing the pass
+    change nothing for one another. Each criterion's options are tried at once; ties go to the
+    first option listed (argmin), as a strict "<" over the options in order. Per row: (cost, the
+    option picked for each criterion), or None when no pick gains enough."""
+    N, L, _ = gains.shape
+    S = int(needs.max())
+    width = S + 1
+    idx = np.arange(width, dtype=np.int32)
+    best = np.full((N, width), np.inf)
+    best[:, 0] = 0.0
+    offset = (np.arange(N, dtype=np.int32) * width)[:, None, None]
+    finite = np.isfinite(costs)
+    used = finite.any(axis=0)  # (criteria × options): options some row has
+    choice = np.zeros((L, N, width), dtype=np.int8)
+    widths = used.shape[1] - used[:, ::-1].argmax(axis=1)  # per criterion: up to the last option some row has
+    for li in range(L):
+        K = int(widths[li])
+        g, c = gains[:, li, :K], costs[:, li, :K]
+        if K == 1 and not g.any() and not c.any():
+            continue  # every row keeps its only option, which neither moves nor costs
+        at = idx[None, None, :] - g.astype(np.int32)[:, :, None]  # (rows, options, states): the state before
+        np.maximum(at, 0, out=at)
+        at += offset
+        cand = np.take(best, at)
+        cand += c[:, :, None]
+        # the least over the options, and the first option reaching it (a strict "<" in order)
+        new = cand[:, 0, :].copy()
+        pick = choice[li]
+        for k in range(1, K):
+            better = cand[:, k, :] < new
+            np.minimum(new, cand[:, k, :], out=new)
+            pick[better] = k
+        best = new
+    out: list[tuple[float, list[int]] | None] = []
+    rows = np.arange(N)
+    s = needs.copy()
+    picks = np.zeros((N, L), dtype=np.int64)
+    for li in range(L - 1, -1, -1):  # back from each row's need: the options that made its best
+        k = choice[li, rows, s].astype(np.int64)
+        picks[:, li] = k
+        s = np.maximum(0, s - gains[rows, li, k])
+    total = best[rows, needs]
+    for r in range(N):
+        out.append((float(total[r]), picks[r].tolist()) if np.isfinite(total[r]) else None)
+    return out

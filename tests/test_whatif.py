@@ -327,3 +327,38 @@ def test_cost_table_with_two_headers_for_one_field_is_refused(tmp_path):
         load_costs(both)
     with pytest.raises(ValidationFailed, match="two fields mean the same thing"):
         load_costs([{"cost": 5, "Chi phí": 6, "criterion": "2.2", "from_points": 1, "to_points": 2}])
+
+
+def test_a_knocked_out_result_with_some_story_criteria_unscored_can_be_planned():
+    """A knock-out stopped the evaluation after the first story criterion: the others were left
+    unscored (not applicable), the first applies. Rebuilding the dossier from the Result must not
+    say story_exists: false (which would refuse the scored one); the plan is infeasible until the
+    knock-out is cleared, as for any knocked-out product."""
+    import warnings
+
+    from scoring import criteria as crit
+    from scoring.testing import scalar_outcome, valid_dossiers
+    from scoring.whatif.upgrade import dossier_from_result
+
+    warnings.simplefilter("ignore")
+    for d in valid_dossiers(30, 2, sets=["qd1048-2019"]):
+        kind, r = scalar_outcome(d)
+        if kind != "result" or "story_exists" in d:
+            continue
+        cs = crit.load_set(r.criteria_set)
+        story = [leaf.number for leaf in cs.forms[r.form].leaves if leaf.applies_when == "story_exists"]
+        if len(story) >= 2:
+            break
+    else:
+        pytest.fail("no QĐ 1048 dossier with two story-only criteria in the sample")
+    ko = next(k for k, v in sorted(cs.knockouts.items()) if v.effect == "stop_evaluation")
+    d["findings"] = [ko]
+    for sheet in d["sheets"]:
+        sheet["scores"][story[0]] = 0
+        for number in story[1:]:
+            sheet["scores"].pop(number, None)
+    r = evaluate(d)
+    assert [c["applicable"] for c in r.criteria if c["id"] in story] == [True] + [False] * (len(story) - 1)
+    assert "story_exists" not in dossier_from_result(r)
+    p = upgrade_plan(r, target_stars=3)
+    assert not p.feasible and ko in p.reason

@@ -121,8 +121,15 @@ def dossier_from_result(result: Result) -> dict[str, Any]:
     cases = {c["id"]: c["case"] for c in result.criteria if c.get("case")}
     if cases:  # the ladder each criterion with alternative cases was scored on
         d["cases"] = cases
-    story = [c for c in result.criteria if not c.get("applicable", True)]
-    if story:
+    # story_exists false only when no story-only criterion applied: when some did (the dossier left
+    # it to the scores, and a knock-out stopped the evaluation before the others), the scores say it
+    # again, whereas `false` would refuse the criteria that were scored
+    from .. import criteria as crit
+
+    form = crit.load_set(result.criteria_set).form(result.form, warn=False)
+    story_only = {leaf.number for leaf in form.leaves if leaf.applies_when == "story_exists"}
+    applies = [c.get("applicable", True) for c in result.criteria if c["id"] in story_only]
+    if applies and not any(applies):
         d["story_exists"] = False
     return d
 

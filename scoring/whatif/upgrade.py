@@ -245,7 +245,8 @@ def _checked(assume: str, target_stars: int) -> int:
 
 def prerequisites(d: Dossier, target: int) -> tuple[list[str], list[dict[str, Any]]]:
     """(knock-out ids, prerequisites): what must be cleared before points can reach `target` — every
-    knock-out, and the QĐ 781 requirements recorded as unmet at or below the target."""
+    knock-out, and the QĐ 781 requirements recorded as unmet whose rules cap the stars below the
+    target (`binding_minimums`: the finding-stage cap rules the engine fires, as `next_star` reads them)."""
     cs = d.criteria_set
     reqs = cs.requirement_findings
     knocked = [f for f in d.findings if f in cs.knockouts]
@@ -253,8 +254,10 @@ def prerequisites(d: Dossier, target: int) -> tuple[list[str], list[dict[str, An
     for fid in knocked:
         k = cs.knockouts[fid]
         out.append({"id": fid, "kind": "knockout", "label": k.label, "label_en": k.label_en})
+    binding = ({b.stars for b in binding_minimums(compiled_rules(cs, d.period)[1], target) if b.stage == "finding"}
+               if any(f in reqs for f in d.findings) else set())
     for fid in d.findings:
-        if fid not in cs.knockouts and reqs[fid]["stars"] <= target:
+        if fid not in cs.knockouts and reqs[fid]["stars"] in binding:
             out.append({"id": fid, "kind": "minimum", "stars": reqs[fid]["stars"],
                         "label": reqs[fid]["text"], "label_en": reqs[fid].get("text_en", reqs[fid]["text"])})
     return knocked, out

@@ -22,7 +22,7 @@ from scoring.errors import DossierInvalid
 from scoring.evaluate import evaluate
 from scoring.synth import generate_cohort
 from scoring.whatif import CostModel, load_costs
-from scoring.whatif.upgrade import Choices, Option, _knapsack, _to_dossier, draft_plan, plan_for, solve
+from scoring.whatif.upgrade import Choices, Option, _knapsack, to_dossier, draft_plan, plan_for, solve
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def results():
                 r = evaluate(d)
                 # a knocked-out Result with story criteria partly scored does not parse back (a bug of
                 # `dossier_from_result`, apart from this): both paths refuse it alike, so it is left out
-                _to_dossier(r)
+                to_dossier(r)
             except DossierInvalid:
                 continue
             out.append(r)
@@ -136,7 +136,7 @@ def test_compact_dossier_plans_like_the_validated_one(results):
         for r in results[:40]:
             for t in range(r.stars + 1, 6):
                 a = plan_for(cohort._compact(r), r, t)
-                b = plan_for(_to_dossier(r), r, t)
+                b = plan_for(to_dossier(r), r, t)
                 assert a.as_dict(with_result=False) == b.as_dict(with_result=False)
                 if b.result_after is not None:
                     assert (a.result_after.stars, a.result_after.status, a.result_after.total) == \

@@ -43,7 +43,7 @@ from .. import criteria as crit
 from ..dossier import MISSING, Dossier
 from ..result import Result
 from .costs import CostModel
-from .upgrade import Choices, Plan, _to_dossier, draft_plan, plan_for, prerequisites, solve
+from .upgrade import Choices, Plan, draft_plan, plan_for, prerequisites, solve, to_dossier
 
 COUNTS = {
     "stars": "the stars the council awarded, recognised or not yet (a district's products sent up to the province "
@@ -385,7 +385,7 @@ def _drafted(rows: list[int], results: list[Result], top: int, costs: CostModel,
 def _exact_plan(r: Result, target: int, level: int, cost: float, costs: CostModel, assume: str, count: str) -> Plan:
     """The chosen plan of a product planned fast, validated and proven by the rule engine exactly as
     `upgrade_plan` does; it must be the plan that was priced and proven by the batch."""
-    p = plan_for(_to_dossier(r), r, target, costs, assume=assume)
+    p = plan_for(to_dossier(r), r, target, costs, assume=assume)
     if not (p.feasible and p.cost == cost and counted(p.result_after, count) == level):
         raise AssertionError(f"[plan-internal] {r.dossier_id}: the rule engine's plan to {target}★ (feasible "
                              f"{p.feasible}, cost {p.cost}) is not the one the batch proved (cost {cost}, level {level})")
@@ -457,7 +457,7 @@ def _plan(results: list[Result], targets: str | Mapping[int, int], budget: float
                     level = stars if count == "stars" or status == "recognised" else 0  # as `counted`
                     opts.append((level, cost, (t, level)))
             else:
-                d = _to_dossier(r) if r.stars < top else None  # validated once for all its target levels
+                d = to_dossier(r) if r.stars < top else None  # validated once for all its target levels
                 for t in range(r.stars + 1, top + 1):
                     p = plan_for(d, r, t, costs, assume=assume)
                     if p.blocked_by_knockouts:

@@ -169,7 +169,9 @@ def _story(form) -> tuple[int, int] | None:
     return None
 
 
-def _to_dossier(source: Dossier | Result | Mapping[str, Any] | str | Path) -> Dossier:
+def to_dossier(source: Dossier | Result | Mapping[str, Any] | str | Path) -> Dossier:
+    """The validated dossier behind what a caller plans from: a Dossier, a Result (its dossier
+    rebuilt, `dossier_from_result`), a dict or a JSON file. Public: the cohort planner uses it."""
     if isinstance(source, Dossier):
         return source
     if isinstance(source, Result):
@@ -206,7 +208,7 @@ def upgrade_plan(dossier_or_result: Dossier | Result | Mapping[str, Any] | str |
     QĐ 781 requirements recorded as unmet are prerequisites too; the plan is priced as if they were
     met. `assume` is a key of ASSUMPTIONS. Infeasible targets say why.
     """
-    d = _to_dossier(dossier_or_result)
+    d = to_dossier(dossier_or_result)
     given = isinstance(dossier_or_result, Result) and not overrides
     return plan_for(d, dossier_or_result if given else None, target_stars, costs, assume=assume, overrides=overrides)
 

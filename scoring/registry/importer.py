@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
@@ -405,17 +406,20 @@ def _dossier_row(it: Prepared, product_id: int | None, round_id: int | None, sou
             "content_json": it.text, "content_hash": it.hash, "version": 1, "source": source}
 
 
+SHEET_KEYS = ("dossier_pk", "member", "scores_json", "status")
+RESULT_FIELDS = ("criteria_set", "form", "level", "evaluated_on", "total", "band_stars", "stars", "status",
+                 "recognised_by", "escalate_to", "engine_version", "criteria_hash", "source", "decided", "result")
+RESULT_KEYS = ("dossier_pk", "dossier_version", *RESULT_FIELDS[:-1], "result_json")
+
+
 def _write_children(conn: Any, chunk: Sequence[Prepared], pks: Mapping[str, int], versions: Mapping[str, int]) -> None:
-    sheets = [{"dossier_pk": pks[it.dossier_id], "member": m, "scores_json": s, "status": "submitted"}
-              for it in chunk for m, s in it.sheets]
+    """The chunk's member sheets and results, as tuples (no dict per row: 6·10^5 sheets per 10^5 dossiers)."""
+    sheets = [(pk, m, s, "submitted") for it in chunk for pk in (pks[it.dossier_id],) for m, s in it.sheets]
     if sheets:
-        insert_rows(conn, MemberSheet, sheets, ["scores"])
-    results = []
-    for it in chunk:
-        row = {k: v for k, v in it.result.items() if k not in ("result", "created_at")}
-        results.append({**row, "result_json": it.result["result"], "dossier_pk": pks[it.dossier_id],
-                        "dossier_version": versions[it.dossier_id]})
-    insert_rows(conn, ResultRow, results, ["result"])
+        insert_rows(conn, MemberSheet, sheets, ["scores"], keys=SHEET_KEYS)
+    fields = itemgetter(*RESULT_FIELDS)
+    results = [(pks[it.dossier_id], versions[it.dossier_id], *fields(it.result)) for it in chunk]
+    insert_rows(conn, ResultRow, results, ["result"], keys=RESULT_KEYS)
 
 
 class _NoBar:

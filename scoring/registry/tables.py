@@ -161,7 +161,7 @@ def batch_result_rows(results: pd.DataFrame) -> dict[str, dict[str, Any]]:
     from .identity import criteria_hash
     import os
 
-    texts = results.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").splitlines()
+    texts = _record_texts(results)
     col = {c: results[c].to_numpy(dtype=object) for c in ("dossier_id", "criteria_set", "form", "level",
                                                            "evaluated_on", "status", "recognised_by", "escalate_to")}
     total = results["total"].to_numpy(dtype=np.float64)
@@ -182,6 +182,25 @@ def batch_result_rows(results: pd.DataFrame) -> dict[str, dict[str, Any]]:
             "escalate_to": _text(col["escalate_to"][i]), "engine_version": scoring.__version__,
             "criteria_hash": criteria_hash(cs, form, root), "source": "batch", "result": text, "decided": False}
     return out
+
+
+def _record_texts(results: pd.DataFrame) -> list[str]:
+    """Each row of the frame as pandas' JSON record text (NaN as null, dates ISO).
+
+    pandas writes the records as one JSON array; its line-delimited output walks that text again in
+    Python-speed code (0.8 s per 10^5 rows). A record starts with '{"dossier_id":' and no JSON string
+    can contain '{"' (a quote inside a string is written as \\"), so the array splits at '},{"dossier_id":'
+    and nowhere else when dossier_id is the first column; the count of pieces is checked all the same
+    and pandas' own line splitting is used otherwise."""
+    text = results.to_json(orient="records", force_ascii=False, date_format="iso")
+    head = '{"dossier_id":'
+    parts = text[1:-1].split("}," + head)
+    n = len(results)
+    if n == 0 or results.columns[0] != "dossier_id" or len(parts) != n or not text.startswith("[" + head):
+        return results.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").split("\n")[:n]
+    if n == 1:
+        return parts
+    return [parts[0] + "}", *(head + p + "}" for p in parts[1:-1]), head + parts[-1]]
 
 
 def _text(value: Any) -> str | None:

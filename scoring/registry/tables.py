@@ -41,21 +41,31 @@ def _points(wide: pd.DataFrame, cols: Sequence[str]) -> dict[str, np.ndarray]:
 
 
 def _scores_texts(points: dict[str, np.ndarray], rows: np.ndarray) -> list[str]:
-    """JSON text of each row's scores, keys sorted, blank cells left out."""
+    """JSON text of each row's scores, keys sorted, blank cells left out: one format operation per
+    row, with the template of the row's pattern of blank cells (a form group has a few patterns)."""
     if not len(rows):
         return []
     used = [c for c in sorted(points) if (points[c][rows] != EMPTY).any()]
     if not used:
         return ["{}"] * len(rows)
     sub = np.stack([points[c][rows] for c in used], axis=1)
-    full = (sub != EMPTY).all(axis=1)
-    template = "{" + ",".join(f'"{c}":%d' for c in used) + "}"
-    out = []
-    for ok, values in zip(full.tolist(), sub.tolist()):
-        if ok:
-            out.append(template % tuple(values))
-        else:
-            out.append("{" + ",".join(f'"{c}":{v}' for c, v in zip(used, values) if v != EMPTY) + "}")
+    given = sub != EMPTY
+    if given.all():  # the usual case: every row scores every criterion the group uses
+        template = "{" + ",".join(f'"{c}":%d' for c in used) + "}"
+        return [template % tuple(values) for values in sub.tolist()]
+    packed = np.packbits(given, axis=1)  # a row's pattern of blank cells as bytes, one key per row
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    which = which.reshape(-1)
+    out: list[str] = [""] * len(rows)
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(first) + 1))
+    for p, row in enumerate(first.tolist()):
+        at = order[bounds[p]:bounds[p + 1]]
+        keep = np.flatnonzero(given[row])
+        template = "{" + ",".join(f'"{used[j]}":%d' for j in keep) + "}"
+        for i, values in zip(at.tolist(), sub[np.ix_(at, keep)].tolist()):
+            out[i] = template % tuple(values)
     return out
 
 

@@ -355,12 +355,24 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
     pks: dict[str, int] = {}
     bar = _bar(progress, len(todo))
     written = 0
+    # SQLite: this transaction holds the database's write lock from its first statement (BEGIN
+    # IMMEDIATE, db.py), so the new rows take the ids after the largest one, given here, and nothing
+    # is read back. PostgreSQL: ids come from the sequence and are read back by the unique dossier id
+    # (RETURNING with executemany goes row by row).
+    next_id = (conn.execute(select(func.coalesce(func.max(Dossier.id), 0))).scalar_one() + 1
+               if conn.dialect.name == "sqlite" else None)
+    texts: dict[Any, str] = {}
     for chunk in _chunks(fresh):
-        rows = [_dossier_row(it, products[it.dossier_id], round_id, source) for it in chunk]
-        insert_rows(conn, Dossier, rows, ["content"])
-        # ids read back by the unique dossier id (RETURNING with executemany goes row by row on SQLite)
-        pks.update(conn.execute(select(Dossier.dossier_id, Dossier.id)
-                                .where(Dossier.dossier_id.in_([it.dossier_id for it in chunk]))).all())
+        rows = [_dossier_values(it, products[it.dossier_id], round_id, source, texts) for it in chunk]
+        if next_id is not None:
+            ids = range(next_id, next_id + len(chunk))
+            next_id += len(chunk)
+            insert_rows(conn, Dossier, [(i, *r) for i, r in zip(ids, rows)], DOSSIER_RAW, keys=("id", *DOSSIER_KEYS))
+            pks.update(zip([it.dossier_id for it in chunk], ids))
+        else:
+            insert_rows(conn, Dossier, rows, DOSSIER_RAW, keys=DOSSIER_KEYS)
+            pks.update(conn.execute(select(Dossier.dossier_id, Dossier.id)
+                                    .where(Dossier.dossier_id.in_([it.dossier_id for it in chunk]))).all())
         for it in chunk:
             tx.audit("import", "dossier", it.dossier_id, None, _summary(it, source))
         _write_children(conn, chunk, pks, {it.dossier_id: 1 for it in chunk})
@@ -404,6 +416,35 @@ def _dossier_row(it: Prepared, product_id: int | None, round_id: int | None, sou
             "level": it.result["level"], "evaluated_on": it.result["evaluated_on"], "lodged_on": _day(c.get("lodged_on")),
             "findings": list(c.get("findings") or []), "cases": c.get("cases"), "story_exists": c.get("story_exists"),
             "content_json": it.text, "content_hash": it.hash, "version": 1, "source": source}
+
+
+DOSSIER_KEYS = ("dossier_id", "product_id", "round_id", "kind", "criteria_set", "form", "level", "evaluated_on",
+                "lodged_on", "findings_json", "cases_json", "story_exists", "content_json", "content_hash", "version",
+                "source")
+DOSSIER_RAW = ("content", "findings", "cases")
+
+
+def _json_text(value: Any, memo: dict[Any, str]) -> str:
+    """JSON text as SQLAlchemy's JSON type writes it (json.dumps with its default settings; None is
+    JSON null, not SQL NULL), once per distinct list of findings (most dossiers have none)."""
+    if isinstance(value, list):
+        key = tuple(value)
+        try:
+            if key not in memo:
+                memo[key] = json.dumps(value)
+            return memo[key]
+        except TypeError:  # an unhashable entry: written as it is
+            return json.dumps(value)
+    return json.dumps(value)
+
+
+def _dossier_values(it: Prepared, product_id: int | None, round_id: int | None, source: str | None,
+                    memo: dict[Any, str]) -> tuple[Any, ...]:
+    """`_dossier_row` as a tuple in DOSSIER_KEYS order, its JSON columns as text (no dict per dossier)."""
+    c, r = it.meta, it.result
+    return (it.dossier_id, product_id, round_id, c.get("kind") or "new", r["criteria_set"], r["form"], r["level"],
+            r["evaluated_on"], _day(c.get("lodged_on")), _json_text(list(c.get("findings") or []), memo),
+            _json_text(c.get("cases"), memo), c.get("story_exists"), it.text, it.hash, 1, source)
 
 
 SHEET_KEYS = ("dossier_pk", "member", "scores_json", "status")

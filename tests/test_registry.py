@@ -513,3 +513,17 @@ def test_updates_and_councils_refuse_conflicts_without_a_database_error(reg):
     with pytest.raises(RegistryError) as e:
         reg.producer(999)
     assert e.value.code == "unknown-producer"
+
+
+def test_import_audit_text_is_the_audit_json_of_the_summary():
+    # the import's one-format audit text must be what json.dumps writes for the summary dict
+    import json
+
+    from scoring.registry.importer import Prepared, _summary_json
+
+    for total, source in ((62.142857142857146, "bảng/đợt 1.csv"), (70.0, None), (float("nan"), 'a"b\\c')):
+        it = Prepared("d-1", '{"x":1}', {}, {"total": total, "stars": 3, "status": "recognised", "source": "batch"},
+                      [("TV1", "{}"), ("TV2", "{}")])
+        want = json.dumps({"content_hash": it.hash, "source": source, "members": 2, "total": total, "stars": 3,
+                           "status": "recognised", "result_source": "batch"}, ensure_ascii=False)
+        assert _summary_json(it, json.dumps(source, ensure_ascii=False), {}) == want

@@ -250,21 +250,30 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
 
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     who: dict[str, tuple[str, str, str] | None] = {}  # dossier id → (producer key, province, product key)
-    product_rows: dict[str, dict[str, Any]] = {}  # dossier id → its product's columns
-    for it in items:
-        p = it.product
+    first: dict[tuple[str, str, str], dict[str, Any]] = {}  # product → its columns, from its first dossier
+    seen: dict[tuple[Any, ...], tuple[str, str, str] | None] = {}  # a product's cells as given → who
+
+    def identify(p: Mapping[str, Any]) -> tuple[str, str, str] | None:
         pname, prod = p.get("producer"), p.get("name")
-        if key(prod) and key(pname):
+        if not (key(prod) and key(pname)):
+            return None
+        province, district, commune = _area(p)
+        wanted.setdefault((key(pname), province), {"name": str(pname).strip(), "province": province,
+                                                   "district": district, "commune": commune})
+        return key(pname), province, key(prod)
+
+    for it in items:  # a product's dossiers repeat its cells: each distinct spelling is keyed once
+        p = it.product
+        cells = (p.get("producer"), p.get("name"), p.get("province"), p.get("district"), p.get("commune"))
+        try:
+            w = seen[cells] if cells in seen else seen.setdefault(cells, identify(p))
+        except TypeError:  # an unhashable cell: keyed as it is
+            w = identify(p)
+        who[it.dossier_id] = w
+        if w is not None and w not in first:
             province, district, commune = _area(p)
-            wanted.setdefault((key(pname), province),
-                              {"name": str(pname).strip(), "province": province, "district": district,
-                               "commune": commune})
-            who[it.dossier_id] = (key(pname), province, key(prod))
-            product_rows[it.dossier_id] = {"name": str(prod).strip(), "province": province, "district": district,
-                                           "commune": commune, "criteria_set": it.result["criteria_set"],
-                                           "form": it.result["form"]}
-        else:
-            who[it.dossier_id] = None
+            first[w] = {"name": str(p.get("name")).strip(), "province": province, "district": district,
+                        "commune": commune, "criteria_set": it.result["criteria_set"], "form": it.result["form"]}
 
     def producers_of(provinces: Iterable[str]) -> dict[tuple[str, str], int]:
         return _ids_of(conn, Producer.province, (Producer.name_key, Producer.province), provinces, wanted)
@@ -282,9 +291,8 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
         report.producers_created += len(new)
 
     wanted_products: dict[tuple[int, str], dict[str, Any]] = {}
-    for did, w in who.items():
-        if w is not None:
-            wanted_products.setdefault((producer_ids[(w[0], w[1])], w[2]), product_rows[did])
+    for w, row in first.items():
+        wanted_products.setdefault((producer_ids[(w[0], w[1])], w[2]), row)
 
     def products_of(producers: Iterable[int]) -> dict[tuple[int, str], int]:
         return _ids_of(conn, Product.producer_id, (Product.producer_id, Product.name_key), producers,

@@ -140,13 +140,15 @@ def _regrouped(wide: pd.DataFrame, keep: set[str], forms: dict[str, tuple[str, s
 def _assemble(wide: pd.DataFrame, cols: list[str], found: list[tuple[str, dict[str, Any], list[int], list[Any]]],
               forms: dict[str, tuple[str, str]]) -> Iterator[tuple[str, str, dict[str, Any], list[tuple[str, str]]]]:
     points = _points(wide, cols)
-    texts: dict[int, str] = {}
+    texts: list[str] = [""] * len(wide)  # by row position
     groups: dict[tuple[str, str], list[int]] = {}
     for did, _, rows, _ in found:
         groups.setdefault(forms[did], []).extend(rows)
     for rows in groups.values():
-        texts.update(zip(rows, _scores_texts(points, np.array(rows, dtype=np.int64))))
-    heads: dict[Any, str] = {}
+        for r, t in zip(rows, _scores_texts(points, np.array(rows, dtype=np.int64))):
+            texts[r] = t
+    opens: dict[Any, str] = {}  # a member's sheet up to its scores: '{"member":"TV1","scores":'
+    sentinel = json.dumps(SHEETS)
     for did, d, rows, members in found:
         if "product" in d and "product" in d["product"]:  # the table's product column is design.md §3's name
             d["product"] = {("name" if k == "product" else k): v for k, v in d["product"].items()}
@@ -154,11 +156,12 @@ def _assemble(wide: pd.DataFrame, cols: list[str], found: list[tuple[str, dict[s
         body = {**d, "sheets": SHEETS}  # dossier_dicts' values are NFC text, ints, bools, lists: canonical already
         parts = []
         for member, row in sheets:
-            head = heads.get(member)
+            head = opens.get(member)
             if head is None:
-                head = heads[member] = "" if member is None else '"member":' + json.dumps(member, ensure_ascii=False) + ","
-            parts.append("{" + head + '"scores":' + texts[row] + "}")
-        text = canonical_json(body).replace(json.dumps(SHEETS), "[" + ",".join(parts) + "]", 1)
+                head = opens[member] = "{" + ("" if member is None else
+                                              '"member":' + json.dumps(member, ensure_ascii=False) + ",") + '"scores":'
+            parts.append(head + texts[row] + "}")
+        text = canonical_json(body).replace(sentinel, "[" + ",".join(parts) + "]", 1)
         yield did, text, body, [(str(m) if m is not None else f"M{k + 1}", texts[r]) for k, (m, r) in enumerate(sheets)]
 
 

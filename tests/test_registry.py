@@ -164,6 +164,70 @@ def test_idempotent_import_and_refused_change(reg):
     assert after["results"] == before["results"] + 1 and after["dossier_versions"] == 1
 
 
+# Two members' rows of fixtures/cohort/cohort.csv's first dossier, TV2 first, the criteria nobody
+# scored left out. The canonical text below was written from the rule in identity.py (NFC text,
+# integral points as ints, sheets in member order, keys sorted, no spaces, UTF-8) by a script that
+# imports nothing from scoring; the hash is sha256 of that text. The code before the bulk-import
+# work of benchmarks/README.md ("Registry", commit d933b54) stored exactly this text and hash, so a
+# registry it made sees this table as unchanged.
+HASH_TABLE = """dossier_id,criteria_set,form,level,evaluated_on,member,findings,story_exists,product,producer,province,district,commune,1.1,1.2,1.3,1.4,1.5,1.6,2.1,2.2,2.3,3.1,3.2,3.3,3.4,3.5,4.1,4.2,4.3,5.1,5.2,5.3,6.1,6.2,6.3,6.4,6.5,7,8,9.1,9.2,10,11
+QD1048-2019-03-2026-0000002,qd1048-2019,gao-ngu-coc,district,2021-06-04,TV2,,,Gạo ST25 Bến Tre,HTX Gạo số 2,Bến Tre,Giồng Trôm,Xã 3,2.0,1.0,2.0,1.0,3.0,0.0,1.0,1.0,1.0,2.0,0.0,0.0,0.0,1.0,2.0,1.0,2.0,2.0,1.0,2.0,1.0,2.0,1.0,2.0,1.0,1.0,1.0,1.0,1.0,2.0,3.0
+QD1048-2019-03-2026-0000002,qd1048-2019,gao-ngu-coc,district,2021-06-04,TV1,,,Gạo ST25 Bến Tre,HTX Gạo số 2,Bến Tre,Giồng Trôm,Xã 3,2.0,1.0,2.0,1.0,3.0,0.0,1.0,1.0,1.0,2.0,0.0,0.0,0.0,1.0,2.0,1.0,1.0,2.0,1.0,1.0,1.0,1.0,1.0,2.0,1.0,2.0,3.0,1.0,1.0,2.0,3.0
+"""
+HASH_TEXT = (
+    '{"criteria_set":"qd1048-2019","dossier_id":"QD1048-2019-03-2026-0000002","evaluated_on":"2021-06-04",'
+    '"findings":[],"form":"gao-ngu-coc","level":"district","product":{"commune":"Xã 3","district":"Giồng Trôm",'
+    '"name":"Gạo ST25 Bến Tre","producer":"HTX Gạo số 2","province":"Bến Tre"},"sheets":['
+    '{"member":"TV1","scores":{"1.1":2,"1.2":1,"1.3":2,"1.4":1,"1.5":3,"1.6":0,"10":2,"11":3,"2.1":1,"2.2":1,'
+    '"2.3":1,"3.1":2,"3.2":0,"3.3":0,"3.4":0,"3.5":1,"4.1":2,"4.2":1,"4.3":1,"5.1":2,"5.2":1,"5.3":1,"6.1":1,'
+    '"6.2":1,"6.3":1,"6.4":2,"6.5":1,"7":2,"8":3,"9.1":1,"9.2":1}},'
+    '{"member":"TV2","scores":{"1.1":2,"1.2":1,"1.3":2,"1.4":1,"1.5":3,"1.6":0,"10":2,"11":3,"2.1":1,"2.2":1,'
+    '"2.3":1,"3.1":2,"3.2":0,"3.3":0,"3.4":0,"3.5":1,"4.1":2,"4.2":1,"4.3":2,"5.1":2,"5.2":1,"5.3":2,"6.1":1,'
+    '"6.2":2,"6.3":1,"6.4":2,"6.5":1,"7":1,"8":1,"9.1":1,"9.2":1}}]}')
+HASH = "caf1a2e0f92a1ebcfd0e95a4d66c8016c58a576bc04f906400e9ae8692a0632b"
+
+
+def test_table_dossier_hash_is_the_canonical_rule_and_unchanged_from_older_versions(reg, tmp_path):
+    import hashlib
+    import json
+
+    assert hashlib.sha256(HASH_TEXT.encode("utf-8")).hexdigest() == HASH  # the two literals agree
+    path = tmp_path / "table.csv"
+    path.write_text(HASH_TABLE, encoding="utf-8")
+    assert len(reg.import_file(path, actor=ACTOR).inserted) == 1
+    with reg.engine.connect() as conn:
+        stored_hash, = conn.execute(text("SELECT content_hash FROM dossiers")).one()
+        sheets = dict(conn.execute(text("SELECT member, CAST(scores AS TEXT) FROM member_sheets")).all())
+    assert stored_hash == HASH
+    assert reg.dossier("QD1048-2019-03-2026-0000002")["content"] == json.loads(HASH_TEXT)
+    expected = {s["member"]: s["scores"] for s in json.loads(HASH_TEXT)["sheets"]}
+    assert {m: json.loads(t) for m, t in sheets.items()} == expected
+    # a registry holding this hash (as one made by an older version does) sees the table as unchanged
+    before = counts(reg)
+    again = reg.import_file(path, actor=ACTOR)
+    assert (again.inserted, again.unchanged) == ([], ["QD1048-2019-03-2026-0000002"]) and counts(reg) == before
+    # the text itself is what SQLite stores (PostgreSQL keeps JSONB, which re-spells it)
+    if reg.dialect == "sqlite":
+        with reg.engine.connect() as conn:
+            assert conn.execute(text("SELECT content FROM dossiers")).scalar_one() == HASH_TEXT
+
+
+def test_batch_result_records_are_pandas_json_records():
+    # the split of pandas' JSON array (tables._record_texts) must give pandas' own line-delimited
+    # records, also when a text holds the separator, quotes, a line break or U+2028
+    import pandas as pd
+
+    from scoring.registry.tables import _record_texts
+
+    frame = pd.DataFrame({"dossier_id": ["a", "b", "c", "d"],
+                          "product": ['x},{"dossier_id":y', 'q"\\', "line\nbreak", "sep\u2028arator"],
+                          "total": [70.5, float("nan"), 3.0, 1 / 3]})
+    for n in (0, 1, 2, 4):
+        part = frame.iloc[:n]
+        want = part.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").split("\n")[:n]
+        assert _record_texts(part) == want
+
+
 def test_rejected_dossier_is_listed_and_the_rest_stored(reg, tmp_path):
     import json
 
@@ -449,3 +513,17 @@ def test_updates_and_councils_refuse_conflicts_without_a_database_error(reg):
     with pytest.raises(RegistryError) as e:
         reg.producer(999)
     assert e.value.code == "unknown-producer"
+
+
+def test_import_audit_text_is_the_audit_json_of_the_summary():
+    # the import's one-format audit text must be what json.dumps writes for the summary dict
+    import json
+
+    from scoring.registry.importer import Prepared, _summary_json
+
+    for total, source in ((62.142857142857146, "bảng/đợt 1.csv"), (70.0, None), (float("nan"), 'a"b\\c')):
+        it = Prepared("d-1", '{"x":1}', {}, {"total": total, "stars": 3, "status": "recognised", "source": "batch"},
+                      [("TV1", "{}"), ("TV2", "{}")])
+        want = json.dumps({"content_hash": it.hash, "source": source, "members": 2, "total": total, "stars": 3,
+                           "status": "recognised", "result_source": "batch"}, ensure_ascii=False)
+        assert _summary_json(it, json.dumps(source, ensure_ascii=False), {}) == want

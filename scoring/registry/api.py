@@ -76,12 +76,13 @@ class Transaction:
     _audit: list[dict[str, Any]] = field(default_factory=list)
 
     def audit(self, action: str, entity: str, entity_id: Any, before: Mapping[str, Any] | None = None,
-              after: Mapping[str, Any] | None = None) -> None:
-        """Queue one audit row (written in this transaction, in order, at the latest on commit)."""
+              after: Mapping[str, Any] | None = None, *, after_json: str | None = None) -> None:
+        """Queue one audit row (written in this transaction, in order, at the latest on commit).
+        `after_json`: the state after as JSON text already written as `_audit_json` writes it."""
         self._audit.append({"actor": self.actor, "action": action, "entity": entity,
                             "entity_id": None if entity_id is None else str(entity_id),
                             "before_json": None if before is None else _audit_json(before),
-                            "after_json": None if after is None else _audit_json(after)})
+                            "after_json": after_json if after is None else _audit_json(after)})
         if len(self._audit) >= 5000:
             self.flush()
 

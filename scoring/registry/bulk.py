@@ -20,6 +20,7 @@ triggers; the clock columns take the transaction's CURRENT_TIMESTAMP, as the INS
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Text, bindparam, cast, func, insert
@@ -73,36 +74,46 @@ def _compiled(conn: Any, model: Any, raw: tuple[str, ...], stamps: tuple[str, ..
     return _COMPILED[key]
 
 
-def insert_rows(conn: Any, model: Any, rows: Sequence[Mapping[str, Any]], raw: Sequence[str] = (),
-                stamps: Sequence[str] = STAMPS) -> None:
+def insert_rows(conn: Any, model: Any, rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+                raw: Sequence[str] = (), stamps: Sequence[str] = STAMPS, *, keys: Sequence[str] | None = None) -> None:
     """`conn.execute(bulk_insert(...), rows)`, without SQLAlchemy's per-row parameter handling (see
-    the module docstring). Every row must have the same keys (those of the first row)."""
+    the module docstring). Rows are mappings with the same keys (those of the first row), or, with
+    `keys`, tuples of values in that order (an import's 6·10^5 member sheets: no dict per row)."""
     if not rows:
         return
-    keys = tuple(rows[0])
+    if keys is None:
+        keys = tuple(rows[0])
+        get = itemgetter(*keys)
+        rows = list(map(get, rows)) if len(keys) > 1 else [(get(r),) for r in rows]
+    keys = tuple(keys)
     plan = _compiled(conn, model, tuple(raw), tuple(stamps), keys)
     if plan is None:
-        conn.execute(bulk_insert(conn.dialect.name, model, raw, stamps), list(rows))
+        conn.execute(bulk_insert(conn.dialect.name, model, raw, stamps), [dict(zip(keys, r)) for r in rows])
         return
     sql, names, processors = plan
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         _copy(conn, model, rows, keys, processors, tuple(raw), tuple(stamps))
         return
     order = names if names is not None else list(keys)
-    columns = []
-    for name in order:
-        values = [r[name] for r in rows]
-        proc = processors.get(name)
-        if proc is not None:
-            values = [proc(v) for v in values]  # the type's own handling of None (JSON: 'null')
-        columns.append(values)
-    params: list[Any] = list(zip(*columns))
+    if order == list(keys) and not processors:
+        params: list[Any] = list(rows)  # already in the statement's order, nothing to convert
+    else:
+        at = {k: i for i, k in enumerate(keys)}
+        columns = list(zip(*rows))
+        ordered = []
+        for name in order:
+            values = columns[at[name]]
+            proc = processors.get(name)
+            if proc is not None:
+                values = [proc(v) for v in values]  # the type's own handling of None (JSON: 'null')
+            ordered.append(values)
+        params = list(zip(*ordered))
     if names is None:
         params = [dict(zip(order, p)) for p in params]
     conn.exec_driver_sql(sql, params)
 
 
-def _copy(conn: Any, model: Any, rows: Sequence[Mapping[str, Any]], keys: tuple[str, ...],
+def _copy(conn: Any, model: Any, rows: Sequence[Sequence[Any]], keys: tuple[str, ...],
           processors: Mapping[str, Any], raw: tuple[str, ...], stamps: tuple[str, ...]) -> None:
     """`insert_rows` on PostgreSQL: COPY into the table's columns, in the open transaction."""
     table = model.__table__
@@ -117,7 +128,7 @@ def _copy(conn: Any, model: Any, rows: Sequence[Mapping[str, Any]], keys: tuple[
     try:
         with cursor.copy(sql) as copy:
             for r in rows:
-                values = [r[k] if p is None else p(r[k]) for k, p in zip(keys, procs)]
+                values = [v if p is None else p(v) for v, p in zip(r, procs)]
                 copy.write_row(values + [now] * len(clock))
     finally:
         cursor.close()

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
@@ -260,21 +262,30 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
 
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     who: dict[str, tuple[str, str, str] | None] = {}  # dossier id → (producer key, province, product key)
-    product_rows: dict[str, dict[str, Any]] = {}  # dossier id → its product's columns
-    for it in items:
-        p = it.product
+    first: dict[tuple[str, str, str], dict[str, Any]] = {}  # product → its columns, from its first dossier
+    seen: dict[tuple[Any, ...], tuple[str, str, str] | None] = {}  # a product's cells as given → who
+
+    def identify(p: Mapping[str, Any]) -> tuple[str, str, str] | None:
         pname, prod = p.get("producer"), p.get("name")
-        if key(prod) and key(pname):
+        if not (key(prod) and key(pname)):
+            return None
+        province, district, commune = _area(p)
+        wanted.setdefault((key(pname), province), {"name": str(pname).strip(), "province": province,
+                                                   "district": district, "commune": commune})
+        return key(pname), province, key(prod)
+
+    for it in items:  # a product's dossiers repeat its cells: each distinct spelling is keyed once
+        p = it.product
+        cells = (p.get("producer"), p.get("name"), p.get("province"), p.get("district"), p.get("commune"))
+        try:
+            w = seen[cells] if cells in seen else seen.setdefault(cells, identify(p))
+        except TypeError:  # an unhashable cell: keyed as it is
+            w = identify(p)
+        who[it.dossier_id] = w
+        if w is not None and w not in first:
             province, district, commune = _area(p)
-            wanted.setdefault((key(pname), province),
-                              {"name": str(pname).strip(), "province": province, "district": district,
-                               "commune": commune})
-            who[it.dossier_id] = (key(pname), province, key(prod))
-            product_rows[it.dossier_id] = {"name": str(prod).strip(), "province": province, "district": district,
-                                           "commune": commune, "criteria_set": it.result["criteria_set"],
-                                           "form": it.result["form"]}
-        else:
-            who[it.dossier_id] = None
+            first[w] = {"name": str(p.get("name")).strip(), "province": province, "district": district,
+                        "commune": commune, "criteria_set": it.result["criteria_set"], "form": it.result["form"]}
 
     def producers_of(provinces: Iterable[str]) -> dict[tuple[str, str], int]:
         return _ids_of(conn, Producer.province, (Producer.name_key, Producer.province), provinces, wanted)
@@ -292,9 +303,8 @@ def _resolve_products(tx: "Transaction", items: Sequence[Prepared], report: Impo
         report.producers_created += len(new)
 
     wanted_products: dict[tuple[int, str], dict[str, Any]] = {}
-    for did, w in who.items():
-        if w is not None:
-            wanted_products.setdefault((producer_ids[(w[0], w[1])], w[2]), product_rows[did])
+    for w, row in first.items():
+        wanted_products.setdefault((producer_ids[(w[0], w[1])], w[2]), row)
 
     def products_of(producers: Iterable[int]) -> dict[tuple[int, str], int]:
         return _ids_of(conn, Product.producer_id, (Product.producer_id, Product.name_key), producers,
@@ -366,14 +376,27 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
     pks: dict[str, int] = {}
     bar = _bar(progress, len(todo))
     written = 0
+    # SQLite: this transaction holds the database's write lock from its first statement (BEGIN
+    # IMMEDIATE, db.py), so the new rows take the ids after the largest one, given here, and nothing
+    # is read back. PostgreSQL: ids come from the sequence and are read back by the unique dossier id
+    # (RETURNING with executemany goes row by row).
+    next_id = (conn.execute(select(func.coalesce(func.max(Dossier.id), 0))).scalar_one() + 1
+               if conn.dialect.name == "sqlite" else None)
+    texts: dict[Any, str] = {}
+    source_json = json.dumps(source, ensure_ascii=False)
     for chunk in _chunks(fresh):
-        rows = [_dossier_row(it, products[it.dossier_id], round_id, source) for it in chunk]
-        insert_rows(conn, Dossier, rows, ["content"])
-        # ids read back by the unique dossier id (RETURNING with executemany goes row by row on SQLite)
-        pks.update(conn.execute(select(Dossier.dossier_id, Dossier.id)
-                                .where(Dossier.dossier_id.in_([it.dossier_id for it in chunk]))).all())
+        rows = [_dossier_values(it, products[it.dossier_id], round_id, source, texts) for it in chunk]
+        if next_id is not None:
+            ids = range(next_id, next_id + len(chunk))
+            next_id += len(chunk)
+            insert_rows(conn, Dossier, [(i, *r) for i, r in zip(ids, rows)], DOSSIER_RAW, keys=("id", *DOSSIER_KEYS))
+            pks.update(zip([it.dossier_id for it in chunk], ids))
+        else:
+            insert_rows(conn, Dossier, rows, DOSSIER_RAW, keys=DOSSIER_KEYS)
+            pks.update(conn.execute(select(Dossier.dossier_id, Dossier.id)
+                                    .where(Dossier.dossier_id.in_([it.dossier_id for it in chunk]))).all())
         for it in chunk:
-            tx.audit("import", "dossier", it.dossier_id, None, _summary(it, source))
+            tx.audit("import", "dossier", it.dossier_id, after_json=_summary_json(it, source_json, texts))
         _write_children(conn, chunk, pks, {it.dossier_id: 1 for it in chunk})
         written += len(chunk)
         _trace(f"wrote {written}/{len(todo)} dossiers")
@@ -408,6 +431,24 @@ def _summary(it: Prepared, source: str | None) -> dict[str, Any]:
             "stars": r["stars"], "status": r["status"], "result_source": r["source"]}
 
 
+def _summary_json(it: Prepared, source_json: str, memo: dict[Any, str]) -> str:
+    """`_audit_json(_summary(it, source))` by one format operation (an import audits every dossier):
+    the same keys in the same order, json.dumps' separators, text values through json.dumps."""
+    r = it.result
+    total = r["total"]
+    if type(total) is not float or not math.isfinite(total) or type(r["stars"]) is not int:
+        from .api import _audit_json
+
+        return _audit_json(_summary(it, json.loads(source_json)))
+    words = []
+    for value in (r["status"], r["source"]):
+        if value not in memo:
+            memo[value] = json.dumps(value, ensure_ascii=False)
+        words.append(memo[value])
+    return (f'{{"content_hash": "{it.hash}", "source": {source_json}, "members": {len(it.sheets)}, '
+            f'"total": {total!r}, "stars": {r["stars"]}, "status": {words[0]}, "result_source": {words[1]}}}')
+
+
 def _dossier_row(it: Prepared, product_id: int | None, round_id: int | None, source: str | None) -> dict[str, Any]:
     c = it.meta
     return {"dossier_id": it.dossier_id, "product_id": product_id, "round_id": round_id,
@@ -417,17 +458,49 @@ def _dossier_row(it: Prepared, product_id: int | None, round_id: int | None, sou
             "content_json": it.text, "content_hash": it.hash, "version": 1, "source": source}
 
 
+DOSSIER_KEYS = ("dossier_id", "product_id", "round_id", "kind", "criteria_set", "form", "level", "evaluated_on",
+                "lodged_on", "findings_json", "cases_json", "story_exists", "content_json", "content_hash", "version",
+                "source")
+DOSSIER_RAW = ("content", "findings", "cases")
+
+
+def _json_text(value: Any, memo: dict[Any, str]) -> str:
+    """JSON text as SQLAlchemy's JSON type writes it (json.dumps with its default settings; None is
+    JSON null, not SQL NULL), once per distinct list of findings (most dossiers have none)."""
+    if isinstance(value, list):
+        key = tuple(value)
+        try:
+            if key not in memo:
+                memo[key] = json.dumps(value)
+            return memo[key]
+        except TypeError:  # an unhashable entry: written as it is
+            return json.dumps(value)
+    return json.dumps(value)
+
+
+def _dossier_values(it: Prepared, product_id: int | None, round_id: int | None, source: str | None,
+                    memo: dict[Any, str]) -> tuple[Any, ...]:
+    """`_dossier_row` as a tuple in DOSSIER_KEYS order, its JSON columns as text (no dict per dossier)."""
+    c, r = it.meta, it.result
+    return (it.dossier_id, product_id, round_id, c.get("kind") or "new", r["criteria_set"], r["form"], r["level"],
+            r["evaluated_on"], _day(c.get("lodged_on")), _json_text(list(c.get("findings") or []), memo),
+            _json_text(c.get("cases"), memo), c.get("story_exists"), it.text, it.hash, 1, source)
+
+
+SHEET_KEYS = ("dossier_pk", "member", "scores_json", "status")
+RESULT_FIELDS = ("criteria_set", "form", "level", "evaluated_on", "total", "band_stars", "stars", "status",
+                 "recognised_by", "escalate_to", "engine_version", "criteria_hash", "source", "decided", "result")
+RESULT_KEYS = ("dossier_pk", "dossier_version", *RESULT_FIELDS[:-1], "result_json")
+
+
 def _write_children(conn: Any, chunk: Sequence[Prepared], pks: Mapping[str, int], versions: Mapping[str, int]) -> None:
-    sheets = [{"dossier_pk": pks[it.dossier_id], "member": m, "scores_json": s, "status": "submitted"}
-              for it in chunk for m, s in it.sheets]
+    """The chunk's member sheets and results, as tuples (no dict per row: 6·10^5 sheets per 10^5 dossiers)."""
+    sheets = [(pk, m, s, "submitted") for it in chunk for pk in (pks[it.dossier_id],) for m, s in it.sheets]
     if sheets:
-        insert_rows(conn, MemberSheet, sheets, ["scores"])
-    results = []
-    for it in chunk:
-        row = {k: v for k, v in it.result.items() if k not in ("result", "created_at")}
-        results.append({**row, "result_json": it.result["result"], "dossier_pk": pks[it.dossier_id],
-                        "dossier_version": versions[it.dossier_id]})
-    insert_rows(conn, ResultRow, results, ["result"])
+        insert_rows(conn, MemberSheet, sheets, ["scores"], keys=SHEET_KEYS)
+    fields = itemgetter(*RESULT_FIELDS)
+    results = [(pks[it.dossier_id], versions[it.dossier_id], *fields(it.result)) for it in chunk]
+    insert_rows(conn, ResultRow, results, ["result"], keys=RESULT_KEYS)
 
 
 class _NoBar:

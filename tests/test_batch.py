@@ -17,6 +17,8 @@ from scoring.errors import DossierInvalid
 from scoring.evaluate import evaluate
 from scoring.synth import generate_cohort
 
+from conftest import examples
+
 SETS = ["qd1048-2019", "qd148-2023", "qd26-2026"]
 
 
@@ -36,7 +38,7 @@ def _check_conformance(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     return results, rejects
 
 
-@settings(max_examples=8)
+@settings(max_examples=examples(8))
 @given(seed=st.integers(0, 10_000), sets=st.lists(st.sampled_from(SETS), min_size=1, max_size=3, unique=True),
        n=st.integers(1, 40))
 def test_batch_equals_engine_on_every_field(seed, sets, n):
@@ -71,7 +73,7 @@ def _corrupt(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
-@settings(max_examples=5)
+@settings(max_examples=examples(5))
 @given(seed=st.integers(0, 10_000))
 def test_bad_records_never_stop_the_batch_and_carry_the_single_path_message(seed):
     frame = _corrupt(generate_cohort(25, seed=seed, knockout_rate=0.0), np.random.default_rng(seed))
@@ -91,7 +93,7 @@ def test_rows_of_one_dossier_that_disagree_are_rejected_with_the_column():
     assert len(results) + rejects["dossier_id"].nunique() == frame["dossier_id"].nunique()
 
 
-@settings(max_examples=6)
+@settings(max_examples=examples(6))
 @given(seed=st.integers(0, 10_000))
 def test_ranking_invariants_and_shuffle_invariance(seed):
     frame = generate_cohort(60, seed=seed)
@@ -334,7 +336,7 @@ def test_every_form_agrees_with_the_engine_on_edge_cases(every_form, set_id, slu
     assert seen["scored"] >= 10 and seen["rejected"] >= 2, seen
 
 
-@settings(max_examples=3)
+@settings(max_examples=examples(3))
 @given(seed=st.integers(0, 10_000))
 def test_threads_change_nothing_in_results_or_rejects(seed):
     """The form groups, columns and decisions run on worker threads for large tables: with threads

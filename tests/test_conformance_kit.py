@@ -11,6 +11,8 @@ from hypothesis import given, settings, strategies as st
 from scoring.checks import CHECKS, COLUMNAR, SCALAR, CheckCoverageError
 from scoring.testing import UNREACHABLE, check_backends, compare, mutants, scalar_outcome, valid_dossiers
 
+from conftest import examples
+
 warnings.filterwarnings("ignore", message=r".*partial-form.*")
 
 
@@ -57,7 +59,7 @@ def test_the_kit_fails_when_a_check_is_deleted_from_a_backend(monkeypatch, backe
     assert codes and codes <= set(report.unprovoked()[backend.name])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), picks=st.lists(st.integers(0, 60), min_size=2, max_size=4, unique=True))
 def test_dossiers_with_several_problems_at_once_get_the_same_codes_and_places(seed, picks):
     """Two to four of the kit's single changes applied to one dossier: every problem is reported by

@@ -14,6 +14,8 @@ from scoring import criteria
 from scoring.cli import cli
 from scoring.resources import criteria_dir
 
+from conftest import examples
+
 SET = "qd26-2026"
 SLUG = "rau-cu-qua-hat-tuoi"
 
@@ -67,7 +69,7 @@ def _corrupt(doc, kind, pick):
 KINDS = ["wrong-type", "missing-field", "duplicate-number", "broken-sum", "dangling-knockout", "dangling-star-mark"]
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(kind=st.sampled_from(KINDS), pick=st.integers(0, 200))
 def test_corrupted_copy_fails_with_the_right_message(pristine, tmp_path_factory, kind, pick):
     folder = tmp_path_factory.mktemp("bad") / SET
@@ -250,7 +252,7 @@ def _assert_exactly(issues, path: Path, expected: list[tuple[str, str]]) -> None
     assert remaining == [], f"not reported: {remaining}"
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(kinds=st.lists(st.sampled_from(PRECISE_KINDS), min_size=1, max_size=4, unique=True), pick=st.integers(0, 200))
 @example(kinds=["wrong-type-points", "duplicate-number"], pick=0)  # the audit's case: schema + semantic in one file
 @example(kinds=["missing-gloss", "broken-sum", "dangling-knockout"], pick=5)

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from scoring.cli import cli
 
+from conftest import examples
+
 ROOT = Path(__file__).resolve().parents[1]
 COHORT_LINES = (ROOT / "fixtures" / "cohort" / "cohort.csv").read_text(encoding="utf-8-sig").splitlines()[:12]
 CELLS = ["", " ", "3", "3,0", "３", "-1", "1e309", "nan", "TRUE", "=1+1", "@x", "\x1b[2J", "\x00", '"', "'", ";",
@@ -96,7 +98,7 @@ def test_fuzz_xlsx(tmp_path, seed):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl", ".parquet"])
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.binary(max_size=2048))
 def test_fuzz_random_bytes(tmp_path_factory, suffix, data):
     _check(tmp_path_factory.mktemp("fuzz"), f"in{suffix}", data)
@@ -119,7 +121,7 @@ def test_fuzz_xlsx_zip_with_junk_members(tmp_path):
     _check(tmp_path, "b.xlsx", out.getvalue())
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(doc=st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                         max_leaves=30))

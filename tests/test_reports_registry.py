@@ -20,6 +20,8 @@ from scoring.reports.compute import progress, supervision
 from scoring.reports.figures import ADDITIVE, STARS
 from scoring.reports.planfile import load_plan
 
+from conftest import examples
+
 # the plan row each AREAS entry belongs to (by hand, from registry_history.PLAN_YAML); None: outside
 LEAF = {0: "10801", 1: "10802", 2: "10901", 3: "10902", 4: "298-khac", 5: "30-khac", 6: None}
 AREA_INDEX = {a: i for i, a in enumerate(AREAS)}
@@ -202,7 +204,7 @@ def _check_supervision(reg: Registry, as_of: date, within: int) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(stories(), st.integers(0, 2600), st.sampled_from(["Q1", "Q2", "Q3", "Q4", "H1", "H2", "year"]),
        st.integers(0, 400))
 def test_figures_equal_the_registry_on_generated_histories(story_list, offset, period_key, within):

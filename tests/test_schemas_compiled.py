@@ -20,6 +20,8 @@ from jsonschema import Draft202012Validator
 from scoring import schemas
 from scoring.resources import criteria_dir, rules_dir
 
+from conftest import examples
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILES = sorted((criteria_dir() / "schema").glob("*.schema.json")) + [rules_dir() / "schema" / "rules.schema.json"]
 
@@ -115,7 +117,7 @@ def _mutation(draw):
     return path, doc
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(_mutation())
 def test_the_compiled_check_agrees_with_jsonschema_on_mutated_documents(case):
     path, doc = case

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import criteria_root
+from conftest import examples, criteria_root
 import test_whatif_oracle as oracle_mod
 from scoring import criteria
 from scoring.evaluate import evaluate
@@ -75,7 +75,7 @@ def _scaled(form):
     return {s: round(form.max * f, 1) for s, f in ((5, 0.9), (4, 0.7), (3, 0.5), (2, 0.3))}
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(80), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), set_id=st.sampled_from(sorted(TRUNCATED)), target=st.integers(2, 5),
        assume=st.sampled_from(["all_members", "mean"]))
 def test_plan_is_optimal_against_brute_force_on_truncated_real_forms(truncated, data, set_id, target, assume):
@@ -256,7 +256,7 @@ def _brute_fill(C, need, budget):
     return best
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(n=st.integers(1, 6), need=st.tuples(st.integers(0, 3), st.integers(0, 3)),
        cells=st.lists(st.one_of(st.integers(0, 20), st.just(-1)), min_size=12, max_size=12),
        budget=st.integers(0, 60))

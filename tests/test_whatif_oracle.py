@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import criteria_root
+from conftest import examples, criteria_root
 from scoring import criteria
 from scoring.evaluate import evaluate
 from scoring.resources import criteria_dir
@@ -285,7 +285,7 @@ EDGES = st.dictionaries(st.tuples(st.integers(0, 5), st.integers(0, 5)).filter(l
                         st.integers(1, 30), max_size=6)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), name=st.sampled_from(sorted(FORMS)), target=st.integers(2, 5),
        assume=st.sampled_from(["all_members", "mean"]), priced=st.booleans())
 def test_plan_is_optimal_against_brute_force_on_synthetic_forms(synthetic, data, name, target, assume, priced):

@@ -96,14 +96,14 @@ def fields(found: Found, coded: Coded, nd: int, source: str, kinds: tuple[str, .
     for col, name in (("evaluated_on", "evaluated_on"), ("lodged_on", "lodged_on"),
                       ("previous_expires_on", "previous_certificate.expires_on")):
         bad = np.zeros(nd, dtype=bool)
-        for u, ds in _where(coded, col, lambda u: True):
+        # judged once per distinct cell; only the values refused are looked up (a round has thousands of days)
+        for u, ds in _where(coded, col, lambda u: _date_problem(str(read["date"](u))) is not None):
             text = str(read["date"](u))
-            if not ISO_DAY.match(text):
-                bad[ds] = True
+            bad[ds] = True
+            if _date_problem(text) == "value-invalid":
                 for d in ds:
                     add(found, d, value_invalid(source, name, text, "text matching ^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
-            elif _day(text) is None:
-                bad[ds] = True
+            else:
                 for d in ds:
                     add(found, d, issue("date-invalid", source, name, text, "YYYY-MM-DD"))
         bad_dates[name] = bad
@@ -252,12 +252,13 @@ def findings_cell(found: Found, codes: np.ndarray, lists: list[tuple[str, ...]],
 
 
 @COLUMNAR.register("findings", "finding-unknown", "finding-not-in-force")
-def findings(found: Found, cs: CriteriaSet, gd: np.ndarray, lists: np.ndarray, days: np.ndarray, source: str) -> None:
-    """Findings are few: judged per dossier that has any."""
+def findings(found: Found, cs: CriteriaSet, gd: np.ndarray, lists: np.ndarray, has: np.ndarray, days: np.ndarray,
+             source: str) -> None:
+    """Findings are few: judged per dossier that has any (`has`, known from the distinct cells)."""
     requirements = cs.requirement_findings
     known = set(cs.knockouts) | set(requirements)
     since = cs.star_minimums.get("from")
-    for k in np.flatnonzero(np.array([bool(v) for v in lists], dtype=bool)):
+    for k in np.flatnonzero(has):
         v, d = lists[k], gd[k]
         day = days[k]
         for i, fid in enumerate(v):
@@ -273,7 +274,11 @@ def findings(found: Found, cs: CriteriaSet, gd: np.ndarray, lists: np.ndarray, d
 @COLUMNAR.register("level", "period-none", "level-not-in-period")
 def level(found: Found, cs: CriteriaSet, gd: np.ndarray, period_idx: np.ndarray, level_ok: np.ndarray,
           levels: np.ndarray, days: np.ndarray, source: str) -> None:
-    for k in np.flatnonzero(~level_ok & ~np.isnat(days) & np.array([isinstance(v, str) for v in levels], dtype=bool)):
+    """A level its period does not have (`level_ok` is False for an empty level too: only the
+    dossiers it flags are looked at, one by one)."""
+    for k in np.flatnonzero(~level_ok & ~np.isnat(days)):
+        if not isinstance(levels[k], str):
+            continue
         if period_idx[k] < 0:
             add(found, gd[k], issue("period-none", source, "evaluated_on", str(days[k]),
                                     ", ".join(f"{p.start}…{p.end or ''}" for p in cs.periods), set=cs.id))
@@ -330,16 +335,16 @@ def left_out(found: Found, g: GroupCells, missing: np.ndarray) -> None:
 
 @COLUMNAR.register("cases", "case-criterion-none", "case-unknown", "case-points-mismatch", "case-mixed")
 def cases(found: Found, g: GroupCells, ladders: list[tuple[int, np.ndarray]], bounds: np.ndarray,
-          stated: np.ndarray, clean: np.ndarray) -> np.ndarray:
+          stated: np.ndarray, is_stated: np.ndarray, clean: np.ndarray) -> np.ndarray:
     """Alternative cases (TH a / TH b), for the dossiers with no other problem (`clean`), as the single
     path checks them last: a stated case names a criterion with cases and one of its cases, and every
     member's points are options of it; unstated, the points must fit one case for all members.
-    Returns the dossiers with a problem."""
+    Returns the dossiers with a problem. `is_stated`: the dossiers that state a case (known per
+    distinct cell)."""
     form = g.form
     bad = np.zeros(len(g.gd), dtype=bool)
     leaf_cases = {form.leaves[li].number: (li, fits) for li, fits in ladders}
     with_cases = [form.leaves[li].number for li, _ in ladders]
-    is_stated = np.array([isinstance(s, dict) and bool(s) for s in stated], dtype=bool)
     # unstated: one vectorized pass per criterion with cases
     for li, fits in ladders:
         ok = fits[:, g.pint[li] + 1] | ~g.present[li]
@@ -396,6 +401,13 @@ def _mixed(found: Found, g: GroupCells, li: int, k: int, bounds: np.ndarray, num
 
 
 # ----------------------------------------------------------------------------- helpers
+
+def _date_problem(text: str) -> str | None:
+    """The code a date cell's text is refused with, None when it is a real YYYY-MM-DD day."""
+    if not ISO_DAY.match(text):
+        return "value-invalid"
+    return "date-invalid" if _day(text) is None else None
+
 
 def _day(text: str) -> date | None:
     try:

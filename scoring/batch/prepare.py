@@ -30,7 +30,7 @@ from ..filing import DEFAULT_KIND, KINDS, Problem, choose_set, filing_facts, suc
 from .checks import SET_ID
 from .frame import (_id_text, _scalar, cases_value, date_value, factorize, findings_value, kind_value, points_value,
                     story_value)
-from .tables import FILING, PRODUCT
+from .tables import FILING, PRODUCT, is_arrow_text as _is_arrow_text
 from .workers import Inline
 
 META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", "cases", *FILING, *PRODUCT)
@@ -280,10 +280,6 @@ def _first_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     if _is_arrow_text(values):
         return _normalised(*_arrow_codes(pa.array(values.array).take(pa.array(rows))))
     return _codes(values.iloc[rows])
-
-
-def _is_arrow_text(values: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(values.dtype)
 
 
 def _days(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:

@@ -286,7 +286,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 def _read_parquet(path: Path) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
-    frame = pd.read_parquet(path)
+    frame = _parquet_frame(pq.read_table(path))
     schema = pq.read_schema(path)
     lists = [f.name for f in schema if str(f.type).startswith(("list", "large_list"))]
     issues = [Issue("giá trị lồng trong cột chỉ chứa một giá trị / nested value in a column that holds one value", str(path), f"column {c!r}", str(schema.field(c).type),
@@ -297,6 +297,26 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         frame[c] = frame[c].map(_joined).astype(object)
     frame.index = pd.Index(np.arange(1, len(frame) + 1), name=ROW)
     return frame
+
+
+def _parquet_frame(table: "pa.Table") -> pd.DataFrame:
+    """`pd.read_parquet`'s frame, column by column: text as Arrow `str` columns, other columns as
+    pandas converts them (with the file's pandas metadata), an index pandas stored dropped (the rows
+    are numbered by the reader). Never consolidated into one block: copying sixty score columns
+    into a matrix was most of reading a Parquet table."""
+    import pyarrow as pa
+
+    stored_index = {c for c in (table.schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    cols: dict[str, pd.Series] = {}
+    for i, name in enumerate(table.column_names):
+        if name in stored_index:
+            continue
+        col = table.column(i)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            cols[name] = pd.Series(col, dtype=ARROW_TEXT)
+        else:
+            cols[name] = table.select([i]).to_pandas().iloc[:, 0]
+    return pd.DataFrame(cols, copy=False).reset_index(drop=True)
 
 
 def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:

@@ -230,7 +230,7 @@ def _read_csv_arrow(path: Path, h: int, header: list[str], delim: str) -> pd.Dat
             path,
             read_options=pcsv.ReadOptions(skip_rows=h + 1, column_names=names, block_size=16 << 20),
             parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, null_values=[""],
                                                 strings_can_be_null=True, quoted_strings_can_be_null=True))
     except (pa.ArrowException, OSError):
         return None
@@ -388,6 +388,10 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
         else:
             out[col] = values
     frame = pd.DataFrame(out, index=frame.index, copy=False)
+    if done:  # the text of score columns read as numbers is free now: give it back before the batch runs
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
     _check_cell_sizes(frame, path, skip=done)
     frame = locale_cells(frame, skip=done)
     frame.attrs.update(attrs)
@@ -430,12 +434,12 @@ def _typed_arrow(values: pd.Series, name: str, path: Path) -> pd.Series:
         if any(n is not None for n in numbers):  # as locale_cells: numbers as numbers, other text as typed
             codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
             if all(n is not None for n in numbers):
-                return pd.Series(np.array(numbers + [np.nan], dtype=np.float64)[codes], index=values.index)
+                return pd.Series(np.array(numbers + [np.nan], dtype=np.float64)[codes], index=values.index, copy=False)
             table = np.empty(len(fixed) + 1, dtype=object)
             for i, (n, u) in enumerate(zip(numbers, fixed)):
                 table[i] = u if n is None else n
             table[-1] = None
-            return pd.Series(table[codes], index=values.index, dtype=object)
+            return pd.Series(table[codes], index=values.index, dtype=object, copy=False)
     elif name == "evaluated_on":
         fixed = [date_iso(u) or u for u in fixed]
     if fixed == raw:

@@ -3,7 +3,12 @@
 Measures, in one run on this machine: evaluate_batch on 10^4, 10^5 and 10^6 member-sheets from an
 in-memory frame (sheets/s and peak memory, each size in a fresh subprocess so peaks don't mix), the
 rule-engine path on 10^3 (and 10^4 unless --quick) dossiers, their ratio, upgrade_plan's median time
-per product on complete forms and the cohort `plan` over 1,000 products. Prints a Markdown table.
+per product on complete forms and the cohort `plan` over 1,000 products; then issue 11 item 6:
+evaluate_batch on the clean cohort and on the same dossiers with 1 % invalid cells and stated cases
+(alternately, in one process: a same-run ratio), a province's round (one set, 25 forms, councils of
+3-5, 2 x 10^5 sheets) and read_table + evaluate_batch end to end from CSV and Parquet files of the
+10^6 cohort (written once under $OCOP_BENCH_DIR or /tmp; --quick: 10^5 sheets, a 5 x 10^4 round),
+each with its CPU time beside the wall time. Prints Markdown tables.
 """
 from __future__ import annotations
 

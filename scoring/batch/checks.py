@@ -337,69 +337,79 @@ def left_out(found: Found, g: GroupCells, missing: np.ndarray) -> None:
 
 @COLUMNAR.register("cases", "case-criterion-none", "case-unknown", "case-points-mismatch", "case-mixed")
 def cases(found: Found, g: GroupCells, ladders: list[tuple[int, np.ndarray]], bounds: np.ndarray,
-          stated: np.ndarray, is_stated: np.ndarray, clean: np.ndarray) -> np.ndarray:
+          stated: np.ndarray, stated_code: np.ndarray, clean: np.ndarray) -> np.ndarray:
     """Alternative cases (TH a / TH b), for the dossiers with no other problem (`clean`), as the single
     path checks them last: a stated case names a criterion with cases and one of its cases, and every
     member's points are options of it; unstated, the points must fit one case for all members.
-    Returns the dossiers with a problem. `is_stated`: the dossiers that state a case (known per
-    distinct cell)."""
+    Returns the dossiers with a problem. `stated_code`: per dossier, the code of its distinct
+    stated cases (-1 = none stated): the dossiers stating the same cases are judged together, one
+    array pass per stated criterion, and only the cells that do not fit are looked at one by one."""
     form = g.form
     bad = np.zeros(len(g.gd), dtype=bool)
     leaf_cases = {form.leaves[li].number: (li, fits) for li, fits in ladders}
     with_cases = [form.leaves[li].number for li, _ in ladders]
-    # unstated: one vectorized pass per criterion with cases
+    is_stated = stated_code >= 0
+    # unstated: one vectorized pass per criterion with cases (kept for the stated dossiers' other criteria)
+    mixed_of: dict[int, np.ndarray] = {}
     for li, fits in ladders:
         ok = fits[:, g.pint[li] + 1] | ~g.present[li]
         mixed = ~np.logical_and.reduceat(ok, bounds, axis=1).any(axis=0) if len(bounds) else np.zeros(0, bool)
+        mixed_of[li] = mixed
         number = form.leaves[li].number
         for k in np.flatnonzero(mixed & clean & ~is_stated):
-            _mixed(found, g, li, k, bounds, number)
+            add(found, g.gd[k], _mixed_issue(g, li, k, bounds, number))
             bad[k] = True
-    for k in np.flatnonzero(is_stated & clean):
-        d, given = g.gd[k], stated[k]
-        rows = np.arange(bounds[k], bounds[k + 1] if k + 1 < len(bounds) else len(g.local))
+    judged = is_stated & clean
+    if not judged.any():
+        return bad
+    for code in np.unique(stated_code[judged]):
+        this = judged & (stated_code == code)
+        ks = np.flatnonzero(this)
+        given = stated[ks[0]]
+        said: dict[int, list[Issue]] = {}  # per dossier, in the single path's order
         for number, case in given.items():
             if number not in leaf_cases:
-                add(found, d, issue("case-criterion-none", g.source, f"cases.{number}", case,
-                                    "criteria with cases: " + (", ".join(with_cases) or "none"),
-                                    number=number, form=form.slug))
-                bad[k] = True
+                for k in ks:
+                    said.setdefault(k, []).append(issue(
+                        "case-criterion-none", g.source, f"cases.{number}", case,
+                        "criteria with cases: " + (", ".join(with_cases) or "none"), number=number, form=form.slug))
                 continue
             li, fits = leaf_cases[number]
             ids = [cid for cid, _ in form.leaves[li].cases]
             if case not in ids:
-                add(found, d, issue("case-unknown", g.source, f"cases.{number}", case,
-                                    ", ".join(f"{cid} ({label})" for cid, label in form.leaves[li].cases),
-                                    number=number))
-                bad[k] = True
+                for k in ks:
+                    said.setdefault(k, []).append(issue(
+                        "case-unknown", g.source, f"cases.{number}", case,
+                        ", ".join(f"{cid} ({label})" for cid, label in form.leaves[li].cases), number=number))
                 continue
-            ladder = sorted(o.points for o in form.leaves[li].options if o.case == case)
-            for r in rows:
-                if g.present[li, r] and not fits[ids.index(case), g.pint[li, r] + 1]:
-                    p = int(g.pint[li, r])
-                    add(found, d, issue("case-points-mismatch", g.source, _loc(g, li, r), p,
-                                        ", ".join(map(str, ladder)), points=p, case=case, number=number))
-                    bad[k] = True
-        for li, fits in ladders:  # criteria whose case the dossier does not state: inferred
+            ladder = ", ".join(map(str, sorted(o.points for o in form.leaves[li].options if o.case == case)))
+            off = this[g.local] & g.present[li] & ~fits[ids.index(case), g.pint[li] + 1]
+            for r in np.flatnonzero(off):  # rows in order: each dossier's in its sheets' order
+                p = int(g.pint[li, r])
+                said.setdefault(int(g.local[r]), []).append(issue(
+                    "case-points-mismatch", g.source, _loc(g, li, r), p, ladder, points=p, case=case, number=number))
+        for li, _ in ladders:  # criteria whose case the dossiers do not state: inferred
             number = form.leaves[li].number
             if number in given:
                 continue
-            ok = (fits[:, g.pint[li, rows] + 1] | ~g.present[li, rows]).all(axis=1)
-            if not ok.any():
-                _mixed(found, g, li, k, bounds, number)
+            for k in ks[mixed_of[li][ks]]:
+                said.setdefault(int(k), []).append(_mixed_issue(g, li, int(k), bounds, number))
+        for k in sorted(said):
+            if said[k]:
+                add(found, g.gd[k], *said[k])
                 bad[k] = True
     return bad
 
 
-def _mixed(found: Found, g: GroupCells, li: int, k: int, bounds: np.ndarray, number: str) -> None:
+def _mixed_issue(g: GroupCells, li: int, k: int, bounds: np.ndarray, number: str) -> Issue:
+    """Dossier k's points of criterion li fit no single case (every member's points named)."""
     leaf = g.form.leaves[li]
     rows = np.arange(bounds[k], bounds[k + 1] if k + 1 < len(bounds) else len(g.local))
     ladders = {cid: sorted({o.points for o in leaf.options if o.case == cid}) for cid, _ in leaf.cases}
     shown = "; ".join(f"{cid} ({label}): {', '.join(map(str, ladders[cid]))}" for cid, label in leaf.cases)
     given = ", ".join(f"{_loc(g, li, r)} = {int(g.pint[li, r])}" for r in rows if g.present[li, r])
-    add(found, g.gd[k], issue("case-mixed", g.source, f"cases.{number}", None,
-                              f"one case for every member, stated as cases.{number} — {shown}", number=number,
-                              given=given))
+    return issue("case-mixed", g.source, f"cases.{number}", None,
+                 f"one case for every member, stated as cases.{number} — {shown}", number=number, given=given)
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -134,7 +134,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
                 prep.found[d] = [i for i in prep.found[d] if i.code != "member-duplicate"]
     bad = np.isin(gd, np.fromiter(itertools.chain(found, prep.found), dtype=np.int64)) if (found or prep.found) \
         else np.zeros(ng, dtype=bool)
-    cases_bad = run("cases", found, g, _case_ladders(form), bounds, prep.stated[gd], prep.is_stated[gd], ~bad)
+    cases_bad = run("cases", found, g, _case_ladders(form), bounds, prep.stated[gd], prep.stated_code[gd], ~bad)
     if cases_bad is not None:
         bad |= cases_bad
     row_bad = cell_bad.any(axis=0)

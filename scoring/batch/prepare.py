@@ -80,7 +80,7 @@ class Prepared:
     odd_cells: dict[str, np.ndarray] | None = None   # criterion column -> rows with a negative or fractional number
     sheet: np.ndarray | None = None    # row -> its place among its dossier's rows (the sheet index)
     stated: np.ndarray | None = None   # dossier -> its stated cases ({criterion: case}; None)
-    is_stated: np.ndarray | None = None  # dossier -> it states at least one case
+    stated_code: np.ndarray | None = None  # dossier -> code of its distinct stated cases (-1 = none)
 
     def rows_of(self, d: int) -> np.ndarray:
         return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
@@ -404,13 +404,14 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
         lambda c, r: points_value(wide[c].iat[r]))
     run("rows-agree", found, disagree, source)
     stated = np.full(nd, None, dtype=object)
-    is_stated = np.zeros(nd, dtype=bool)
+    stated_code = np.full(nd, -1, dtype=np.int64)
     if "cases" in coded:  # stated cases (TH a / TH b): read once per distinct cell
         codes, uniques = coded["cases"]
         stated = _decode(codes, uniques, cases_value)
         read = [cases_value(u) for u in uniques]
         unreadable = np.array([isinstance(v, str) for v in read] + [False], dtype=bool)[codes]
         is_stated = np.array([isinstance(v, dict) and bool(v) for v in read] + [False], dtype=bool)[codes]
+        stated_code = np.where(is_stated, codes, -1)
         run("cases-cell", found, unreadable, meta["cases"], source)
 
     if "findings" in coded:
@@ -448,7 +449,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
                     {c: codes for c, (codes, _) in coded.items()}, found, set_idx, sets, days,
                     group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start, *per_set,
                     filing=filing, kind=kind, lodged=lodged, text_cells=text_cells, odd_cells=odd_cells, sheet=sheet,
-                    stated=stated, is_stated=is_stated)
+                    stated=stated, stated_code=stated_code)
 
 
 def _by_value(values: np.ndarray, dossiers: np.ndarray) -> list[tuple[Any, np.ndarray]]:

@@ -422,7 +422,14 @@ def _typed_arrow(values: pd.Series, name: str, path: Path) -> pd.Series:
         arr = arr.combine_chunks()
     enc = arr.dictionary_encode()
     raw = enc.dictionary.to_pylist()
-    fixed = [unicodedata.normalize("NFC", u).strip() for u in raw]
+    # NFC and trimming can change only text that is not ASCII or that starts or ends with a space
+    # (Python's str.strip: ASCII whitespace and \x1c-\x1f); Arrow finds those, Python fixes them
+    # (a round's dossier ids are a hundred thousand distinct ASCII values: none is looked at)
+    suspect = pc.or_(pc.invert(pc.string_is_ascii(enc.dictionary)),
+                     pc.match_substring_regex(enc.dictionary, r"^[\t\n\x0b\x0c\r \x1c-\x1f]|[\t\n\x0b\x0c\r \x1c-\x1f]$"))
+    fixed = list(raw)
+    for i in np.flatnonzero(suspect.to_numpy(zero_copy_only=False)).tolist():
+        fixed[i] = unicodedata.normalize("NFC", raw[i]).strip()
     if fixed:
         sizes = np.fromiter(map(len, fixed), dtype=np.int64, count=len(fixed))
         if int(sizes.max()) > MAX_CELL_CHARS:

@@ -4,12 +4,18 @@ Measures, in one run on this machine: evaluate_batch on 10^4, 10^5 and 10^6 memb
 in-memory frame (sheets/s and peak memory, each size in a fresh subprocess so peaks don't mix), the
 rule-engine path on 10^3 (and 10^4 unless --quick) dossiers, their ratio, upgrade_plan's median time
 per product at targets 4★ and 5★ on complete forms, and the cohort `plan` over the Results of 1,000
-(and 10^4 unless --quick) dossiers. `--whatif-only` runs the last two alone. Prints a Markdown table.
+(and 10^4 unless --quick) dossiers (`--whatif-only` runs these alone); then issue 11 item 6:
+evaluate_batch on the clean cohort and on the same dossiers with 1 % invalid cells and stated cases
+(alternately, in one process: a same-run ratio), a province's round (one set, 25 forms, councils of
+3-5, 2 x 10^5 sheets) and read_table + evaluate_batch end to end from CSV and Parquet files of the
+10^6 cohort (written once under $OCOP_BENCH_DIR or /tmp; --quick: 10^5 sheets, a 5 x 10^4 round),
+each with its CPU time beside the wall time. Prints Markdown tables.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -17,12 +23,15 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
 REPEATS = 5  # timed runs per measurement; the median is reported (this VM's timings vary by ±15-30 %)
+FILE_REPEATS = 3  # end-to-end runs from a file (each reads the whole file again)
+FILES = Path(os.environ.get("OCOP_BENCH_DIR", "/tmp")) / "ocop-bench"  # the cohort files, written once
 
 
 def _cpu_model() -> str:
@@ -84,6 +93,133 @@ def _batch(sheets: int, seed: int) -> dict:
     return {"sheets": len(frame), "dossiers": int(frame["dossier_id"].nunique()), "seconds": elapsed,
             "seconds_all": times, "sheets_per_s": len(frame) / elapsed, "peak_rss_mb": max(peaks),
             "rss_frame_mb": rss_frame}
+
+
+def _whole_dossiers(frame, sheets: int):
+    """The first whole dossiers of `frame`, up to `sheets` member sheets."""
+    ends = frame.groupby("dossier_id", sort=False).size().cumsum()
+    keep = ends[ends <= sheets].index
+    return frame[frame["dossier_id"].isin(keep)].reset_index(drop=True)
+
+
+def _dirty(frame, seed: int, bad_share: float = 0.01, case_share: float = 0.2):
+    """The cohort with one invalid cell (99 points, no criterion's option) in 1 % of its dossiers and
+    stated cases ("3.2=a") on a fifth of the QĐ 1048 dossiers whose every member scored 3.2 with
+    case a's points (valid: the case is stated, not inferred). Returns (frame, dossiers made
+    invalid, dossiers stating a case)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    codes, ids = pd.factorize(out["dossier_id"])
+    first = np.unique(codes, return_index=True)[1]
+    crit = [c for c in out.columns if str(c)[0].isdigit()]
+    bad = rng.random(len(ids)) < bad_share
+    rows, col = first[bad], rng.integers(0, len(crit), int(bad.sum()))
+    for j, c in enumerate(crit):
+        out.loc[rows[col == j], c] = 99.0
+    fits_a = (out["3.2"].isin([1.0, 2.0]) & (out["criteria_set"] == "qd1048-2019")).groupby(codes).transform("all")
+    stated = fits_a.to_numpy() & (rng.random(len(ids)) < case_share)[codes]
+    out["cases"] = pd.Series(np.where(stated, "3.2=a", None), dtype=object)
+    return out, int(bad.sum()), int(stated[first].sum())
+
+
+def _timed(fn, *args, **kw) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of this process — all its threads —, result)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+def _batch_dirty(sheets: int, seed: int) -> dict:
+    """Clean and dirty cohorts of the same dossiers, alternately, in one process (same-run ratio)."""
+    import gc
+
+    from scoring.batch import evaluate_batch
+    from scoring.synth import generate_cohort
+
+    clean = _whole_dossiers(generate_cohort(max(1, sheets // 5), seed=seed), sheets)
+    dirty, n_bad, n_cases = _dirty(clean, seed)
+    evaluate_batch(clean.iloc[:1000])
+    walls: dict[str, list[float]] = {"clean": [], "dirty": []}
+    cpus: dict[str, list[float]] = {"clean": [], "dirty": []}
+    for _ in range(REPEATS):
+        for name, frame in (("clean", clean), ("dirty", dirty)):
+            wall, cpu, (results, rejects) = _timed(evaluate_batch, frame)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+            if name == "dirty":
+                n_rejected = len(rejects)
+            del results, rejects
+            gc.collect()
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    return {"sheets": len(clean), "dirty_dossiers": n_bad, "stated_cases": n_cases, "reject_rows": n_rejected,
+            "clean_seconds": med["clean"], "dirty_seconds": med["dirty"], "ratio": med["dirty"] / med["clean"],
+            "clean_cpu": statistics.median(cpus["clean"]), "dirty_cpu": statistics.median(cpus["dirty"]),
+            "walls": walls, "load": os.getloadavg()[0]}
+
+
+def _province(sheets: int, seed: int) -> dict:
+    """A province's round: one criteria set (QĐ 148/2023), 25 of its forms (complete or partial), councils of 3-5."""
+    from scoring import criteria as crit
+    from scoring.batch import evaluate_batch
+    from scoring.synth import generate_cohort
+
+    cs = crit.load_all()["qd148-2023"]
+    forms = [f.slug for f in cs.forms.values() if f.status in ("complete", "partial")][:25]
+    frame = _whole_dossiers(generate_cohort(sheets // 4 + 1, seed=seed, sets=[cs.id], forms=forms, members=(3, 5)),
+                            sheets)
+    evaluate_batch(frame.iloc[:1000])
+    runs = [_timed(evaluate_batch, frame)[:2] for _ in range(REPEATS)]
+    wall = statistics.median(r[0] for r in runs)
+    return {"sheets": len(frame), "dossiers": int(frame["dossier_id"].nunique()), "forms": len(forms),
+            "seconds": wall, "cpu": statistics.median(r[1] for r in runs), "sheets_per_s": len(frame) / wall,
+            "walls": [r[0] for r in runs], "load": os.getloadavg()[0]}
+
+
+def _write_files(sheets: int, seed: int) -> dict:
+    """The synthetic cohort written once as CSV (UTF-8 with BOM, as Excel saves it) and Parquet."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from scoring.synth import generate_cohort
+
+    frame = _whole_dossiers(generate_cohort(max(1, sheets // 5), seed=seed), sheets)
+    base = FILES / f"cohort-{sheets}-{seed}"
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with open(f"{base}.csv", "wb") as f:
+        f.write("\ufeff".encode("utf-8"))
+        pcsv.write_csv(table, f)
+    frame.to_parquet(f"{base}.parquet", index=False)
+    return {"sheets": len(frame), "base": str(base)}
+
+
+def _from_file(sheets: int, seed: int, suffix: str) -> dict:
+    """read_table + evaluate_batch from the file, end to end; peak RSS of the whole (reset before each run).
+    The first run pays for fresh memory (page faults: seconds of system time on this VM) that later
+    runs reuse from the allocator; the median is reported and the first run beside it."""
+    import gc
+
+    from scoring.batch import evaluate_batch, read_table
+
+    path = f"{FILES / f'cohort-{sheets}-{seed}'}{suffix}"
+    runs = []
+    for _ in range(FILE_REPEATS):
+        reset = _reset_peak()
+        t0, c0 = time.perf_counter(), time.process_time()
+        frame = read_table(path)
+        t_read = time.perf_counter() - t0
+        results, rejects = evaluate_batch(frame)
+        runs.append((time.perf_counter() - t0, t_read, time.process_time() - c0,
+                     _rss_mb("VmHWM") if reset else float("nan")))
+        n = len(frame)
+        del frame, results, rejects
+        gc.collect()
+    wall = statistics.median(r[0] for r in runs)
+    return {"sheets": n, "seconds": wall, "read_seconds": statistics.median(r[1] for r in runs),
+            "cpu": statistics.median(r[2] for r in runs), "sheets_per_s": n / wall,
+            "peak_rss_mb": max(r[3] for r in runs), "walls": [r[0] for r in runs], "load": os.getloadavg()[0]}
 
 
 def _engine(n: int, seed: int) -> dict:
@@ -181,8 +317,8 @@ def _cohort(n: int, seed: int) -> dict:
 
 
 def _sub(kind: str, arg: int, seed: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, str(arg), str(seed)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run([sys.executable, "-W", "ignore", __file__, "--child", kind, str(arg), str(seed)],
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -196,7 +332,10 @@ def main() -> None:
     a = ap.parse_args()
     if a.child:
         kind, arg, seed = a.child[0], int(a.child[1]), int(a.child[2])
-        fn = {"batch": _batch, "engine": _engine, "upgrade": _upgrade, "cohort": _cohort}[kind]
+        fn = {"batch": _batch, "engine": _engine, "upgrade": _upgrade, "cohort": _cohort, "dirty": _batch_dirty,
+              "province": _province, "write": _write_files, "csv": lambda n, sd: _from_file(n, sd, ".csv"),
+              "parquet": lambda n, sd: _from_file(n, sd, ".parquet")}[kind]
+        FILES.mkdir(parents=True, exist_ok=True)
         print(json.dumps(fn(arg, seed)))
         return
 
@@ -213,6 +352,13 @@ def main() -> None:
     engine = {} if a.whatif_only else {n: _sub("engine", n, a.seed) for n in engine_sizes}
     upgrade = _sub("upgrade", 1_000, a.seed)
     cohorts = {n: _sub("cohort", n, a.seed) for n in plan_sizes}
+    # issue 11 item 6: clean vs dirty (same run), a province's round, end to end from files
+    big_n = 100_000 if a.quick else 1_000_000
+    dirty = None if a.whatif_only else _sub("dirty", big_n, a.seed)
+    province = None if a.whatif_only else _sub("province", 50_000 if a.quick else 200_000, a.seed)
+    if not a.whatif_only:
+        _sub("write", big_n, a.seed)
+    files = {} if a.whatif_only else {fmt: _sub(fmt, big_n, a.seed) for fmt in ("csv", "parquet")}
     lines = [
         f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {_cpu_model()}, "
         f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, numpy {numpy.__version__}, "
@@ -259,6 +405,33 @@ def main() -> None:
         lines.append(f"| cohort `plan` (targets 5:5,4:20,3:30) | {c['products']:,} products | {c['seconds']:.1f} "
                      f"(CPU {c['cpu_seconds']:.1f}) | {c['products'] / c['seconds']:,.0f} products/s | "
                      f"{c['peak_rss_mb']:,.0f} (Results alone {c['rss_results_mb']:,.0f}) | {target} | {met} |")
+    if dirty is not None:
+        lines += [
+            "",
+            f"Issue 11 item 6 (load average {os.getloadavg()[0]:.1f} at the end of the run; CPU time is all threads of "
+            "the process, the wall time's share of the machine):",
+            "",
+            "| measurement | size | wall (s) | CPU (s) | throughput (wall) | peak RSS (MB) | target | met |",
+            "|---|---|---|---|---|---|---|---|",
+            f"| evaluate_batch, clean cohort (same run as the next row) | {dirty['sheets']:,} sheets | "
+            f"{dirty['clean_seconds']:.2f} | {dirty['clean_cpu']:.2f} | {dirty['sheets'] / dirty['clean_seconds']:,.0f} "
+            f"sheets/s | | ≥ 2,000,000 sheets/s | {'yes' if dirty['sheets'] / dirty['clean_seconds'] >= 2e6 else 'no'} |",
+            f"| evaluate_batch, 1 % dossiers with an invalid cell ({dirty['dirty_dossiers']:,}), "
+            f"{dirty['stated_cases']:,} stated cases | {dirty['sheets']:,} sheets | {dirty['dirty_seconds']:.2f} | "
+            f"{dirty['dirty_cpu']:.2f} | ×{dirty['ratio']:.2f} the clean time | | ≤ ×1.3 | "
+            f"{'yes' if dirty['ratio'] <= 1.3 else 'no'} |",
+            f"| evaluate_batch, a province's round ({province['forms']} forms, 3–5 members) | {province['sheets']:,} "
+            f"sheets / {province['dossiers']:,} dossiers | {province['seconds']:.2f} | {province['cpu']:.2f} | "
+            f"{province['sheets_per_s']:,.0f} sheets/s | | ≥ 1,000,000 sheets/s | "
+            f"{'yes' if province['sheets_per_s'] >= 1e6 else 'no'} |",
+        ]
+        for fmt, target in (("csv", 500_000), ("parquet", 1_000_000)):
+            f = files[fmt]
+            lines.append(f"| read_table + evaluate_batch from {fmt.upper()} (read {f['read_seconds']:.2f} s; first run in "
+                         f"the process {f['walls'][0]:.2f} s) | "
+                         f"{f['sheets']:,} sheets | {f['seconds']:.2f} | {f['cpu']:.2f} | {f['sheets_per_s']:,.0f} sheets/s | "
+                         f"{f['peak_rss_mb']:,.0f} | ≥ {target:,} sheets/s; < 2,048 MB | "
+                         f"{'yes' if f['sheets_per_s'] >= target else 'no'} / {'yes' if f['peak_rss_mb'] < 2048 else 'no'} |")
     table = "\n".join(lines)
     print(table)
     if a.out:

@@ -96,14 +96,14 @@ def fields(found: Found, coded: Coded, nd: int, source: str, kinds: tuple[str, .
     for col, name in (("evaluated_on", "evaluated_on"), ("lodged_on", "lodged_on"),
                       ("previous_expires_on", "previous_certificate.expires_on")):
         bad = np.zeros(nd, dtype=bool)
-        for u, ds in _where(coded, col, lambda u: True):
+        # judged once per distinct cell; only the values refused are looked up (a round has thousands of days)
+        for u, ds in _where(coded, col, lambda u: _date_problem(str(read["date"](u))) is not None):
             text = str(read["date"](u))
-            if not ISO_DAY.match(text):
-                bad[ds] = True
+            bad[ds] = True
+            if _date_problem(text) == "value-invalid":
                 for d in ds:
                     add(found, d, value_invalid(source, name, text, "text matching ^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
-            elif _day(text) is None:
-                bad[ds] = True
+            else:
                 for d in ds:
                     add(found, d, issue("date-invalid", source, name, text, "YYYY-MM-DD"))
         bad_dates[name] = bad
@@ -198,7 +198,9 @@ def cells_any_form(found: Found, columns: dict[str, np.ndarray], text_cells: dic
 def cells(found: Found, g: GroupCells) -> np.ndarray:
     """Numbers that are not one of their criterion's options (negative numbers and fractions are
     reported for any form, `cells_any_form`). Returns every cell reported (not also "left out")."""
-    for li, r in zip(*np.nonzero(g.cell_bad & ~g.odd)):
+    bad = g.cell_bad & ~g.odd
+    # a clean group (most) is told by one any(): nonzero over every cell costs several times more
+    for li, r in zip(*np.nonzero(bad)) if bad.any() else ():
         leaf = g.form.leaves[li]
         v = _num(g.values[li, r])
         add(found, g.gd[g.local[r]], issue("points-not-an-option", g.source, _loc(g, li, r), v,
@@ -252,12 +254,13 @@ def findings_cell(found: Found, codes: np.ndarray, lists: list[tuple[str, ...]],
 
 
 @COLUMNAR.register("findings", "finding-unknown", "finding-not-in-force")
-def findings(found: Found, cs: CriteriaSet, gd: np.ndarray, lists: np.ndarray, days: np.ndarray, source: str) -> None:
-    """Findings are few: judged per dossier that has any."""
+def findings(found: Found, cs: CriteriaSet, gd: np.ndarray, lists: np.ndarray, has: np.ndarray, days: np.ndarray,
+             source: str) -> None:
+    """Findings are few: judged per dossier that has any (`has`, known from the distinct cells)."""
     requirements = cs.requirement_findings
     known = set(cs.knockouts) | set(requirements)
     since = cs.star_minimums.get("from")
-    for k in np.flatnonzero(np.array([bool(v) for v in lists], dtype=bool)):
+    for k in np.flatnonzero(has):
         v, d = lists[k], gd[k]
         day = days[k]
         for i, fid in enumerate(v):
@@ -273,7 +276,11 @@ def findings(found: Found, cs: CriteriaSet, gd: np.ndarray, lists: np.ndarray, d
 @COLUMNAR.register("level", "period-none", "level-not-in-period")
 def level(found: Found, cs: CriteriaSet, gd: np.ndarray, period_idx: np.ndarray, level_ok: np.ndarray,
           levels: np.ndarray, days: np.ndarray, source: str) -> None:
-    for k in np.flatnonzero(~level_ok & ~np.isnat(days) & np.array([isinstance(v, str) for v in levels], dtype=bool)):
+    """A level its period does not have (`level_ok` is False for an empty level too: only the
+    dossiers it flags are looked at, one by one)."""
+    for k in np.flatnonzero(~level_ok & ~np.isnat(days)):
+        if not isinstance(levels[k], str):
+            continue
         if period_idx[k] < 0:
             add(found, gd[k], issue("period-none", source, "evaluated_on", str(days[k]),
                                     ", ".join(f"{p.start}…{p.end or ''}" for p in cs.periods), set=cs.id))
@@ -318,7 +325,7 @@ def story_false(found: Found, g: GroupCells, story_leaf: np.ndarray, story_false
 @COLUMNAR.register("left-out", "criterion-left-out")
 def left_out(found: Found, g: GroupCells, missing: np.ndarray) -> None:
     """`missing`: (leaves, rows) cells of applicable criteria left empty and reported nowhere else."""
-    for li, r in zip(*np.nonzero(missing)):
+    for li, r in zip(*np.nonzero(missing)) if missing.any() else ():
         leaf = g.form.leaves[li]
         cond = " (it applies: story_exists is true or another member scored it)" if leaf.applies_when else ""
         add(found, g.gd[g.local[r]], issue(
@@ -330,72 +337,89 @@ def left_out(found: Found, g: GroupCells, missing: np.ndarray) -> None:
 
 @COLUMNAR.register("cases", "case-criterion-none", "case-unknown", "case-points-mismatch", "case-mixed")
 def cases(found: Found, g: GroupCells, ladders: list[tuple[int, np.ndarray]], bounds: np.ndarray,
-          stated: np.ndarray, clean: np.ndarray) -> np.ndarray:
+          stated: np.ndarray, stated_code: np.ndarray, clean: np.ndarray) -> np.ndarray:
     """Alternative cases (TH a / TH b), for the dossiers with no other problem (`clean`), as the single
     path checks them last: a stated case names a criterion with cases and one of its cases, and every
     member's points are options of it; unstated, the points must fit one case for all members.
-    Returns the dossiers with a problem."""
+    Returns the dossiers with a problem. `stated_code`: per dossier, the code of its distinct
+    stated cases (-1 = none stated): the dossiers stating the same cases are judged together, one
+    array pass per stated criterion, and only the cells that do not fit are looked at one by one."""
     form = g.form
     bad = np.zeros(len(g.gd), dtype=bool)
     leaf_cases = {form.leaves[li].number: (li, fits) for li, fits in ladders}
     with_cases = [form.leaves[li].number for li, _ in ladders]
-    is_stated = np.array([isinstance(s, dict) and bool(s) for s in stated], dtype=bool)
-    # unstated: one vectorized pass per criterion with cases
+    is_stated = stated_code >= 0
+    # unstated: one vectorized pass per criterion with cases (kept for the stated dossiers' other criteria)
+    mixed_of: dict[int, np.ndarray] = {}
     for li, fits in ladders:
         ok = fits[:, g.pint[li] + 1] | ~g.present[li]
         mixed = ~np.logical_and.reduceat(ok, bounds, axis=1).any(axis=0) if len(bounds) else np.zeros(0, bool)
+        mixed_of[li] = mixed
         number = form.leaves[li].number
         for k in np.flatnonzero(mixed & clean & ~is_stated):
-            _mixed(found, g, li, k, bounds, number)
+            add(found, g.gd[k], _mixed_issue(g, li, k, bounds, number))
             bad[k] = True
-    for k in np.flatnonzero(is_stated & clean):
-        d, given = g.gd[k], stated[k]
-        rows = np.arange(bounds[k], bounds[k + 1] if k + 1 < len(bounds) else len(g.local))
+    judged = is_stated & clean
+    if not judged.any():
+        return bad
+    for code in np.unique(stated_code[judged]):
+        this = judged & (stated_code == code)
+        ks = np.flatnonzero(this)
+        given = stated[ks[0]]
+        said: dict[int, list[Issue]] = {}  # per dossier, in the single path's order
         for number, case in given.items():
             if number not in leaf_cases:
-                add(found, d, issue("case-criterion-none", g.source, f"cases.{number}", case,
-                                    "criteria with cases: " + (", ".join(with_cases) or "none"),
-                                    number=number, form=form.slug))
-                bad[k] = True
+                for k in ks:
+                    said.setdefault(k, []).append(issue(
+                        "case-criterion-none", g.source, f"cases.{number}", case,
+                        "criteria with cases: " + (", ".join(with_cases) or "none"), number=number, form=form.slug))
                 continue
             li, fits = leaf_cases[number]
             ids = [cid for cid, _ in form.leaves[li].cases]
             if case not in ids:
-                add(found, d, issue("case-unknown", g.source, f"cases.{number}", case,
-                                    ", ".join(f"{cid} ({label})" for cid, label in form.leaves[li].cases),
-                                    number=number))
-                bad[k] = True
+                for k in ks:
+                    said.setdefault(k, []).append(issue(
+                        "case-unknown", g.source, f"cases.{number}", case,
+                        ", ".join(f"{cid} ({label})" for cid, label in form.leaves[li].cases), number=number))
                 continue
-            ladder = sorted(o.points for o in form.leaves[li].options if o.case == case)
-            for r in rows:
-                if g.present[li, r] and not fits[ids.index(case), g.pint[li, r] + 1]:
-                    p = int(g.pint[li, r])
-                    add(found, d, issue("case-points-mismatch", g.source, _loc(g, li, r), p,
-                                        ", ".join(map(str, ladder)), points=p, case=case, number=number))
-                    bad[k] = True
-        for li, fits in ladders:  # criteria whose case the dossier does not state: inferred
+            ladder = ", ".join(map(str, sorted(o.points for o in form.leaves[li].options if o.case == case)))
+            off = this[g.local] & g.present[li] & ~fits[ids.index(case), g.pint[li] + 1]
+            for r in np.flatnonzero(off):  # rows in order: each dossier's in its sheets' order
+                p = int(g.pint[li, r])
+                said.setdefault(int(g.local[r]), []).append(issue(
+                    "case-points-mismatch", g.source, _loc(g, li, r), p, ladder, points=p, case=case, number=number))
+        for li, _ in ladders:  # criteria whose case the dossiers do not state: inferred
             number = form.leaves[li].number
             if number in given:
                 continue
-            ok = (fits[:, g.pint[li, rows] + 1] | ~g.present[li, rows]).all(axis=1)
-            if not ok.any():
-                _mixed(found, g, li, k, bounds, number)
+            for k in ks[mixed_of[li][ks]]:
+                said.setdefault(int(k), []).append(_mixed_issue(g, li, int(k), bounds, number))
+        for k in sorted(said):
+            if said[k]:
+                add(found, g.gd[k], *said[k])
                 bad[k] = True
     return bad
 
 
-def _mixed(found: Found, g: GroupCells, li: int, k: int, bounds: np.ndarray, number: str) -> None:
+def _mixed_issue(g: GroupCells, li: int, k: int, bounds: np.ndarray, number: str) -> Issue:
+    """Dossier k's points of criterion li fit no single case (every member's points named)."""
     leaf = g.form.leaves[li]
     rows = np.arange(bounds[k], bounds[k + 1] if k + 1 < len(bounds) else len(g.local))
     ladders = {cid: sorted({o.points for o in leaf.options if o.case == cid}) for cid, _ in leaf.cases}
     shown = "; ".join(f"{cid} ({label}): {', '.join(map(str, ladders[cid]))}" for cid, label in leaf.cases)
     given = ", ".join(f"{_loc(g, li, r)} = {int(g.pint[li, r])}" for r in rows if g.present[li, r])
-    add(found, g.gd[k], issue("case-mixed", g.source, f"cases.{number}", None,
-                              f"one case for every member, stated as cases.{number} — {shown}", number=number,
-                              given=given))
+    return issue("case-mixed", g.source, f"cases.{number}", None,
+                 f"one case for every member, stated as cases.{number} — {shown}", number=number, given=given)
 
 
 # ----------------------------------------------------------------------------- helpers
+
+def _date_problem(text: str) -> str | None:
+    """The code a date cell's text is refused with, None when it is a real YYYY-MM-DD day."""
+    if not ISO_DAY.match(text):
+        return "value-invalid"
+    return "date-invalid" if _day(text) is None else None
+
 
 def _day(text: str) -> date | None:
     try:

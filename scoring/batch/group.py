@@ -103,9 +103,11 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
     run("level", found, cs, gd, prep.period_idx[gd], prep.level_ok[gd], prep.meta["level"][gd], days, source)
     fl = prep.findings[gd]
     fcodes = prep.meta_codes["findings"][gd] if "findings" in prep.meta_codes else np.full(ng, -1)
-    run("findings", found, cs, gd, fl, days, source)
-    knocked_given = np.array([any(f in cs.knockouts for f in v) for v in fl], dtype=bool) \
-        if prep.has_findings[gd].any() else np.zeros(ng, dtype=bool)
+    has = prep.has_findings[gd]
+    run("findings", found, cs, gd, fl, has, days, source)
+    knocked_given = np.zeros(ng, dtype=bool)
+    for k in np.flatnonzero(has):  # few dossiers record a finding: only those are looked at
+        knocked_given[k] = any(f in cs.knockouts for f in fl[k])
     reported = run("cells", found, g)
     reported = text | cell_bad if reported is None else reported
     # cells outside this form's criteria: rows with more non-empty cells than the form's account for
@@ -132,7 +134,7 @@ def score_group(prep: Prepared, cs: CriteriaSet, form: Form, gd: np.ndarray, row
                 prep.found[d] = [i for i in prep.found[d] if i.code != "member-duplicate"]
     bad = np.isin(gd, np.fromiter(itertools.chain(found, prep.found), dtype=np.int64)) if (found or prep.found) \
         else np.zeros(ng, dtype=bool)
-    cases_bad = run("cases", found, g, _case_ladders(form), bounds, prep.stated[gd], ~bad)
+    cases_bad = run("cases", found, g, _case_ladders(form), bounds, prep.stated[gd], prep.stated_code[gd], ~bad)
     if cases_bad is not None:
         bad |= cases_bad
     row_bad = cell_bad.any(axis=0)

@@ -30,7 +30,7 @@ from ..filing import DEFAULT_KIND, KINDS, Problem, choose_set, filing_facts, suc
 from .checks import SET_ID
 from .frame import (_id_text, _scalar, cases_value, date_value, factorize, findings_value, kind_value, points_value,
                     story_value)
-from .tables import FILING, PRODUCT
+from .tables import FILING, PRODUCT, is_arrow_text as _is_arrow_text
 from .workers import Inline
 
 META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "story_exists", "cases", *FILING, *PRODUCT)
@@ -80,6 +80,7 @@ class Prepared:
     odd_cells: dict[str, np.ndarray] | None = None   # criterion column -> rows with a negative or fractional number
     sheet: np.ndarray | None = None    # row -> its place among its dossier's rows (the sheet index)
     stated: np.ndarray | None = None   # dossier -> its stated cases ({criterion: case}; None)
+    stated_code: np.ndarray | None = None  # dossier -> code of its distinct stated cases (-1 = none)
 
     def rows_of(self, d: int) -> np.ndarray:
         return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
@@ -281,10 +282,6 @@ def _first_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     return _codes(values.iloc[rows])
 
 
-def _is_arrow_text(values: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(values.dtype)
-
-
 def _days(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
     """datetime64[D] per position (NaT where the cell is not a YYYY-MM-DD date), parsed per distinct value."""
     text = pd.Series([str(u)[:10] for u in uniques], dtype=object)
@@ -322,28 +319,36 @@ def _resolve_sets(meta: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray
     lodged[unusable["lodged_on"]] = np.datetime64("NaT")
     expires[unusable["previous_certificate.expires_on"]] = np.datetime64("NaT")
     dates_ok = ~np.isnat(days) & ~unusable["lodged_on"] & np.isin(kind, KINDS)
-    set_idx = np.full(nd, -1, dtype=np.int64)
     combos = pd.DataFrame({"set": given, "day": days, "kind": kind, "lodged": lodged, "ok": dates_ok})
     group = combos.groupby(["set", "day", "kind", "lodged", "ok"], dropna=False, sort=False).ngroup().to_numpy()
     firsts = np.unique(group, return_index=True)[1]
+    # decided once per distinct combination, spread to the dossiers by one lookup (a round has
+    # thousands of evaluation days: a pass over every dossier per combination was a tenth of a batch)
+    chosen_idx = np.full(len(firsts) + 1, -1, dtype=np.int64)
+    problems: list[tuple[int, Problem]] = []
     for g, i in enumerate(firsts):
         set_id = str(given[i]) if given[i] is not None else None
         if set_id is not None and not SET_ID.match(set_id):
             continue  # refused by the field checks; the set cannot be chosen
         if not dates_ok[i]:
             if set_id is not None and set_id in by_id:
-                set_idx[group == g] = position[set_id]
+                chosen_idx[g] = position[set_id]
             elif set_id is not None:
-                COLUMNAR.run("criteria-set", found, np.flatnonzero(group == g),
-                             Problem("bộ tiêu chí không có / unknown criteria set", "criteria_set", set_id,
-                                     ", ".join(by_id), "set-unknown"), source)
+                problems.append((g, Problem("bộ tiêu chí không có / unknown criteria set", "criteria_set", set_id,
+                                            ", ".join(by_id), "set-unknown")))
             continue
         chosen = choose_set(set_id, days[i].astype(object), kind[i],
                             None if np.isnat(lodged[i]) else lodged[i].astype(object), by_id)
         if isinstance(chosen, Problem):
-            COLUMNAR.run("criteria-set", found, np.flatnonzero(group == g), chosen, source)
+            problems.append((g, chosen))
         else:
-            set_idx[group == g] = position[chosen.id]
+            chosen_idx[g] = position[chosen.id]
+    set_idx = chosen_idx[group]
+    if problems:  # in the order the combinations first appear, as before
+        by_group = np.argsort(group, kind="stable")
+        starts = np.searchsorted(group[by_group], np.arange(len(firsts) + 1))
+        for g, problem in problems:
+            COLUMNAR.run("criteria-set", found, by_group[starts[g]:starts[g + 1]], problem, source)
     return set_idx, sets, days, kind, lodged, expires
 
 
@@ -399,10 +404,15 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
         lambda c, r: points_value(wide[c].iat[r]))
     run("rows-agree", found, disagree, source)
     stated = np.full(nd, None, dtype=object)
+    stated_code = np.full(nd, -1, dtype=np.int64)
     if "cases" in coded:  # stated cases (TH a / TH b): read once per distinct cell
         codes, uniques = coded["cases"]
         stated = _decode(codes, uniques, cases_value)
-        run("cases-cell", found, np.array([isinstance(v, str) for v in stated], dtype=bool), meta["cases"], source)
+        read = [cases_value(u) for u in uniques]
+        unreadable = np.array([isinstance(v, str) for v in read] + [False], dtype=bool)[codes]
+        is_stated = np.array([isinstance(v, dict) and bool(v) for v in read] + [False], dtype=bool)[codes]
+        stated_code = np.where(is_stated, codes, -1)
+        run("cases-cell", found, unreadable, meta["cases"], source)
 
     if "findings" in coded:
         run("findings-cell", found, coded["findings"][0], [tuple(findings_value(u)) for u in coded["findings"][1]],
@@ -439,7 +449,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
                     {c: codes for c, (codes, _) in coded.items()}, found, set_idx, sets, days,
                     group, group_forms, findings, has_findings, story, dossier_order, row_order, row_start, *per_set,
                     filing=filing, kind=kind, lodged=lodged, text_cells=text_cells, odd_cells=odd_cells, sheet=sheet,
-                    stated=stated)
+                    stated=stated, stated_code=stated_code)
 
 
 def _by_value(values: np.ndarray, dossiers: np.ndarray) -> list[tuple[Any, np.ndarray]]:

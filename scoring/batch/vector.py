@@ -29,7 +29,7 @@ from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, group_tables, score_group
 from .prepare import Prepared, _codes, prepare, score_cells
 from .printed import read_printed_columns
-from .tables import PRODUCT, check_headers, normalise_columns
+from .tables import ARROW_TEXT, PRODUCT, check_headers, normalise_columns
 from .workers import Inline, executor
 
 RESULT_COLUMNS = [
@@ -436,12 +436,11 @@ def _frame(out: dict[str, np.ndarray], n: int) -> pd.DataFrame:
     have is all pd.NA). Every array is fresh, so the frame takes them as they are: consolidating
     them into blocks copied every column (60 ms at 10^6 sheets)."""
     cols = {c: out[c] if c in out else np.full(n, pd.NA, dtype=object) for c in RESULT_COLUMNS}
-    return pd.DataFrame({c: pd.Series(v, dtype=_ARROW_TEXT) if isinstance(v, pa.Array) else
+    return pd.DataFrame({c: pd.Series(v, dtype=ARROW_TEXT) if isinstance(v, pa.Array) else
                          pd.Series(v, dtype=object, copy=False) if v.dtype == object else v for c, v in cols.items()},
                         copy=False)
 
 
-_ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own `str` dtype
 
 # a long table's rows without member or criterion, and a criterion given twice for one member
 COLUMNAR.register("long-table", "value-missing", "criterion-twice")(wide_and_reasons)

@@ -88,7 +88,7 @@ def wide_and_reasons(frame: pd.DataFrame, source: str = "table", rows: np.ndarra
     rows = user_rows(frame) if rows is None else rows
     meta_cols = [c for c in frame.columns if c in META]
     keys = ["dossier_id", "member"]
-    ids, crit, member = (_distinct_map(frame[c], _id_text) for c in ("dossier_id", "criterion", "member"))
+    ids, crit, member = (_distinct_map(frame[c], id_text) for c in ("dossier_id", "criterion", "member"))
     issues: dict[str, list[Issue]] = {}
     for col, values in (("member", member), ("criterion", crit)):
         for k in np.flatnonzero(values.isna().to_numpy()):
@@ -126,15 +126,15 @@ def _distinct_map(values: pd.Series, fn: Any) -> pd.Series:
     return pd.Series(table[codes], dtype=object)
 
 
-def _id_text(value: Any) -> Any:
+def id_text(value: Any) -> Any:
     """A dossier id as text (Excel keeps 1024 as a number; a float column as 1024.0)."""
-    value = _scalar(value)
+    value = cell_value(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return None if value is None else str(value)
 
 
-def _scalar(value: Any) -> Any:
+def cell_value(value: Any) -> Any:
     """A cell as the dossier JSON holds it: text NFC and trimmed, blank text = missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
@@ -152,7 +152,7 @@ def _scalar(value: Any) -> Any:
 
 def points_value(value: Any) -> Any:
     """A score cell as the dossier JSON would hold it (int when it is a whole number)."""
-    value = _scalar(value)
+    value = cell_value(value)
     if isinstance(value, str):
         text = value.strip()
         if text == "":
@@ -168,7 +168,7 @@ def points_value(value: Any) -> Any:
 
 
 def story_value(value: Any) -> Any:
-    value = _scalar(value)
+    value = cell_value(value)
     if value is None or isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -182,7 +182,7 @@ def story_value(value: Any) -> Any:
 def cases_value(value: Any) -> Any:
     """'3.2=a; 8=TH1' as the dossier's {"3.2": "a", "8": "TH1"}. A cell that is not such a list (or
     names a criterion twice) is passed on as typed, and the single path says what is allowed."""
-    value = _scalar(value)
+    value = cell_value(value)
     if not isinstance(value, str):
         return value
     out: dict[str, str] = {}
@@ -199,14 +199,14 @@ def cases_value(value: Any) -> Any:
 def findings_value(value: Any) -> list[str]:
     if isinstance(value, (list, tuple, np.ndarray)):
         value = ";".join(map(str, value))
-    value = _scalar(value)
+    value = cell_value(value)
     if value is None:
         return []
     return [f.strip() for f in str(value).split(";") if f.strip()]
 
 
 def date_value(value: Any) -> Any:
-    value = _scalar(value)
+    value = cell_value(value)
     if isinstance(value, str):
         return value.strip()[:10] if len(value.strip()) >= 10 and value.strip()[10:].strip("T0: ") == "" else value.strip()
     return value
@@ -215,7 +215,7 @@ def date_value(value: Any) -> Any:
 def kind_value(value: Any) -> Any:
     """'Phân hạng lại', 'nâng hạng', 're-evaluation' … as the dossier's kind; anything else as typed (the
     schema names what is allowed)."""
-    value = _scalar(value)
+    value = cell_value(value)
     if not isinstance(value, str):
         return value
     return KIND_ALIASES.get(" ".join(value.lower().split()), value)
@@ -235,7 +235,7 @@ def filing_values(row: dict[str, Any]) -> dict[str, Any]:
         stars = points_value(row["previous_stars"])
         prev["stars"] = stars
     if row.get("previous_number") is not None:
-        prev["number"] = _id_text(row["previous_number"])
+        prev["number"] = id_text(row["previous_number"])
     if prev:
         out["previous_certificate"] = prev
     return out
@@ -268,7 +268,7 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
     take every (Arrow) column again for each one; the dossier-level cells (those of each dossier's
     first row) are read once per distinct text (`_cells`)."""
     crit_cols = criterion_columns(wide)
-    id_texts = _distinct_map(wide["dossier_id"], _id_text).to_numpy(dtype=object)
+    id_texts = _distinct_map(wide["dossier_id"], id_text).to_numpy(dtype=object)
     codes, _ = pd.factorize(id_texts, use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(codes.max(initial=-1) + 2))
@@ -277,7 +277,7 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
     crit_set = set(crit_cols)
     readers = {"evaluated_on": date_value, "story_exists": story_value, "cases": cases_value,
                "findings": findings_value}
-    scalar = {c: _cells(heads[c], _scalar) for c in heads.columns if c not in crit_set}
+    scalar = {c: _cells(heads[c], cell_value) for c in heads.columns if c not in crit_set}
     read = {c: _cells(heads[c], fn) for c, fn in readers.items() if c in heads.columns}
     for k in range(len(bounds) - 1):
         rows = order[bounds[k]:bounds[k + 1]]
@@ -307,7 +307,7 @@ def dossier_dicts(wide: pd.DataFrame) -> Iterator[dict[str, Any]]:
         for r in rows:
             scores = {c: points_value(cols[c][r]) for c in crit_cols}
             sheet: dict[str, Any] = {"scores": {k: v for k, v in scores.items() if v is not None}}
-            member = _scalar(cols["member"][r])
+            member = cell_value(cols["member"][r])
             if member is not None:  # a blank member is missing, not the name "None"
                 sheet = {"member": str(member), **sheet}
             sheets.append(sheet)

@@ -28,7 +28,7 @@ from ..errors import Issue
 from ..text import nfc
 from ..filing import DEFAULT_KIND, KINDS, Problem, choose_set, filing_facts, successor_start
 from .checks import SET_ID
-from .frame import (_id_text, _scalar, cases_value, date_value, factorize, findings_value, kind_value, points_value,
+from .frame import (id_text, cell_value, cases_value, date_value, factorize, findings_value, kind_value, points_value,
                     story_value)
 from .tables import FILING, PRODUCT, is_arrow_text as _is_arrow_text
 from .workers import Inline
@@ -37,7 +37,7 @@ META_COLUMNS = ("criteria_set", "form", "level", "evaluated_on", "findings", "st
 STORY_NONE, STORY_FALSE, STORY_TRUE, STORY_INVALID = -1, 0, 1, 2
 LEVELS = ("commune", "district", "province", "central")
 # how a cell is read as the dossier's value (as `frame.dossier_dicts` reads it for the single path)
-READ = {"date": date_value, "kind": kind_value, "level": lambda v: v, "text": _id_text, "story": story_value,
+READ = {"date": date_value, "kind": kind_value, "level": lambda v: v, "text": id_text, "story": story_value,
         "points": points_value}
 
 
@@ -86,11 +86,11 @@ class Prepared:
         return self.row_order[self.row_start[d]:self.row_start[d] + self.n_members[d]]
 
 
-def _codes(values: pd.Series, as_text: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (-1 = empty) and distinct values, text as the single path reads it (`_scalar`): NFC and
+def codes_of(values: pd.Series, as_text: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = empty) and distinct values, text as the single path reads it (`cell_value`): NFC and
     trimmed, so values that differ only in Unicode normalisation or surrounding spaces share a code,
     and text of spaces only is empty. `as_text`: every value as text (dossier ids)."""
-    if _is_arrow_text(values):  # Arrow's dictionary encoding, without pandas' conversions (2x faster)
+    if _is_arrow_text(values):  # Arrow's dictionary encoding, without pandas' conversions
         return _normalised(*_arrow_codes(pa.array(values.array)), as_text)
     codes, uniques = factorize(values)
     return _normalised(codes, uniques, as_text)
@@ -105,13 +105,13 @@ def _arrow_codes(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]
 
 
 def _normalised(codes: np.ndarray, uniques: Any, as_text: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """`_codes` from a factorization (codes, distinct values in order of first appearance)."""
+    """`codes_of` from a factorization (codes, distinct values in order of first appearance)."""
     if _already_normal(uniques):
         return codes, (uniques.to_numpy(zero_copy_only=False) if isinstance(uniques, pa.Array)
                        else np.asarray(uniques, dtype=object))
     uniques = (uniques.to_numpy(zero_copy_only=False) if isinstance(uniques, pa.Array)
                else np.asarray(uniques, dtype=object)).astype(object)
-    normal = [_id_text(u) if as_text else (_scalar(u) if isinstance(u, str) else u) for u in uniques]
+    normal = [id_text(u) if as_text else (cell_value(u) if isinstance(u, str) else u) for u in uniques]
     if any(n is None or (isinstance(u, str) and n != u) or (as_text and not isinstance(u, str))
            for n, u in zip(normal, uniques)):
         remap, merged = pd.factorize(pd.Series(normal, dtype=object), use_na_sentinel=True)
@@ -231,7 +231,7 @@ def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_r
             coded = _first_codes(wide[col], first_row)
             disagree = np.empty(0, dtype=np.int64)
         else:
-            codes, uniques = _codes(wide[col])
+            codes, uniques = codes_of(wide[col])
             disagree = np.unique(dcode[codes != codes[first_of_row]])
             coded = (codes[first_row], uniques)
         return coded, np.append(coded[1], None).astype(object)[coded[0]], disagree
@@ -249,9 +249,9 @@ def _per_dossier(wide: pd.DataFrame, cols: list[str], dcode: np.ndarray, first_r
 def _members(values: pd.Series, dcode: np.ndarray, nd: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Member codes and names (NFC, trimmed; -1 = blank) and the rows whose member appears twice in
     its dossier (judged on the text the single path sees)."""
-    member_code, member_names = _codes(values)
+    member_code, member_names = codes_of(values)
     member_names = np.array([nfc(str(m)) for m in member_names], dtype=object)
-    text_code, _ = _codes(pd.Series(member_names, dtype=object))
+    text_code, _ = codes_of(pd.Series(member_names, dtype=object))
     width = len(text_code) + 1
     key = dcode.astype(np.int64) * width
     key += np.append(text_code, -1)[member_code] + 1
@@ -274,12 +274,12 @@ def _sheet_of_row(dcode: np.ndarray, nd: int) -> np.ndarray:
 
 
 def _first_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`_codes` of the values at `rows`: for Arrow text taken and dictionary-encoded by Arrow
-    kernels (a pandas take of an Arrow column and its factorization cost ~0.2 ms a column, a
-    dozen columns a batch, which a round of a thousand dossiers felt)."""
+    """`codes_of` of the values at `rows`: for Arrow text taken and dictionary-encoded by Arrow
+    kernels: a pandas take of an Arrow column and its factorization, a dozen columns a batch, were a
+    visible share of a round of a thousand dossiers."""
     if _is_arrow_text(values):
         return _normalised(*_arrow_codes(pa.array(values.array).take(pa.array(rows))))
-    return _codes(values.iloc[rows])
+    return codes_of(values.iloc[rows])
 
 
 def _days(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
@@ -380,7 +380,7 @@ def prepare(wide: pd.DataFrame, crit_cols: list[str], dossiers: tuple[np.ndarray
     of this table, when the caller has it under way already."""
     pool = Inline() if pool is None else pool
     n = len(wide)
-    dcode, ids = dossiers if dossiers is not None else _codes(wide["dossier_id"], as_text=True)
+    dcode, ids = dossiers if dossiers is not None else codes_of(wide["dossier_id"], as_text=True)
     nd = len(ids)
     first_row = np.empty(nd, dtype=np.int64)
     first_row[dcode[::-1]] = np.arange(n - 1, -1, -1)  # the last write is each dossier's first row

@@ -27,7 +27,7 @@ from . import checks as _checks  # noqa: F401  (registers the columnar checks)
 from .frame import blank, check_columns, criterion_columns, user_rows, wide_and_reasons
 from .decide import DECISIONS, LISTS, decide, joined
 from .group import PeriodFacts, group_tables, score_group
-from .prepare import Prepared, _codes, prepare, score_cells
+from .prepare import Prepared, codes_of, prepare, score_cells
 from .printed import read_printed_columns
 from .tables import ARROW_TEXT, PRODUCT, check_headers, normalise_columns
 from .workers import Inline, executor
@@ -187,7 +187,7 @@ def similar_id_groups(ids: np.ndarray) -> list[list[str]]:
 
 def merge_similar_ids(values: pd.Series) -> pd.Series:
     """Ids of one similar-id group written as its first spelling (`similar_ids="merge"`)."""
-    codes, ids = _codes(values, as_text=True)
+    codes, ids = codes_of(values, as_text=True)
     groups = similar_id_groups(np.asarray(ids, dtype=object))
     if not groups:
         return values
@@ -238,7 +238,7 @@ def _evaluate(frame: pd.DataFrame, overrides: Mapping[str, Any] | None, progress
     rownum = user_rows(frame)
     # a wide table's score cells need no dossier codes: read on a worker while the ids are coded
     cells = pool.submit(score_cells, frame, criterion_columns(frame)) if "criterion" not in frame.columns else None
-    idc, ids = _codes(frame["dossier_id"], as_text=True)
+    idc, ids = codes_of(frame["dossier_id"], as_text=True)
     skipped, idless = np.empty(0, np.int64), []
     if (idc < 0).any():  # rows without a dossier id: blank rows are skipped (and counted), others rejected
         lost = np.flatnonzero(idc < 0)
@@ -434,7 +434,7 @@ def _future_warnings(out: dict[str, np.ndarray], days: np.ndarray) -> None:
 def _frame(out: dict[str, np.ndarray], n: int) -> pd.DataFrame:
     """The result frame in RESULT_COLUMNS order, text as object columns (a column the table did not
     have is all pd.NA). Every array is fresh, so the frame takes them as they are: consolidating
-    them into blocks copied every column (60 ms at 10^6 sheets)."""
+    them into blocks copied every column once more."""
     cols = {c: out[c] if c in out else np.full(n, pd.NA, dtype=object) for c in RESULT_COLUMNS}
     return pd.DataFrame({c: pd.Series(v, dtype=ARROW_TEXT) if isinstance(v, pa.Array) else
                          pd.Series(v, dtype=object, copy=False) if v.dtype == object else v for c, v in cols.items()},

@@ -62,7 +62,7 @@ def _audit_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
-def _audit_json(row: Mapping[str, Any]) -> str:
+def audit_json(row: Mapping[str, Any]) -> str:
     """A row as audit JSON (one C-encoder pass: an import writes one audit row per dossier)."""
     return json.dumps(row if isinstance(row, dict) else dict(row), ensure_ascii=False, default=_audit_value)
 
@@ -78,11 +78,11 @@ class Transaction:
     def audit(self, action: str, entity: str, entity_id: Any, before: Mapping[str, Any] | None = None,
               after: Mapping[str, Any] | None = None, *, after_json: str | None = None) -> None:
         """Queue one audit row (written in this transaction, in order, at the latest on commit).
-        `after_json`: the state after as JSON text already written as `_audit_json` writes it."""
+        `after_json`: the state after as JSON text already written as `audit_json` writes it."""
         self._audit.append({"actor": self.actor, "action": action, "entity": entity,
                             "entity_id": None if entity_id is None else str(entity_id),
-                            "before_json": None if before is None else _audit_json(before),
-                            "after_json": after_json if after is None else _audit_json(after)})
+                            "before_json": None if before is None else audit_json(before),
+                            "after_json": after_json if after is None else audit_json(after)})
         if len(self._audit) >= 5000:
             self.flush()
 

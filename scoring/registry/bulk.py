@@ -12,8 +12,8 @@ once per column set and its rows go to the driver's executemany as tuples (SQLit
 builds and processes a parameter dict per row, which was half of the write time of an import. It
 is still one parameterised statement in the caller's transaction, on the same connection.
 
-On PostgreSQL, where each executemany row is a server round of Bind/Execute (about 70 µs a row
-here: 10^4 dossiers took 7 s to write), batches of rows go through COPY FROM STDIN instead (psycopg
+On PostgreSQL, where each executemany row is a server round of Bind/Execute (which made writing
+the bulk of an import; benchmarks/README.md, "Registry"), batches of rows go through COPY FROM STDIN instead (psycopg
 sends the values as data, never as SQL text). COPY checks the same constraints and fires the same
 triggers; the clock columns take the transaction's CURRENT_TIMESTAMP, as the INSERT's default did.
 """

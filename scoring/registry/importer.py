@@ -432,14 +432,14 @@ def _summary(it: Prepared, source: str | None) -> dict[str, Any]:
 
 
 def _summary_json(it: Prepared, source_json: str, memo: dict[Any, str]) -> str:
-    """`_audit_json(_summary(it, source))` by one format operation (an import audits every dossier):
+    """`audit_json(_summary(it, source))` by one format operation (an import audits every dossier):
     the same keys in the same order, json.dumps' separators, text values through json.dumps."""
     r = it.result
     total = r["total"]
     if type(total) is not float or not math.isfinite(total) or type(r["stars"]) is not int:
-        from .api import _audit_json
+        from .api import audit_json
 
-        return _audit_json(_summary(it, json.loads(source_json)))
+        return audit_json(_summary(it, json.loads(source_json)))
     words = []
     for value in (r["status"], r["source"]):
         if value not in memo:

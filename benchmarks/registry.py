@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from run import _cpu_model  # noqa: E402 (benchmarks/run.py: the processor's name)
+from run import cpu_model  # noqa: E402 (benchmarks/run.py: the processor's name)
 
 AS_OF = date(2026, 12, 4)  # the day the queries ask about (fixed: same fixture, same answers)
 DUE_WITHIN = 90
@@ -284,7 +284,7 @@ def main() -> None:
                     p.unlink()
     import sqlalchemy
 
-    print(f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {_cpu_model()}, "
+    print(f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {cpu_model()}, "
           f"{os.cpu_count()} cores; Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}. "
           f"Seed {args.seed}; {sheets:,} member sheets.\n")
     print("| backend | measurement | size | time | throughput | target | met |")

@@ -34,7 +34,7 @@ FILE_REPEATS = 3  # end-to-end runs from a file (each reads the whole file again
 FILES = Path(os.environ.get("OCOP_BENCH_DIR", "/tmp")) / "ocop-bench"  # the cohort files, written once
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     """The processor's name: platform.processor() is empty on Linux, /proc/cpuinfo has it."""
     try:
         with open("/proc/cpuinfo") as info:
@@ -360,7 +360,7 @@ def main() -> None:
         _sub("write", big_n, a.seed)
     files = {} if a.whatif_only else {fmt: _sub(fmt, big_n, a.seed) for fmt in ("csv", "parquet")}
     lines = [
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {_cpu_model()}, "
+        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {cpu_model()}, "
         f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}, numpy {numpy.__version__}, "
         f"pandas {pandas.__version__}, durable-rules 2.0.28. Seed {a.seed}.",
         "",

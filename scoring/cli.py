@@ -462,8 +462,8 @@ def batch_cmd(input_path: Path, output: Path, rejects_path: Path | None, force: 
     """Score a whole table of member sheets (INPUT: .csv, .xlsx, .parquet or .jsonl; wide or long).
 
     Every dossier is either scored (OUTPUT, with ranks within criteria set × form, province and
-    district) or rejected with the reason and its rows (rejects file): scored + rejected = dossiers
-    in INPUT. Blank rows are skipped and counted. CSV may be separated by ',', ';' or tab, with
+    district) or rejected (rejects file: one row per problem, with its rows, reason, code, field,
+    value and allowed values; codes in docs/CHECKS.md): scored + rejected = dossiers in INPUT. Blank rows are skipped and counted. CSV may be separated by ',', ';' or tab, with
     decimal commas (3,0); an XLSX is read sheet by sheet (--sheet to choose one). OUTPUT is never
     the input and never replaced without --force; XLSX output is a council workbook (Vietnamese
     headers, a summary sheet, a 'Lý do loại' sheet). Full reference: docs/BATCH.md.

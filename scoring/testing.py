@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from . import criteria as crit

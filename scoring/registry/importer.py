@@ -27,8 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Text, bindparam, cast, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import delete, func, insert, select, update
 
 from ..errors import Issue, ValidationFailed
 from .errors import RegistryError

@@ -130,7 +130,7 @@ def seed_certificates(reg: Any, n: int, seed: int) -> dict[str, Any]:
 
     from scoring.registry.dates import reevaluation_window
     from scoring.registry.identity import name_key
-    from scoring.registry.models import Certificate, Producer, Product, ResultRow
+    from scoring.registry.models import Certificate, Dossier, Producer, Product, ResultRow
 
     rng = np.random.default_rng(seed)
     chains = _chains(n, seed)
@@ -152,7 +152,8 @@ def seed_certificates(reg: Any, n: int, seed: int) -> dict[str, Any]:
         conn.execute(insert(Product), products)
         prod_ids = dict(conn.execute(select(Product.producer_id, Product.id)
                                      .where(Product.producer_id.in_(select(Producer.id).where(Producer.id > base)))).all())
-        results = [r for (r,) in conn.execute(select(ResultRow.id).order_by(ResultRow.id).limit(n))]
+        results = conn.execute(select(ResultRow.id, Dossier.dossier_id).join(Dossier, Dossier.id == ResultRow.dossier_pk)
+                               .order_by(ResultRow.id).limit(n)).all()
         rows, k = [], 0
         for i, chain in enumerate(chains):
             product_id = prod_ids[pids[producers[i]["name_key"]]]
@@ -164,7 +165,8 @@ def seed_certificates(reg: Any, n: int, seed: int) -> dict[str, Any]:
                 revoked = cert.get("revoked_on")
                 status = "revoked" if revoked else "superseded" if cert.get("superseded_on") else "valid"
                 rows.append({"number": f"BENCH-{k + 1:06d}", "product_id": product_id,
-                             "result_id": results[k] if k < len(results) else None, "stars": cert["stars"],
+                             "result_id": results[k][0] if k < len(results) else None,
+                             "dossier_id": results[k][1] if k < len(results) else None, "stars": cert["stars"],
                              "issued_on": cert["issued_on"], "issued_by": "UBND cấp tỉnh", "expires_on": exp,
                              "window_opens_on": w.opens_on if w else None, "window_closes_on": w.closes_on if w else None,
                              "status": status, "revoked_on": revoked, "revocation_ground": "a" if revoked else None,

@@ -173,7 +173,9 @@ def build(url: str, n_certs: int, n_results: int, seed: int = 7) -> dict[str, in
             ordered.append({**r, "id": len(ordered) + 1})
         ordered.append({**r, "id": len(ordered) + 1})
         rid_of[r["dossier_pk"]] = len(ordered)
+    dossier_id_of = {d["id"]: d["dossier_id"] for d in dossiers}
     for c in certs:
+        c["dossier_id"] = dossier_id_of[c["result_dossier"]]
         c["result_id"] = rid_of[c.pop("result_dossier")]
 
     reg = Registry(url)

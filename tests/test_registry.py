@@ -133,6 +133,51 @@ def test_month_end_and_leap_day_expiry(reg):
     assert cert["window_closes_on"] == date(2030, 10, 31)
 
 
+def _due_order_case(r: Registry) -> list[str]:
+    """Four certificates issued the same day (same expiry) whose numbers sort differently by code
+    point and by Vietnamese collation; returns the due list's numbers the day after expiry."""
+    numbers = ["a-1", "E-1", "Đ-1", "B-1"]
+    for i, number in enumerate(numbers):
+        d = variant("qd26-2026-70-4star.json", dossier_id=f"order-{i}",
+                    product={"name": f"Mật ong {i}", "producer": f"HTX {i}", "province": "Hà Giang"})
+        r.import_dossier(d, actor=ACTOR)
+        r.issue_certificate(r.latest_result(f"order-{i}")["id"], "2026-10-31", number=number, actor=ACTOR)
+    return [row["number"] for row in r.certificates_due("2029-11-01", 0)]
+
+
+def test_due_list_is_in_code_point_order_of_the_number(reg):
+    # expiry 2029-10-31 for all four; then by number, byte (code point) order: B < E < a < Đ
+    assert _due_order_case(reg) == ["B-1", "E-1", "a-1", "Đ-1"]
+
+
+@pytest.mark.postgres
+def test_due_list_order_ignores_a_vietnamese_database_collation(pg_url):
+    # A database whose default collation is ICU Vietnamese (a < B < Đ < E) lists the same order as
+    # SQLite: the order is the certificate number's code points, not the server's locale.
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = "ocop_registry_test_vi_collation"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
+                          "ICU_LOCALE 'vi' LOCALE 'C.UTF-8'"))  # our literal names, no user data
+    try:
+        r = Registry(make_url(pg_url).set(database=name).render_as_string(hide_password=False))
+        r.init()
+        try:
+            with r.engine.connect() as conn:  # the server does sort Vietnamese here
+                assert conn.execute(text("SELECT min(x) FROM (VALUES ('B-1'), ('a-1')) v(x)")).scalar_one() == "a-1"
+            assert _due_order_case(r) == ["B-1", "E-1", "a-1", "Đ-1"]
+        finally:
+            r.close()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def test_idempotent_import_and_refused_change(reg):
     path = FIXTURES / "cohort" / "cohort.csv"
     first = reg.import_file(path, actor=ACTOR)
@@ -365,11 +410,20 @@ def test_migration_from_the_first_schema_keeps_data(url):
     try:
         assert db.upgrade(r.engine, "0001_initial") == "0001_initial"
         r.import_dossier(variant("qd26-2026-70-4star.json"), actor=ACTOR)
-        number = r.certify("2026-10-31", actor=ACTOR)[0]["number"]
+        # a certificate as the first schema's code wrote it (its columns only): today's `certify`
+        # writes columns that later revisions added
+        with r.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO certificates (number, product_id, result_id, stars, issued_on, issued_by, expires_on,"
+                " window_opens_on, window_closes_on, status, created_at)"
+                " SELECT 'OLD-1', d.product_id, r.id, r.stars, '2026-10-31', 'UBND cấp tỉnh', '2029-10-31',"
+                " '2029-05-04', '2029-07-03', 'valid', CURRENT_TIMESTAMP FROM results r JOIN dossiers d ON d.id = r.dossier_pk"))
         before = counts(r)
         assert r.init() == db.head_revision()  # whatever revisions follow 0001_initial
         assert counts(r) == before
-        assert r.certificate(number)["expires_on"] == date(2029, 10, 31)
+        cert = r.certificate("OLD-1")
+        assert cert["expires_on"] == date(2029, 10, 31)
+        assert cert["dossier_id"] == "qd26-2026-70-4star"  # filled in by 0004 from the result's dossier
         r.check_schema()
     finally:
         r.close()

@@ -690,7 +690,8 @@ class Registry:
                 tx.conn.execute(update(Certificate).where(Certificate.id == old.id)
                                 .values(status="superseded", superseded_on=day))
             number = number or queries.next_number(tx.conn, day)
-            row = {"number": number, "product_id": res.product_id, "result_id": result_id, "stars": res.stars,
+            row = {"number": number, "product_id": res.product_id, "result_id": result_id,
+                   "dossier_id": res.dossier_id, "stars": res.stars,
                    "issued_on": day, "issued_by": issued_by or ISSUERS.get(res.recognised_by or "", "—"),
                    "expires_on": expires, "window_opens_on": window.opens_on if window else None,
                    "window_closes_on": window.closes_on if window else None, "status": "valid",
@@ -700,8 +701,8 @@ class Registry:
                 tx.conn.execute(update(Certificate).where(Certificate.id == old.id).values(superseded_by=cid))
                 tx.audit("supersede", "certificate", old.number, dict(old._mapping),
                          {"status": "superseded", "superseded_on": day, "superseded_by": number})
-            tx.audit("issue", "certificate", number, None, {**row, "dossier_id": res.dossier_id})
-            return {**row, "id": cid, "dossier_id": res.dossier_id, "supersedes": old.number if old else None}
+            tx.audit("issue", "certificate", number, None, row)
+            return {**row, "id": cid, "supersedes": old.number if old else None}
 
     def revoke(self, number: str, ground: str, on: date | str, *, note: str | None = None,
                actor: str | None = None) -> dict[str, Any]:

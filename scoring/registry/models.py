@@ -298,6 +298,9 @@ class Certificate(Base):
     number: Mapped[str] = mapped_column(String(60), unique=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
     result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id", ondelete="RESTRICT"), unique=True)
+    # the result's dossier (its user id, which never changes): lists show it without reading
+    # results and dossiers (migration 0004)
+    dossier_id: Mapped[str | None] = mapped_column(String(120))
     stars: Mapped[int] = mapped_column(SmallInteger)
     issued_on: Mapped[date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(200))

@@ -11,7 +11,6 @@ revoked_on, superseded_on), so that any past or future day can be asked without 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from operator import itemgetter
 from typing import Any, Iterator
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
@@ -49,12 +48,12 @@ def _cert_columns(day: date) -> list[Any]:
     return [C.number, C.stars, C.issued_on, C.issued_by, C.expires_on, C.window_opens_on, C.window_closes_on,
             status_as_of(day).label("status"), C.status.label("stored_status"), C.revoked_on, C.revocation_ground,
             C.revocation_note, C.superseded_on, C.product_id, P.name.label("product"), P.code.label("product_code"),
-            Producer.name.label("producer"), P.province, P.district, P.commune, D.dossier_id]
+            Producer.name.label("producer"), P.province, P.district, P.commune, C.dossier_id]
 
 
 def _cert_base(day: date, *, issued_by_then: bool = True, columns: list[Any] | None = None):  # noqa: ANN201
-    q = (select(*(columns if columns is not None else _cert_columns(day))).join(P, P.id == C.product_id).join(Producer, Producer.id == P.producer_id)
-         .outerjoin(R, R.id == C.result_id).outerjoin(D, D.id == R.dossier_pk))
+    q = (select(*(columns if columns is not None else _cert_columns(day))).join(P, P.id == C.product_id)
+         .join(Producer, Producer.id == P.producer_id))
     return q.where(C.issued_on <= day) if issued_by_then else q
 
 
@@ -78,15 +77,14 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
     """Valid on `day` with the window opening by day + within (or already open or closed), and
     expired on `day` without a successor or revocation; ordered by expiry, then number.
 
-    Shaped for speed (benchmarks/README.md, "Registry"). On SQLite the certificates are chosen by a subquery
-    that reads only the covering index `ix_certificates_as_of` (every column of the filter is in
-    it), and the outer query fetches the chosen rows by id, in id order. Filtering in the outer query
-    instead let SQLite walk an index in expiry order and fetch each row, product, producer, result
-    and dossier at random (or pick the index on issued_on, which selects nearly every row); by id,
-    the fetches move forward through each table. The order is made in Python (no temporary B-tree),
-    and the status as of the day is known without SQL: a row here is neither revoked nor superseded
-    on `day`, so it is "expired" before its expiry day has passed and "valid" otherwise — what
-    `status_as_of` would compute for it."""
+    Shaped for speed (benchmarks/README.md, "Registry"). On SQLite the certificates are chosen by a
+    subquery that reads only the covering index `ix_certificates_as_of` (every column of the filter
+    is in it), and the outer query fetches the chosen rows by id. Filtering in the outer query
+    instead let SQLite walk an index in expiry order and fetch each row, product and producer at random (or pick the index on issued_on, which selects nearly every row). The
+    database sorts (a sorter over ~10^4 rows costs SQLite less than comparing date objects in
+    Python), and the status as of the day is known without SQL: a row here is neither revoked nor
+    superseded on `day`, so it is "expired" once its expiry day has passed and "valid" otherwise —
+    what `status_as_of` would compute for it."""
     horizon = day + timedelta(days=within)
     opens = func.coalesce(C.window_opens_on, C.expires_on)
     wanted = (C.issued_on <= day, _not_ended(day), or_(and_(C.expires_on >= day, opens <= horizon), C.expires_on < day))
@@ -94,15 +92,22 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
     q = _cert_base(day, issued_by_then=False, columns=columns)
     if conn.dialect.name == "sqlite":
         q = q.where(C.id.in_(select(C.id).where(*wanted)))
-    else:  # PostgreSQL plans the plain filter well (hash joins) and sorts on the server: the Python sort finds it done
-        q = q.where(*wanted).order_by(C.expires_on, C.number)
-    result = conn.execute(q)
-    keys = list(result.keys()) + ["status", "due", "days_to_expiry", "extension_limit"]
+    else:  # PostgreSQL plans the plain filter well (hash joins)
+        q = q.where(*wanted)
+    # byte order of the number on both databases (SQLite's BINARY; "C" on PostgreSQL, whatever the
+    # database's own collation), so the two give the same list
+    number = C.number if conn.dialect.name == "sqlite" else C.number.collate("C")
+    result = conn.execute(q.order_by(C.expires_on, number))
+    keys = list(result.keys())
     at = {k: i for i, k in enumerate(keys)}
     expires_at, opens_at, closes_at = at["expires_on"], at["window_opens_on"], at["window_closes_on"]
+    keys += ["status", "due", "days_to_expiry", "extension_limit"]
     extension_limit = extension_rule()
     rows = []
-    for row in result:
+    append = rows.append
+    # SQLite: row by row (measured faster than one fetchall here); psycopg: fetchall, whose rows are
+    # made in C where its fetchone is Python (benchmarks/README.md, "Registry")
+    for row in (result.tuples() if conn.dialect.name == "sqlite" else result.all()):
         expires, opens_on, closes_on = row[expires_at], row[opens_at], row[closes_at]
         if expires < day:
             state, why = "expired", "expired"
@@ -112,9 +117,8 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
             state, why = "valid", "window-open"
         else:
             state, why = "valid", "window-closed"
-        rows.append((*row, state, why, (expires - day).days, extension_limit(expires, closes_on)))
-    rows.sort(key=itemgetter(expires_at, at["number"]))
-    return [dict(zip(keys, row)) for row in rows]
+        append(dict(zip(keys, (*row, state, why, (expires - day).days, extension_limit(expires, closes_on)))))
+    return rows
 
 
 AREA_COLUMNS = {"province": (P.province,), "district": (P.province, P.district),

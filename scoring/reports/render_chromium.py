@@ -1,6 +1,7 @@
 """PDF reports printed from the HTML report by headless Chromium (Playwright), the same document a
 reader opens in a browser: the `@media print` rules of templates/base.html.j2 repeat table headers,
-keep rows whole and lay the page out as A4 landscape; the page footer (title, page N/M) is Chromium's.
+keep rows whole and lay the page out as A4 landscape; the page footer (title, page N/M) is its @page
+margin box, so a browser's own Print gives the same pages.
 
 Chromium is an optional system program: a provincial office's server may have none. The browser is
 looked for in this order — `$OCOP_CHROMIUM`, then `chromium`, `chromium-browser`, `google-chrome` on
@@ -12,7 +13,6 @@ with every table row, and a supervision list of 10,000 certificates misses the <
 """
 from __future__ import annotations
 
-import html as _html
 import os
 import shutil
 import tempfile
@@ -133,17 +133,18 @@ def choose_engine(report: ProgressReport | SupervisionReport, requested: str = "
         return Choice("fpdf", note=f"{exc}{FALLBACK}")
 
 
-def print_pdf(make_html: Callable[[], str], out: Path, browser: str, title: str) -> None:
+def print_pdf(make_html: Callable[[], str], out: Path, browser: str) -> None:
     """Print the HTML `make_html()` returns to `out` with the Chromium at `browser`: A4 landscape,
-    backgrounds printed, a footer with the title and "trang N/M".
+    backgrounds printed; the page footer (title, "trang N/M") is the document's own @page margin box.
 
     Playwright's driver and the browser start in a worker thread while this thread renders the HTML
     (together ~1 s of each: the charts, and the driver + browser launch, benchmarks/README.md), so
     the wait is the longer of the two, not their sum. The HTML is loaded from a temporary file
-    (file:// is faster than pushing megabytes through set_content)."""
+    (file:// is faster than pushing megabytes through set_content). It should be the `printing` copy
+    of render_html.html, which the headless tab does not lay out for its screen."""
     html_ready: Future[str] = Future()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocop-pdf") as pool:
-        printed = pool.submit(_print, html_ready, out, browser, title)
+        printed = pool.submit(_print, html_ready, out, browser)
         try:
             html_ready.set_result(make_html())
         except BaseException as exc:
@@ -155,13 +156,10 @@ def print_pdf(make_html: Callable[[], str], out: Path, browser: str, title: str)
         raise error
 
 
-def _print(html_ready: Future[str], out: Path, browser: str, title: str) -> None:
+def _print(html_ready: Future[str], out: Path, browser: str) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    footer = ('<div style="font-family: \'DejaVu Sans\', Arial, sans-serif; font-size: 7px; width: 100%; '
-              f'text-align: center; color: #444;">{_html.escape(title)} — trang <span class="pageNumber"></span>/'
-              '<span class="totalPages"></span></div>')
     with tempfile.TemporaryDirectory(prefix="ocop-pdf-") as tmp:
         page_file = Path(tmp) / "report.html"
         try:
@@ -171,9 +169,12 @@ def _print(html_ready: Future[str], out: Path, browser: str, title: str) -> None
                     page = b.new_page()
                     page_file.write_text(html_ready.result(), encoding="utf-8")
                     page.goto(page_file.as_uri(), wait_until="load")
+                    # Chromium's own header/footer (display_header_footer) is off: it lays out and paints
+                    # a small document per page; the footer is the HTML's @page margin box instead.
+                    # tagged=False and outline=False are Playwright's defaults, said here because a
+                    # tagged PDF (accessibility tree) doubles the print time of a long list (benchmarks).
                     page.pdf(path=str(out), format="A4", landscape=True, print_background=True,
-                             display_header_footer=True, header_template="<span></span>", footer_template=footer,
-                             margin=MARGIN)
+                             display_header_footer=False, tagged=False, outline=False, margin=MARGIN)
                 finally:
                     b.close()
         except PlaywrightError as exc:

@@ -326,3 +326,14 @@ def test_the_printed_copy_hides_only_its_screen_view(chromium_path, tmp_path):
         if shutil.which("pdftotext"):
             texts.append(_pdf_text(tmp_path / f"{i}.pdf"))
     assert len(texts) in (0, 2) and (not texts or texts[0] == texts[1])
+
+
+def test_a_chromium_too_old_for_margin_boxes_gets_the_footer_as_its_template():
+    """Chromium draws @page margin boxes (the HTML's footer) from version 131 on; an older one would print
+    no footer at all, so it is given the same footer as Chromium's own header/footer template."""
+    assert render_chromium.footer_options("150.0.7871.100", "x") == {"display_header_footer": False}
+    assert render_chromium.footer_options("131.0.6778.85", "x") == {"display_header_footer": False}
+    old = render_chromium.footer_options("130.0.6723.116", "Giám sát <b> & co")
+    assert old["display_header_footer"] is True
+    assert "Giám sát &lt;b&gt; &amp; co — trang" in old["footer_template"]
+    assert '<span class="pageNumber"></span>/<span class="totalPages"></span>' in old["footer_template"]

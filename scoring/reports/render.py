@@ -73,7 +73,7 @@ def _pdf(report: Report, out: Path, engine: str, note: Callable[[str], None]) ->
 
         try:
             return atomic_write(out, lambda p: print_pdf(lambda: html(report, printing=True), p,
-                                                         choice.browser or ""))
+                                                         choice.browser or "", document_title(report)))
         except ChromiumUnavailable as exc:
             if engine == "chromium":
                 raise

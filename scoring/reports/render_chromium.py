@@ -15,6 +15,7 @@ measurements: benchmarks/README.md, "Reports").
 """
 from __future__ import annotations
 
+import html as _html
 import os
 import shutil
 import tempfile
@@ -35,6 +36,8 @@ AUTO_MAX_ROWS = 4_000
 ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
         "--disable-sync", "--disable-extensions"]
 MARGIN = {"top": "10mm", "right": "8mm", "bottom": "12mm", "left": "8mm"}  # as @page in base.html.j2
+# the first Chromium that draws @page margin boxes (the HTML's footer); older ones ignore them
+MARGIN_BOXES_SINCE = 131
 
 
 class ChromiumUnavailable(RuntimeError):
@@ -136,18 +139,19 @@ def choose_engine(report: ProgressReport | SupervisionReport, requested: str = "
         return Choice("fpdf", note=f"{exc}{FALLBACK}")
 
 
-def print_pdf(make_html: Callable[[], str], out: Path, browser: str) -> None:
+def print_pdf(make_html: Callable[[], str], out: Path, browser: str, title: str) -> None:
     """Print the HTML `make_html()` returns to `out` with the Chromium at `browser`: A4 landscape,
-    backgrounds printed; the page footer (title, "trang N/M") is the document's own @page margin box.
+    backgrounds printed; the page footer (`title`, "trang N/M") is the document's own @page margin box
+    (footer_options: Chromium's footer template on a browser too old for margin boxes).
 
     Playwright's driver and the browser start in a worker thread while this thread renders the HTML
     (the charts; both take about as long, benchmarks/README.md), so the wait is the longer of the
-    two, not their sum. The HTML is loaded from a temporary file
-    (file:// is faster than pushing megabytes through set_content). It should be the `printing` copy
-    of render_html.html, which the headless tab does not lay out for its screen."""
+    two, not their sum. The HTML is loaded from a temporary file (file:// is faster than pushing
+    megabytes through set_content). It should be the `printing` copy of render_html.html, which the
+    headless tab does not lay out for its screen."""
     html_ready: Future[str] = Future()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocop-pdf") as pool:
-        printed = pool.submit(_print, html_ready, out, browser)
+        printed = pool.submit(_print, html_ready, out, browser, title)
         try:
             html_ready.set_result(make_html())
         except BaseException as exc:
@@ -159,7 +163,24 @@ def print_pdf(make_html: Callable[[], str], out: Path, browser: str) -> None:
         raise error
 
 
-def _print(html_ready: Future[str], out: Path, browser: str) -> None:
+def footer_options(version: str, title: str) -> dict[str, object]:
+    """page.pdf's header/footer options for the Chromium of `version` ("150.0.7871.100"). From Chromium
+    131 the footer is the HTML's @page margin box and Chromium's own header/footer is off: that one is a
+    small document laid out and painted again for every page (benchmarks/README.md, "Reports"). An older
+    Chromium ignores margin boxes, so it gets the same footer as a template (title, "trang N/M")."""
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        major = 0
+    if major >= MARGIN_BOXES_SINCE:
+        return {"display_header_footer": False}
+    footer = ('<div style="font-family: \'DejaVu Sans\', Arial, sans-serif; font-size: 7px; width: 100%; '
+              f'text-align: center; color: #444;">{_html.escape(title)} — trang <span class="pageNumber"></span>/'
+              '<span class="totalPages"></span></div>')
+    return {"display_header_footer": True, "header_template": "<span></span>", "footer_template": footer}
+
+
+def _print(html_ready: Future[str], out: Path, browser: str, title: str) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -172,12 +193,10 @@ def _print(html_ready: Future[str], out: Path, browser: str) -> None:
                     page = b.new_page()
                     page_file.write_text(html_ready.result(), encoding="utf-8")
                     page.goto(page_file.as_uri(), wait_until="load")
-                    # Chromium's own header/footer (display_header_footer) is off: it lays out and paints
-                    # a small document per page; the footer is the HTML's @page margin box instead.
                     # tagged=False and outline=False are Playwright's defaults, said here because a
                     # tagged PDF (accessibility tree) is much slower to print and 15x larger (benchmarks).
-                    page.pdf(path=str(out), format="A4", landscape=True, print_background=True,
-                             display_header_footer=False, tagged=False, outline=False, margin=MARGIN)
+                    page.pdf(path=str(out), format="A4", landscape=True, print_background=True, tagged=False,
+                             outline=False, margin=MARGIN, **footer_options(b.version, title))
                 finally:
                     b.close()
         except PlaywrightError as exc:

@@ -3,6 +3,7 @@
 
     python3 benchmarks/reports.py            # 50,000 certificates, 200,000 results (~2 min to build)
     python3 benchmarks/reports.py --quick    # 5,000 certificates, 20,000 results
+    python3 benchmarks/reports.py --db /tmp/r.db --pdf-sweep   # keep the registry; PDF time by list size
 
 The registry is a fresh SQLite file filled with bulk INSERTs of a seeded synthetic history (what the
 registry's own API would write, without scoring 10^5 dossiers one by one): products in a province of
@@ -28,6 +29,8 @@ import platform
 import pstats
 import random
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -222,6 +225,9 @@ def main() -> None:
     ap.add_argument("--certificates", type=int, default=None)
     ap.add_argument("--results", type=int, default=None)
     ap.add_argument("--db", default=None, help="reuse (or keep) this SQLite file instead of a temporary one")
+    ap.add_argument("--pdf-sweep", action="store_true",
+                    help="also print random subsets of the supervision list (1,000 to 7,500 certificates) with both "
+                         "PDF engines: the render time by table rows that --pdf-engine auto's threshold is set from")
     ap.add_argument("--profile", default=None, metavar="STEP",
                     help="print a cProfile of one step: progress, supervision, or a render such as progress.pdf")
     args = ap.parse_args()
@@ -289,6 +295,7 @@ def main() -> None:
                 totals[(kind, fmt)] = (t_compute, t, out.stat().st_size, cpu[kind] + cpu[f"{kind}.{fmt}"])
         if profiler is not None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        sweep = pdf_sweep(sup, Path(tmp), browser) if args.pdf_sweep else []
 
     print(f"\n{platform.machine()}, {platform.processor() or '?'}, Python {platform.python_version()}; "
           f"{n_certs:,} certificates, {n_results:,} results; as of {AS_OF}, period Q3")
@@ -304,6 +311,39 @@ def main() -> None:
               f"< {TARGET_SECONDS:.0f} s | {'yes' if total < TARGET_SECONDS else 'no'} |")
     print(f"| progress without the what-if planner (compute only) | {t_pw0:.2f} | | | "
           f"{cpu['progress (no what-if)']:.2f} | | | |")
+    if sweep:
+        print("\n| supervision list | table rows | pages (Chromium) | Chromium render (s) | fpdf2 render (s) | load |")
+        print("|---|---|---|---|---|---|")
+        for line in sweep:
+            print(line)
+
+
+def pdf_sweep(sup, tmp: Path, browser: str | None) -> list[str]:
+    """Render time of the supervision PDF by size: random subsets of the list (seeded), each with Chromium
+    (when found) then fpdf2, render only (the report's compute does not depend on the list's length)."""
+    import dataclasses
+
+    from scoring.reports.render import render
+    from scoring.reports.render_chromium import table_rows
+
+    rng = random.Random(1)
+    lines = []
+    for k in (1_000, 2_500, 4_000, 5_000, 7_500):
+        sub = dataclasses.replace(sup, items=rng.sample(sup.items, min(k, len(sup.items))))
+        times, pages = {}, "n/a"
+        for engine in ("chromium", "fpdf"):
+            if engine == "chromium" and browser is None:
+                continue
+            out = tmp / f"sweep-{k}-{engine}.pdf"
+            _, times[engine] = timed(render, sub, out, pdf_engine=engine, on_note=lambda note: None)
+            if engine == "chromium" and shutil.which("pdfinfo"):
+                info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+                pages = next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), "?")
+        chromium = f"{times['chromium']:.2f}" if "chromium" in times else "n/a"
+        lines.append(f"| {len(sub.items):,} certificates | {table_rows(sub):,} | {pages} | {chromium} | "
+                     f"{times['fpdf']:.2f} | {os.getloadavg()[0]:.1f} |")
+        print(lines[-1], flush=True)
+    return lines
 
 
 if __name__ == "__main__":

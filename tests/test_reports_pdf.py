@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import warnings
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from scoring.cli import cli
 from scoring.registry import Registry
 from scoring.reports import render_chromium
 from scoring.reports.compute import progress, supervision
+from scoring.reports.figures import SupervisionItem, SupervisionReport
 from scoring.reports.planfile import load_plan
 from scoring.reports.render import render
 
@@ -222,3 +223,117 @@ def test_chromium_pdf_has_the_htmls_figures(chromium_path, monkeypatch, tmp_path
     for number in (n[0], n[2]):                                       # superseded; revoked before --since
         assert number not in text
     assert "0900000003" in text and "Ngườiđạidiện3" in text            # Tân Kỳ's producer, to call
+
+
+def test_the_footer_title_is_a_css_string_that_nothing_can_end_early():
+    """The page footer's title sits in the <style> element as a CSS string: quotes, backslashes and line
+    breaks are escaped, and `<` / `>` / `&` too (a `</style>` in a title must not close the element;
+    HTML entities would print literally there). Expected values written by hand (CSS hex escapes end
+    with one space)."""
+    from scoring.reports.render_html import css_string
+
+    assert css_string("Giám sát — 30/09/2026") == '"Giám sát — 30/09/2026"'
+    assert css_string('a"b\\c') == '"a\\22 b\\5c c"'
+    assert css_string("x</style><script>\n&") == '"x\\3c /style\\3e \\3c script\\3e \\a \\26 "'
+
+
+def _long_list(n: int) -> SupervisionReport:
+    """`n` certificates in three communes, listed in the order of their numbers (area, then expiry); every
+    7th row has an address that wraps over ~8 lines, marked at both ends (without `break-inside: avoid`
+    on rows, Chromium cuts some of them across pages)."""
+    base = date(2026, 9, 30)
+    items = []
+    for i in range(n):
+        exp = base + timedelta(days=130 + i // 30)            # in the window: opens 180 days before expiry
+        address = f"Thôn {i}" if i % 7 else f"ĐẦU{i:05d} " + "đường Nguyễn Thị Minh Khai, " * 15 + f"CUỐI{i:05d}"
+        items.append(SupervisionItem(f"GCN-{i:05d}", f"Mắm tôm số {i}", "Hợp tác xã Thủy sản Đồng Tháp", 3 + i % 3,
+                                     exp - timedelta(days=1096), exp, exp - timedelta(days=180),
+                                     exp - timedelta(days=120), "in_window", (exp - base).days, "Hải Dương",
+                                     "Thanh Hà", f"Xã {1 + 3 * i // n}", "Trần Thị Ngọc Ánh", f"09{i:08d}",
+                                     f"htx{i}@example.vn", address))
+    return SupervisionReport(base, 180, date(2025, 9, 30), items, database="sqlite:///ocop.db")
+
+
+@pytest.mark.browser
+@needs_pdftotext
+def test_chromium_prints_a_long_list_with_headers_numbers_and_whole_rows_on_every_page(chromium_path, monkeypatch,
+                                                                                      tmp_path):
+    if not os.environ.get("OCOP_TEST_CHROMIUM"):
+        pytest.skip("OCOP_TEST_CHROMIUM not set (CI sets it)")
+    monkeypatch.setenv(render_chromium.ENV, chromium_path)
+    n = 1200
+    report = _long_list(n)
+    assert render_chromium.table_rows(report) <= render_chromium.AUTO_MAX_ROWS
+    notes: list[str] = []
+    pdf = render(report, tmp_path / "long.pdf", on_note=notes.append)     # auto: Chromium at this size
+    assert notes == [] and _engine(pdf) == "chromium"
+    total = int(_info(pdf)["Pages"])
+    pages = _pdf_text(pdf).split("\f")[:total]                             # pdftotext ends every page with \f
+    assert len(pages) == total
+    # 7 pt rows of 1-4 lines (the long addresses narrow the other columns), 10-40 pt high on 533 pt of
+    # page, every 7th row ~8 lines: 8 to 40 rows a page
+    assert n / 40 < total < n / 8
+    header = _squash("Tình trạng Số GCN Sản phẩm Sao Cấp ngày Hết hạn Còn (ngày) Nộp đánh giá lại Chủ thể "
+                     "Người đại diện Điện thoại Email Địa chỉ")
+    on_page: dict[str, int] = {}
+    for i, text in enumerate(pages, start=1):
+        flat = _squash(text)
+        assert _squash(f"Giám sát sản phẩm OCOP — 30/09/2026 — trang {i}/{total}") in flat, i   # numbered right
+        numbers = re.findall(r"GCN-\d{5}", flat)                          # cells wrap: read the text squashed
+        if numbers:
+            assert header in flat, i                                      # the header repeated on the page
+        for number in numbers:
+            assert number not in on_page, number                          # every row printed once
+            on_page[number] = i
+        for mark in re.findall(r"ĐẦU(\d{5})", flat):                      # a wrapped row is not cut
+            assert f"CUỐI{mark}" in flat, (i, mark)
+        for number in numbers:
+            assert f"09{int(number[4:]):08d}" in flat, (i, number)        # nor is its phone on another page
+    assert sorted(on_page) == [f"GCN-{i:05d}" for i in range(n)]
+    pages_in_order = [on_page[f"GCN-{i:05d}"] for i in range(n)]
+    assert pages_in_order == sorted(pages_in_order)                       # first row first, last row last
+    last = max(p for p, t in enumerate(pages, 1) if "GCN-" in t)
+    assert on_page["GCN-00000"] < on_page[f"GCN-{n - 1:05d}"] == last
+    assert _squash("Hợp tác xã Thủy sản Đồng Tháp Trần Thị Ngọc Ánh") in _squash(pages[last - 1])  # Vietnamese text
+
+
+@pytest.mark.browser
+def test_the_printed_copy_hides_only_its_screen_view(chromium_path, tmp_path):
+    """The copy Chromium prints has no screen view (it saves two layouts of the whole document); the HTML a
+    reader opens shows its body; both print the same pages."""
+    pw_api = pytest.importorskip("playwright.sync_api")
+    from scoring.reports.render_html import html
+
+    report = _long_list(60)
+    shown, printed = tmp_path / "shown.html", tmp_path / "printed.html"
+    shown.write_text(html(report), encoding="utf-8")
+    printed.write_text(html(report, printing=True), encoding="utf-8")
+    with pw_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path)
+        try:
+            page = browser.new_page()
+            heights, pdfs = [], []
+            for f in (shown, printed):
+                page.goto(f.as_uri())
+                heights.append(page.evaluate("document.body.getBoundingClientRect().height"))
+                pdfs.append(page.pdf(format="A4", landscape=True))
+        finally:
+            browser.close()
+    assert heights[0] > 1000 and heights[1] == 0
+    texts = []
+    for i, data in enumerate(pdfs):
+        (tmp_path / f"{i}.pdf").write_bytes(data)
+        if shutil.which("pdftotext"):
+            texts.append(_pdf_text(tmp_path / f"{i}.pdf"))
+    assert len(texts) in (0, 2) and (not texts or texts[0] == texts[1])
+
+
+def test_a_chromium_too_old_for_margin_boxes_gets_the_footer_as_its_template():
+    """Chromium draws @page margin boxes (the HTML's footer) from version 131 on; an older one would print
+    no footer at all, so it is given the same footer as Chromium's own header/footer template."""
+    assert render_chromium.footer_options("150.0.7871.100", "x") == {"display_header_footer": False}
+    assert render_chromium.footer_options("131.0.6778.85", "x") == {"display_header_footer": False}
+    old = render_chromium.footer_options("130.0.6723.116", "Giám sát <b> & co")
+    assert old["display_header_footer"] is True
+    assert "Giám sát &lt;b&gt; &amp; co — trang" in old["footer_template"]
+    assert '<span class="pageNumber"></span>/<span class="totalPages"></span>' in old["footer_template"]

@@ -44,7 +44,8 @@ PDF_ENGINE = click.option(
     help="For OUT.pdf: chromium prints the HTML report with headless Chromium ($OCOP_CHROMIUM, else chromium, "
          "chromium-browser or google-chrome on PATH, else Playwright's own browser); fpdf draws it with fpdf2 (no "
          f"browser needed); auto uses Chromium when one is found and the document has at most {AUTO_MAX_ROWS:,} "
-         "table rows, else fpdf2, and says so on stderr (docs/REPORTS.md).")
+         "table rows (Chromium's print time grows with every row: larger lists would miss the 5 s target), else "
+         "fpdf2, and says so on stderr (docs/REPORTS.md).")
 
 
 def _pdf_engine(out: Path, engine: str) -> None:

@@ -72,8 +72,8 @@ def _pdf(report: Report, out: Path, engine: str, note: Callable[[str], None]) ->
         from .render_html import html
 
         try:
-            return atomic_write(out, lambda p: print_pdf(lambda: html(report), p, choice.browser or "",
-                                                         document_title(report)))
+            return atomic_write(out, lambda p: print_pdf(lambda: html(report, printing=True), p,
+                                                         choice.browser or "", document_title(report)))
         except ChromiumUnavailable as exc:
             if engine == "chromium":
                 raise

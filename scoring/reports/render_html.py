@@ -20,7 +20,21 @@ def env() -> Environment:
         _env = Environment(loader=PackageLoader("scoring.reports", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
         _env.globals.update(day=vn.day, num=vn.number, money=vn.money, gap_text=gap_text, cost=cost_text)
+        _env.filters["css_string"] = css_string
     return _env
+
+
+def css_string(text: str) -> Markup:
+    """`text` as a CSS string literal for the <style> element (the page footer's title): backslash,
+    quotes and line breaks escaped, and `<` too so that no text can close the element. HTML escaping
+    would be wrong there (a style element's text is not HTML: `&amp;` would print as such)."""
+    out = []
+    for ch in str(text):
+        if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
 
 
 def _svg(data: bytes) -> Markup:
@@ -33,14 +47,16 @@ def _svg(data: bytes) -> Markup:
     return Markup(text)
 
 
-def html(report: ProgressReport | SupervisionReport) -> str:
+def html(report: ProgressReport | SupervisionReport, *, printing: bool = False) -> str:
+    """The report as one self-contained HTML document. `printing`: the copy Chromium prints to PDF,
+    which hides the body from the (never seen) screen view: see templates/base.html.j2."""
     if isinstance(report, SupervisionReport):
         groups: dict = {}
         for it in sorted(report.items, key=lambda i: (i.area_key, list(CATEGORIES).index(i.category), i.expires_on)):
             groups.setdefault(it.area_key, []).append(it)
         charts = [(t, _svg(b)) for t, b in supervision_charts(report, "svg")]
         return env().get_template("supervision.html.j2").render(
-            r=report, title=document_title(report), categories=CATEGORIES,
+            r=report, title=document_title(report), printing=printing, categories=CATEGORIES,
             by_area=report.by_area(), groups=list(groups.items()), charts=charts)
     charts = [(t, _svg(b)) for t, b in progress_charts(report, "svg")]
     upgrade_rows = []
@@ -51,5 +67,5 @@ def html(report: ProgressReport | SupervisionReport) -> str:
             upgrade_rows.append((a.label, f"Sản phẩm mới: {a.new_products_target}", a.new_products))
     whatif_areas = [a for a in report.areas if a.whatif is not None]
     return env().get_template("progress.html.j2").render(
-        r=report, title=document_title(report), counts_text=counts_text(report.counts),
+        r=report, title=document_title(report), printing=printing, counts_text=counts_text(report.counts),
         charts=charts, upgrade_rows=upgrade_rows, whatif_areas=whatif_areas)

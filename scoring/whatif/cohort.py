@@ -28,12 +28,10 @@ when the two differ.
 """
 from __future__ import annotations
 
-import gc
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..cells import amount_number
 
@@ -41,6 +39,7 @@ import numpy as np
 
 from .. import criteria as crit
 from ..dossier import MISSING, Dossier
+from ..gc_pause import collector_paused
 from ..result import Result
 from .costs import CostModel
 from .upgrade import Choices, Plan, draft_plan, plan_for, prerequisites, solve, to_dossier
@@ -392,23 +391,6 @@ def _exact_plan(r: Result, target: int, level: int, cost: float, costs: CostMode
     return p
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the garbage collector while planning. A cohort's Results are ~40 KB of small dicts and
-    lists each (hundreds of MB at 10^4 products), and the planner allocates millions of small objects:
-    the collector's passes walked the Results again and again (4.5 s of 10 s CPU at 10^4 products).
-    The planner makes no reference cycles worth collecting; the collector resumes afterwards (a
-    collector the caller had turned off stays off)."""
-    mine = gc.isenabled()
-    if mine:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if mine:
-            gc.enable()
-
-
 def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: float | None = None,
          costs: CostModel | None = None, rewards: str | Mapping[int, float] | None = None, *,
          count: str = "stars", assume: str = "all_members") -> CohortPlan:
@@ -418,7 +400,7 @@ def plan(results: Iterable[Result], targets: str | Mapping[int, int], budget: fl
     in `skipped` with the reason; so are upgrades that need a QĐ 781 requirement met first.
     """
     results = list(results)
-    with _collector_paused():
+    with collector_paused():
         return _plan(results, targets, budget, costs, rewards, count=count, assume=assume)
 
 

@@ -178,6 +178,34 @@ def test_due_list_order_ignores_a_vietnamese_database_collation(pg_url):
         admin.dispose()
 
 
+@pytest.mark.postgres
+def test_large_import_leaves_planner_statistics_on_postgresql(pg_url, tmp_path):
+    # Without them a connection that ran the import's lookups on an empty table kept a plan that
+    # scanned all dossiers per lookup: a re-import in the same process took 164 s for 10^5.
+    from scoring.registry import importer
+    from scoring.synth import generate_cohort
+    from registry_support import fresh_pg_database
+
+    table = tmp_path / "cohort.parquet"
+    generate_cohort(importer.ANALYZE_MIN_DOSSIERS, seed=5).to_parquet(table)
+    for db in fresh_pg_database(pg_url):
+        r = Registry(db)
+        r.init()
+        try:
+            with r.engine.connect() as conn:  # never analysed: PostgreSQL ≥ 14 says -1
+                before = dict(conn.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname IN "
+                                                "('dossiers', 'results')")).all())
+            report = r.import_file(table, actor=ACTOR)
+            with r.engine.connect() as conn:
+                after = dict(conn.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname IN "
+                                               "('dossiers', 'results')")).all())
+        finally:
+            r.close()
+    assert len(report.inserted) == importer.ANALYZE_MIN_DOSSIERS
+    assert before == {"dossiers": -1, "results": -1}
+    assert after == {"dossiers": len(report.inserted), "results": len(report.inserted)}
+
+
 def test_idempotent_import_and_refused_change(reg):
     path = FIXTURES / "cohort" / "cohort.csv"
     first = reg.import_file(path, actor=ACTOR)

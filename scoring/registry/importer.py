@@ -422,7 +422,25 @@ def store(reg: "Registry", tx: "Transaction", items: Sequence[Prepared], report:
     bar.close()
     report.inserted.extend(it.dossier_id for it in fresh)
     tx.flush()
+    if conn.dialect.name == "postgresql" and len(todo) >= ANALYZE_MIN_DOSSIERS:
+        _analyze(conn)
     return report
+
+
+ANALYZE_MIN_DOSSIERS = 1000
+ANALYZED = ("producers", "products", "dossiers", "member_sheets", "results", "audit_log")
+
+
+def _analyze(conn: Any) -> None:
+    """PostgreSQL: fresh planner statistics for the tables a large import wrote (what its manual
+    advises after a bulk load). Without them a connection that ran the import's lookups while a
+    table was small keeps the plan it chose then: psycopg prepares a statement run five times, and
+    the server's cached generic plan scanned the whole `dossiers` table for each 2,000-id lookup,
+    so re-importing 10^5 dossiers in the same process took 164 s instead of ~9 s (benchmarks/README.md,
+    "Registry"). ANALYZE also drops such cached plans. It runs in the import's transaction (its
+    statistics are rolled back with it) and samples at most ~30,000 rows per table."""
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql("ANALYZE " + ", ".join(quote(t) for t in ANALYZED))
 
 
 def _summary(it: Prepared, source: str | None) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def due(conn: Connection, day: date, within: int) -> list[dict[str, Any]]:
     append = rows.append
     # SQLite: row by row (measured faster than one fetchall here); psycopg: fetchall, whose rows are
     # made in C where its fetchone is Python (benchmarks/README.md, "Registry")
-    for row in (result.tuples() if conn.dialect.name == "sqlite" else result.all()):
+    for row in (result if conn.dialect.name == "sqlite" else result.all()):
         expires, opens_on, closes_on = row[expires_at], row[opens_at], row[closes_at]
         if expires < day:
             state, why = "expired", "expired"

@@ -104,6 +104,23 @@ def test_upgrade_supersedes_and_counts_by_area(reg):
     assert [c["stored_status"] for c in history["certificates"]] == ["superseded", "valid"]
 
 
+def test_dossiers_listing_by_round_status_and_certificate(reg):
+    rid = reg.open_round("province", 2026, 1, actor=ACTOR)
+    reg.import_dossier(variant("qd26-2026-49-67-wine.json"), round_id=rid, actor=ACTOR)
+    reg.import_dossier(variant("qd26-2026-70-4star.json"), round_id=rid, actor=ACTOR)
+    reg.import_dossier(variant("qd26-2026-89-67.json"), actor=ACTOR)
+    [cert] = reg.certify("2026-12-31", round_id=rid, actor=ACTOR)
+    rows = reg.dossiers(round_id=rid)
+    # the fixtures' notes: 49.67 points → not recognised; exactly 70 → 4★ (certified here)
+    assert [(r["dossier_id"], r["status"], r["stars"], r["certificate"]) for r in rows] == [
+        ("qd26-2026-49-67-wine", "not_recognised", 2, None), ("qd26-2026-70-4star", "recognised", 4, cert["number"])]
+    assert [r["dossier_id"] for r in reg.dossiers(status="recognised", uncertified=True)] == ["qd26-2026-89-67"]
+    assert len(reg.dossiers()) == 3
+    with pytest.raises(RegistryError) as e:
+        reg.dossiers(round_id=rid + 1)
+    assert e.value.code == "unknown-round"
+
+
 def test_certify_again_issues_nothing_and_never_certifies_an_older_dossier(reg):
     wine = variant("qd26-2026-50-wine.json")["product"]
     # two evaluations of one product imported together: 70 → 4★ (newer), 50 → 3★ (older)

@@ -75,6 +75,37 @@ def test_open_a_round_and_import_and_certify_into_it(db):
     assert "Đợt 2 năm 2026" in run("registry", "rounds", "--db", db).output
 
 
+def test_dossiers_of_a_round_with_their_result_and_certificate(db):
+    rid = json.loads(run("registry", "round-open", "--level", "tỉnh", "--year", "2026", "--number", "1", "--db", db,
+                         "--json").output)["id"]
+    in_round = [str(FIXTURES / "dossiers" / f"{n}.json") for n in ("qd26-2026-70-4star", "qd26-2026-49-67-wine")]
+    run("registry", "import", *in_round, "--round", str(rid), "--db", db)
+    run("registry", "import", str(FIXTURES / "dossiers" / "qd26-2026-89-67.json"), "--db", db)  # no round
+    issued = json.loads(run("registry", "certify", "--issued-on", "2026-12-31", "--round", str(rid), "--db", db,
+                            "--json").output)["issued"]
+    listed = json.loads(run("registry", "dossiers", "--round", str(rid), "--db", db, "--json").output)
+    rows = {r["dossier_id"]: r for r in listed["dossiers"]}
+    # the fixtures' own notes: exactly 70 points → 4★; 49.67 (149/3) → 2★, not recognised
+    assert list(rows) == ["qd26-2026-70-4star", "qd26-2026-49-67-wine"] and listed["round_id"] == rid
+    assert (rows["qd26-2026-70-4star"]["total"], rows["qd26-2026-70-4star"]["stars"]) == (70, 4)
+    assert rows["qd26-2026-70-4star"]["status"] == "recognised"
+    assert rows["qd26-2026-70-4star"]["certificate"] == issued[0]["number"] and len(issued) == 1
+    assert rows["qd26-2026-49-67-wine"]["stars"] == 2 and rows["qd26-2026-49-67-wine"]["total"] == pytest.approx(149 / 3)
+    assert (rows["qd26-2026-49-67-wine"]["status"], rows["qd26-2026-49-67-wine"]["certificate"]) == ("not_recognised", None)
+    assert rows["qd26-2026-70-4star"]["province"] and rows["qd26-2026-70-4star"]["product"]
+    everything = json.loads(run("registry", "dossiers", "--db", db, "--json").output)["dossiers"]
+    assert [r["dossier_id"] for r in everything] == [*rows, "qd26-2026-89-67"]
+    waiting = json.loads(run("registry", "dossiers", "--status", "recognised", "--uncertified", "--db", db,
+                             "--json").output)["dossiers"]
+    assert [r["dossier_id"] for r in waiting] == ["qd26-2026-89-67"]
+    table = run("registry", "dossiers", "--round", str(rid), "--db", db).output
+    assert "2 hồ sơ / dossiers of round" in table and issued[0]["number"] in table and "chưa công nhận" in table
+    missing = run("registry", "dossiers", "--round", "99", "--db", db, code=2)
+    assert "unknown-round" in missing.output
+    bad = run("registry", "dossiers", "--status", "valid", "--db", db, code=2)
+    assert "recognised" in bad.output
+
+
 def test_changed_dossier_exits_2_with_what_differs(db, tmp_path):
     d = variant("qd26-2026-90.json")
     path = tmp_path / "d.json"

@@ -29,9 +29,9 @@ from .bulk import insert_rows
 from .dates import expiry, process_of, reevaluation_window, revocation_rules, round_deadlines
 from .errors import RegistryError, not_found
 from .identity import name_key
-from .models import (KINDS, LEVELS, ROLES, SHEET_STATUSES, AuditEntry, Certificate, Council, CouncilMember,
-                     CouncilSession, DivergenceOverride, Dossier, MemberSheet, Producer, Product, ResultRow, Round,
-                     SessionDossier, SessionMember, utcnow)
+from .models import (KINDS, LEVELS, RESULT_STATUSES, ROLES, SHEET_STATUSES, AuditEntry, Certificate, Council,
+                     CouncilMember, CouncilSession, DivergenceOverride, Dossier, MemberSheet, Producer, Product,
+                     ResultRow, Round, SessionDossier, SessionMember, utcnow)
 
 ISSUERS = {  # who issues a certificate for a level's recognition (QĐ 26/2026 Điều 4 khoản 1; earlier: district)
     "district": "UBND cấp huyện", "province": "UBND cấp tỉnh", "central": "Bộ Nông nghiệp và Môi trường",
@@ -787,6 +787,21 @@ class Registry:
         """Certificates issued from `start` to `end` (inclusive)."""
         with self._read() as conn:
             return queries.issued_between(conn, _day(start, "start"), _day(end, "end"))
+
+    def dossiers(self, *, round_id: int | None = None, status: str | None = None,
+                 uncertified: bool = False) -> list[dict[str, Any]]:
+        """The dossiers stored (of one round, if given), each with its product, area, current result
+        and the certificate issued on it: what a round holds and where each dossier stands.
+        `status`: recognised / not_recognised / disqualified (the current result's);
+        `uncertified`: only dossiers without a certificate on their current result."""
+        if status is not None and status not in RESULT_STATUSES:
+            raise RegistryError("unknown-result-status", "trạng thái kết quả không có trong danh sách",
+                                "not a result status", location="status", value=status,
+                                allowed=", ".join(RESULT_STATUSES))
+        with self._read() as conn:
+            if round_id is not None:
+                self._row(conn, Round, round_id, "round")
+            return queries.dossiers(conn, round_id=round_id, status=status, uncertified=uncertified)
 
     def pipeline(self) -> list[dict[str, Any]]:
         """Dossiers whose current result is recognised (or sent up to a higher level) without a

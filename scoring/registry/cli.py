@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import Issue, ValidationFailed
+from ..result import STATUS_WORDS
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -184,6 +185,39 @@ def show_cmd(ident: str, db: str | None, as_json: bool) -> None:
     for c in data["certificates"]:
         out.print(f"  GCN {escape(c['number'])} {c['stars']}★ {c['issued_on']} → {c['expires_on']} "
                   f"[{escape(c['status'])}]")
+
+
+@registry_cmd.command("dossiers")
+@click.option("--round", "round_id", type=int, help="Only the dossiers of this round (ids: `ocop registry rounds`).")
+@click.option("--status", type=click.Choice(tuple(STATUS_WORDS)),
+              help="Only dossiers whose current result has this status.")
+@click.option("--uncertified", is_flag=True, help="Only dossiers without a certificate on their current result.")
+@db_option
+@json_option
+def dossiers_cmd(round_id: int | None, status: str | None, uncertified: bool, db: str | None, as_json: bool) -> None:
+    """List the dossiers stored, in the order they were imported, with product, province, current
+    result and the certificate issued on it: what a round holds and where each dossier stands."""
+    reg = _open(db)
+    rows = reg.dossiers(round_id=round_id, status=status, uncertified=uncertified)
+    if as_json:
+        _print_json({"round_id": round_id, "dossiers": rows})
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    # dates, numbers and the result never wrap; ids and names fold on a narrow terminal
+    for c, wraps in (("Hồ sơ", True), ("Sản phẩm", True), ("Tỉnh", True), ("Ngày ĐG", False), ("Điểm", False),
+                     ("★", False), ("Kết quả", False), ("Số GCN", False)):
+        table.add_column(c, overflow="fold", no_wrap=not wraps, justify="right" if c in ("Điểm", "★") else "left")
+    for r in rows:
+        scored = r["status"] is not None
+        table.add_row(escape(r["dossier_id"]), escape(r["product"] or "—"), escape(r["province"] or "—"),
+                      str(r["evaluated_on"] or "—"), f"{r['total']:.2f}" if scored else "—",
+                      str(r["stars"]) if scored else "—",
+                      escape(STATUS_WORDS.get(r["status"], (r["status"],))[0]) if scored else "—",
+                      escape(r["certificate"] or "—"))
+    out.print(table)
+    out.print(f"{len(rows)} hồ sơ / dossiers" + (f" of round {round_id}" if round_id is not None else "")
+              + " (Hồ sơ: dossier, Sản phẩm: product, Tỉnh: province, Ngày ĐG: evaluated on, Điểm: total, "
+                "Kết quả: current result, Số GCN: certificate number)")
 
 
 @registry_cmd.command("round-open")

@@ -155,6 +155,30 @@ def pipeline(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
+def dossiers(conn: Connection, *, round_id: int | None = None, status: str | None = None,
+             uncertified: bool = False) -> list[dict[str, Any]]:
+    """Dossiers in the order they were stored, each with its product and area, its current (newest)
+    result and the certificate issued on that result, if any. `status`: only dossiers whose
+    current result has it; `uncertified`: only those without such a certificate."""
+    latest = _latest_results()
+    q = (select(D.dossier_id, D.kind, D.round_id, D.version, D.lodged_on, P.name.label("product"),
+                Producer.name.label("producer"), P.province, P.district, P.commune, R.criteria_set, R.form,
+                R.level, R.evaluated_on, R.total, R.stars, R.status, R.recognised_by, R.escalate_to,
+                C.number.label("certificate"))
+         .select_from(D)
+         .outerjoin(latest, latest.c.dossier_pk == D.id).outerjoin(R, R.id == latest.c.rid)
+         .outerjoin(P, P.id == D.product_id).outerjoin(Producer, Producer.id == P.producer_id)
+         .outerjoin(C, C.result_id == R.id)
+         .order_by(D.id))
+    if round_id is not None:
+        q = q.where(D.round_id == round_id)
+    if status is not None:
+        q = q.where(R.status == status)
+    if uncertified:
+        q = q.where(C.id.is_(None))
+    return list(_dicts(conn.execute(q)))
+
+
 def certifiable(conn: Connection, round_id: int | None, day: date) -> list[dict[str, Any]]:
     """Per product, its newest dossier (evaluated_on ≤ day, then id) when that dossier's current
     result is recognised and has no certificate yet, unless the product's valid certificate was

@@ -206,7 +206,8 @@ def test_the_member_form_works_with_javascript_off(server, browser):
 
 def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_phone(server, browser):
     """The office's management forms in Chromium without JavaScript (plain form posts): a producer,
-    a round named by its Vietnamese level, a council with two members; then every office page at
+    a round named by its Vietnamese level, a council with two members, a sitting of the demo council
+    with its round's dossier on the agenda (checkboxes posted by the browser); then every office page at
     tablet and phone sizes without horizontal overflow or console errors (a CSP violation would be one)."""
     base, app, seeded = server
     reg = app.state.store.registry
@@ -240,13 +241,31 @@ def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_p
     council = next(c for c in reg.councils() if c["name"] == "Hội đồng huyện Đại Từ")
     assert [(m["name"], m["role"]) for m in reg.council(council["id"])["members"]] == [
         ("Nguyễn Văn Hùng", "chu_tich"), ("Trần Thị Mai", "thu_ky")]  # the rows' preset roles
+    # a sitting of the demo council: its round chosen (a GET form), its dossier ticked, every member present
+    demo_round = next(r["id"] for r in reg.rounds() if r["area"] == "Demo")
+    page.goto(f"/office/councils/{seeded.council_id}")
+    page.locator("#sitting-round-form select[name=round_id]").select_option(str(demo_round))
+    page.locator("#sitting-round-form button[type=submit]").click()
+    page.wait_for_url(f"**/office/councils/{seeded.council_id}?round_id={demo_round}*")
+    form = page.locator("#sitting-form")
+    [dossier_id] = form.locator("input[name=agenda]").evaluate_all("boxes => boxes.map(b => b.value)")
+    form.locator("input[name=agenda]").check()
+    form.locator("input[name=place]").fill("Hội trường UBND tỉnh")
+    before = {x["id"] for x in reg.sessions(council_id=seeded.council_id)}
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/office/councils/{seeded.council_id}?msg=session_opened*")
+    [sid] = {x["id"] for x in reg.sessions(council_id=seeded.council_id)} - before
+    sitting = reg.session(sid)
+    assert (sitting["dossiers"], sitting["place"], len(sitting["present"])) == (
+        [dossier_id], "Hội trường UBND tỉnh", len(reg.council(seeded.council_id)["members"]))
     ctx.close()
     errors: list[str] = []
     for size in SIZES.values():
         page = new_page(browser, base, errors, size)
         log_in(page, "vanphong")
         for path in ("/office/producers", producer_path, "/office/products/1", "/office/rounds", "/office/councils",
-                     council_path, "/office/certificates/issue"):
+                     council_path, f"/office/councils/{seeded.council_id}?round_id={demo_round}",
+                     "/office/certificates/issue"):
             page.goto(path)
             assert no_overflow(page), (size, path)
         page.context.close()

@@ -50,7 +50,8 @@ def field_error(page: str, name: str) -> str | None:
 
 
 def counts(reg) -> dict[str, int]:
-    tables = ("producers", "products", "rounds", "councils", "council_members", "certificates", "audit_log")
+    tables = ("producers", "products", "rounds", "councils", "council_members", "certificates", "audit_log",
+              "council_sessions", "session_dossiers", "session_members")
     with reg.engine.connect() as conn:
         return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}  # our names
 
@@ -162,6 +163,85 @@ def test_office_forms_a_council_with_members_then_adds_one(office):
     assert log == [("create", "council")] + [("create", "council_member")] * 4
 
 
+def _sitting_data(seeded, present: list[str], **fields) -> dict[str, str | list[str]]:
+    """The sitting form as a browser posts it (`present` and `agenda` repeated: lists)."""
+    return {"held_on": "2026-11-20", "round_id": "", "place": "Hội trường UBND tỉnh", "dossier_ids": "",
+            "present": [str(seeded.members[n]) for n in present], "agenda": []} | fields
+
+
+def test_office_opens_a_sitting_with_the_rounds_dossiers_and_typed_ids(office):
+    app, seeded, reg, c = office
+    rid = next(r["id"] for r in reg.rounds() if r["area"] == "Demo")
+    for did, fixture in (("tn-2026-001", "qd26-2026-70-4star.json"), ("tn-2026-002", "qd26-2026-49-67-wine.json")):
+        reg.import_dossier(variant(fixture, dossier_id=did), round_id=rid, actor="test")
+    reg.import_dossier(variant("qd26-2026-89-67.json", dossier_id="elsewhere-1"), actor="test")  # no round
+    page = c.get(f"/office/councils/{seeded.council_id}?round_id={rid}").text
+    choices = re.findall(r'name="agenda" value="([^"]+)"', page)
+    assert {"tn-2026-001", "tn-2026-002"} <= set(choices) and "elsewhere-1" not in choices
+    # every active member is ticked as present to begin with
+    assert re.findall(r'name="present" value="(\d+)" checked', page) == [str(i) for i in seeded.members.values()]
+    before = {s["id"] for s in reg.sessions(council_id=seeded.council_id)}
+    present = ["Nguyễn Văn An", "Trần Thị Bình", "Phạm Thị Dung"]  # 3 of 4: the 75 % quorum, by hand
+    token = page_token(c, f"/office/councils/{seeded.council_id}")
+    r = c.post(f"/office/councils/{seeded.council_id}/sessions",
+               data={"csrf_token": token, **_sitting_data(seeded, present, round_id=str(rid),
+                                                          agenda=["tn-2026-002", "tn-2026-001"],
+                                                          dossier_ids="elsewhere-1, tn-2026-001\n")})
+    assert r.status_code == 303, r.text[:2000]
+    [sid] = {s["id"] for s in reg.sessions(council_id=seeded.council_id)} - before
+    assert r.headers["location"] == f"/office/councils/{seeded.council_id}?msg=session_opened#session-{sid}"
+    session = reg.session(sid)
+    assert (session["held_on"], session["place"], session["round_id"], session["status"]) == (
+        date(2026, 11, 20), "Hội trường UBND tỉnh", rid, "open")
+    assert [m["name"] for m in session["present"]] == present  # in the council's order
+    assert session["dossiers"] == ["tn-2026-002", "tn-2026-001", "elsewhere-1"]  # ticked, then typed; each once
+    log = [(e["action"], e["entity"], e["entity_id"]) for e in reg.audit_log(actor=ACTOR)
+           if e["entity"] == "council_session"]
+    assert log == [("open", "council_session", str(sid)), ("add-dossiers", "council_session", str(sid))]
+    assert "Đã mở phiên họp" in c.get(r.headers["location"]).text
+    # the council's secretary finds the new sitting on their board, with its agenda
+    board = login(app, "thuky").get(f"/secretary/sessions/{sid}")
+    assert board.status_code == 200 and all(d in board.text for d in session["dossiers"])
+
+
+@pytest.mark.parametrize("present,fields,field,expected", [
+    (["Nguyễn Văn An", "Trần Thị Bình"], {"dossier_ids": "qd26-2026-90"}, "present", "[council-quorum]"),
+    (["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"], {"dossier_ids": "qd26-2026-90; không-có-1"}, "dossier_ids",
+     "Không có hồ sơ này trong sổ: không-có-1."),
+    (["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"], {}, "dossier_ids", "Cần ít nhất một hồ sơ."),
+    (["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"], {"dossier_ids": "qd26-2026-90", "held_on": "20/11/2026"},
+     "held_on", "Cần một ngày"),
+])
+def test_a_refused_sitting_is_shown_on_its_field_and_nothing_is_written(site, present, fields, field, expected):
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    before = counts(reg)
+    token = page_token(c, f"/office/councils/{seeded.council_id}")
+    r = c.post(f"/office/councils/{seeded.council_id}/sessions",
+               data={"csrf_token": token, **_sitting_data(seeded, present, **fields)})
+    assert r.status_code == 400
+    if field == "present":
+        box = re.search(r'<fieldset class="members invalid" id="present">(.*?)</fieldset>', r.text, flags=re.S)
+        assert box and expected in html.unescape(box.group(1))
+    else:
+        assert expected in field_error(r.text, field)
+    assert counts(reg) == before
+
+
+def test_a_member_of_another_council_cannot_be_marked_present(site):
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    other = reg.add_council("Hội đồng khác", "province", [("Người Ngoài", "chu_tich")], actor="test")
+    outsider = reg.council(other)["members"][0]["id"]
+    before = counts(reg)
+    token = page_token(c, f"/office/councils/{seeded.council_id}")
+    data = _sitting_data(seeded, ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"], dossier_ids="qd26-2026-90")
+    data["present"].append(str(outsider))
+    r = c.post(f"/office/councils/{seeded.council_id}/sessions", data={"csrf_token": token, **data})
+    assert r.status_code == 400 and "Không phải thành viên của hội đồng này." in r.text
+    assert counts(reg) == before
+
+
 def test_office_issues_the_certificates_of_a_round(office):
     app, _, reg, c = office
     pid = created_id(new_producer(c), "/office/producers/")
@@ -206,7 +286,8 @@ def _write_routes(seeded) -> list[tuple[str, str]]:
             ("POST", "/office/producers/1"), ("POST", "/office/producers/1/products"),
             ("POST", "/office/products/1/edit"), ("GET", "/office/rounds"), ("POST", "/office/rounds"),
             ("GET", "/office/councils"), ("POST", "/office/councils"), ("GET", f"/office/councils/{c}"),
-            ("POST", f"/office/councils/{c}/members"), ("GET", "/office/certificates/issue"),
+            ("POST", f"/office/councils/{c}/members"), ("POST", f"/office/councils/{c}/sessions"),
+            ("GET", "/office/certificates/issue"),
             ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue")]
 
 

@@ -26,8 +26,8 @@ def registry_role(role: str) -> str:
 
 
 def round_dossier_ids(reg, round_id: int) -> list[str]:
-    """The dossiers of a round: the agendas of its sessions, then its scored dossiers not yet
-    certified (the registry has no plain 'dossiers of a round' listing yet)."""
+    """The dossiers of a round to send out as sheets: the agendas of its sessions, then its scored
+    dossiers recognised (or sent up a level) and not yet certified (`Registry.pipeline`)."""
     reg.round(round_id)  # unknown round: the registry's error
     ids: list[str] = []
     for s in reg.sessions(round_id=round_id):

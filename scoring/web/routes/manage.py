@@ -32,13 +32,15 @@ PRODUCT_FIELDS = ("name", "code", "product_set", "province", "district", "commun
 ROUND_FIELDS = ("level", "year", "number", "area", "name", "starts_on", "ends_on")
 COUNCIL_FIELDS = ("name", "level", "area", "decision")
 MEMBER_FIELDS = ("name", "role", "organisation")
+SITTING_FIELDS = ("held_on", "round_id", "place", "dossier_ids")  # and the lists `present`, `agenda`
 MEMBER_ROWS = 7  # blank member rows on the new-council form (a chair, a secretary, members; more later)
 CERTIFY_FIELDS = ("issued_on", "round_id", "issued_by")
 # The registry's column sizes (models.py), checked here so that a long value is a refusal on its
 # field on every database (PostgreSQL would refuse it with an error; SQLite would store it).
 LIMITS = {"province": 100, "district": 100, "commune": 100, "area": 100, "legal_form": 100, "tax_code": 30,
           "representative": 200, "phone": 60, "email": 200, "address": 1000, "code": 60, "decision": 200,
-          "issued_by": 200, "organisation": 300, "name": 300}
+          "issued_by": 200, "organisation": 300, "name": 300, "place": 300,
+          "dossier_ids": 60_000}  # an agenda typed as ids (each ≤ 120 characters, the column's size)
 MEMBER_LIMITS = {"name": 200}  # a council member's name
 
 
@@ -299,17 +301,76 @@ def create_council(request: Request, form: FormData = POSTED, user: User = OFFIC
 
 
 def _council_page(request: Request, council_id: int, new: FormState | None = None, msg: str | None = None,
-                  status: int = 200) -> Response:
+                  status: int = 200, sitting: FormState | None = None, round_id: int | None = None) -> Response:
     reg = request.app.state.store.registry
     council = _found(lambda: reg.council(council_id))
     new = new or FormState("member", {"name": "", "role": "thanh_vien", "organisation": ""})
+    active = [m for m in council["members"] if m["active"]]
+    sitting = sitting or FormState("sitting", {"held_on": date.today().isoformat(), "place": "", "dossier_ids": "",
+                                               "round_id": "" if round_id is None else str(round_id),
+                                               "present": ",".join(str(m["id"]) for m in active)})
+    chosen = sitting.values.get("round_id", "").strip()
+    rounds = sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
+    candidates = (reg.dossiers(round_id=int(chosen), uncertified=True)
+                  if chosen.isdigit() and any(r["id"] == int(chosen) for r in rounds) else [])
     return _render(request, "office/council.html", status, council=council, new=new, roles=ROLES, msg=msg,
-                   sessions=reg.sessions(council_id=council_id))
+                   sessions=reg.sessions(council_id=council_id), sitting=sitting, rounds=rounds,
+                   candidates=candidates, active=active, present=set(sitting.values["present"].split(",")),
+                   agenda=set(sitting.values.get("agenda", "").split("\n")))
 
 
 @router.get("/councils/{council_id}")
-def council(request: Request, council_id: int, msg: str | None = None, user: User = OFFICE) -> Response:
-    return _council_page(request, council_id, msg=msg if msg in MESSAGES else None)
+def council(request: Request, council_id: int, msg: str | None = None, round_id: int | None = None,
+            user: User = OFFICE) -> Response:
+    """The council: members, the add-member form, its sittings, and the form that opens a sitting
+    (`round_id`: list that round's dossiers without a certificate as the agenda's choices)."""
+    return _council_page(request, council_id, msg=msg if msg in MESSAGES else None, round_id=round_id)
+
+
+def _typed_ids(text: str) -> list[str]:
+    """Dossier ids typed one per line (or separated by commas or semicolons), in order."""
+    return [x.strip() for x in text.replace(";", "\n").replace(",", "\n").splitlines() if x.strip()]
+
+
+@router.post("/councils/{council_id}/sessions")
+def open_sitting(request: Request, council_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """Open a sitting of the council (phiên họp) with the members present and its agenda, as
+    `ocop council open-session` does: refused without quorum (docs/COUNCIL.md), an unknown dossier
+    refused by name, nothing written on a refusal. The agenda is the round's dossiers ticked, then
+    the ids typed, each once."""
+    from ...council.divergence import check_quorum
+
+    reg = request.app.state.store.registry
+    council = _found(lambda: reg.council(council_id))
+    active = [m for m in council["members"] if m["active"]]
+    state, early = _state(form, SITTING_FIELDS, "sitting")
+    present = [x for x in form.getlist("present") if isinstance(x, str)]
+    ticked = [x for x in form.getlist("agenda") if isinstance(x, str)]
+    state.values["present"] = ",".join(present)
+    state.values["agenda"] = "\n".join(ticked)
+
+    def write(reg):
+        v = state.values
+        held_on = day(v["held_on"], "held_on", required=True)
+        round_id = whole(v["round_id"], "round_id", 1, 2**31 - 1) if v["round_id"].strip() else None
+        by_id = {str(m["id"]): m["name"] for m in active}
+        if any(x not in by_id for x in present):
+            raise FormInvalid("present", "bad_member")
+        names = [by_id[x] for x in dict.fromkeys(present)]
+        check_quorum([m["name"] for m in active], names, subject="sitting")
+        ids = list(dict.fromkeys(ticked + _typed_ids(v["dossier_ids"])))
+        if not ids:
+            raise FormInvalid("dossier_ids", "need_dossier")
+        missing = [d for d in ids if reg.dossier(d) is None]
+        if missing:
+            raise FormInvalid("dossier_ids", "unknown_dossiers", ids=", ".join(missing[:10]))
+        return reg.open_session(council_id, held_on, round_id=round_id, place=optional(v["place"]), present=names,
+                                dossier_ids=ids)
+
+    sid = _write(request, user, state, write, early=early)
+    if sid is None:
+        return _council_page(request, council_id, status=400, sitting=state)
+    return RedirectResponse(f"/office/councils/{council_id}?msg=session_opened#session-{sid}", status_code=303)
 
 
 @router.post("/councils/{council_id}/members")
@@ -388,4 +449,4 @@ def issue_one(request: Request, form: FormData = POSTED, user: User = OFFICE) ->
     return RedirectResponse(f"/office/products/{cert['product_id']}?msg=issued", status_code=303)
 
 
-MESSAGES = ("created", "saved", "member_added", "issued")
+MESSAGES = ("created", "saved", "member_added", "issued", "session_opened")

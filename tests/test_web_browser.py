@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from test_web_session import FIXTURE, MEMBERS, fixture_sheets, lowest_sheet
+from registry_support import ROOT
 from web_support import PASSWORD, new_registry, sqlite_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600),
@@ -207,7 +208,8 @@ def test_the_member_form_works_with_javascript_off(server, browser):
 def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_phone(server, browser):
     """The office's management forms in Chromium without JavaScript (plain form posts): a producer,
     a round named by its Vietnamese level, a council with two members, a sitting of the demo council
-    with its round's dossier on the agenda (checkboxes posted by the browser); then every office page at
+    with its round's dossier on the agenda (checkboxes posted by the browser), a score table uploaded;
+    then every office page at
     tablet and phone sizes without horizontal overflow or console errors (a CSP violation would be one)."""
     base, app, seeded = server
     reg = app.state.store.registry
@@ -258,6 +260,12 @@ def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_p
     sitting = reg.session(sid)
     assert (sitting["dossiers"], sitting["place"], len(sitting["present"])) == (
         [dossier_id], "Hội trường UBND tỉnh", len(reg.council(seeded.council_id)["members"]))
+    # a council's score table uploaded as a file (multipart, posted by the browser)
+    page.goto("/office/import")
+    page.locator("#import-form input[name=file]").set_input_files(str(ROOT / "fixtures" / "cohort" / "cohort.csv"))
+    page.locator("#import-form button[type=submit]").click()
+    page.wait_for_selector("#import-report")
+    assert "40 mới" in page.locator("#import-report").inner_text()  # cohort.csv's 40 dossiers
     ctx.close()
     errors: list[str] = []
     for size in SIZES.values():
@@ -265,7 +273,7 @@ def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_p
         log_in(page, "vanphong")
         for path in ("/office/producers", producer_path, "/office/products/1", "/office/rounds", "/office/councils",
                      council_path, f"/office/councils/{seeded.council_id}?round_id={demo_round}",
-                     "/office/certificates/issue"):
+                     "/office/import", "/office/certificates/issue"):
             page.goto(path)
             assert no_overflow(page), (size, path)
         page.context.close()

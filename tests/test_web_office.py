@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from registry_support import url, variant  # noqa: F401 (url: a fixture, SQLite and PostgreSQL)
+from registry_support import FIXTURES, url, variant  # noqa: F401 (url: a fixture, SQLite and PostgreSQL)
 from web_support import client, csrf_of, login, new_registry, page_token, sqlite_url
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -277,6 +277,107 @@ def test_office_issues_the_certificates_of_a_round(office):
     assert [e["actor"] for e in reg.audit_log(entity="certificate")] == [ACTOR, ACTOR]
 
 
+def upload(c, name: str, content: bytes, **fields: str):
+    token = page_token(c, "/office/import")
+    return c.post("/office/import", data={"csrf_token": token, **fields}, files={"file": (name, content)})
+
+
+def report_text(page: str) -> str:
+    m = re.search(r'<section class="card" id="import-report".*?</section>', page, flags=re.S)
+    assert m, page[-2000:]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(0))).split())
+
+
+def test_office_imports_a_council_table_into_a_round_and_again_unchanged(office):
+    app, seeded, reg, c = office
+    rid = next(r["id"] for r in reg.rounds() if r["area"] == "Demo")
+    table = (FIXTURES / "cohort" / "cohort.csv").read_bytes()
+    # the browser may send a path; only its last part names the upload
+    r = upload(c, "C:\\Users\\vp\\bảng điểm.csv", table, round_id=str(rid))
+    assert r.status_code == 200
+    # cohort.csv holds 40 dossiers (the CLI's main-job test counts them the same way), none rejected
+    assert "40 mới, 0 không đổi, 0 thay, 0 bị từ chối." in report_text(r.text)
+    stored = reg.dossiers(round_id=rid)
+    assert len([d for d in stored if d["status"] is not None]) == 40
+    some = reg.dossier(stored[-1]["dossier_id"])
+    assert some["source"] == "bảng điểm.csv" and some["round_id"] == rid
+    imported = [e for e in reg.audit_log(entity="dossier") if e["action"] == "import"]
+    assert len(imported) == 40 and {e["actor"] for e in imported} == {ACTOR}
+    before = counts(reg)
+    again = upload(c, "bảng điểm.csv", table, round_id=str(rid))
+    assert "0 mới, 40 không đổi" in report_text(again.text) and counts(reg) == before
+
+
+def test_a_changed_dossier_is_refused_unless_replace_is_ticked(office):
+    import json
+
+    app, seeded, reg, c = office
+    first = variant("qd26-2026-70-4star.json", dossier_id="web-001")
+    assert "1 mới" in report_text(upload(c, "a.json", json.dumps(first).encode()).text)
+    changed = dict(first, evaluated_on="2026-10-02")  # the fixture says 2026-10-01
+    before = counts(reg)
+    r = upload(c, "b.json", json.dumps(changed).encode())
+    assert r.status_code == 400 and "[dossier-changed]" in html.unescape(r.text)
+    assert counts(reg) == before
+    r = upload(c, "b.json", json.dumps(changed).encode(), replace="1")
+    assert r.status_code == 200 and "0 mới, 0 không đổi, 1 thay" in report_text(r.text)
+    assert reg.dossier("web-001")["version"] == 2
+
+
+def test_rejected_dossiers_are_listed_and_the_rest_of_the_file_stored(office):
+    import json
+
+    app, seeded, reg, c = office
+    bad = variant("qd26-2026-90.json", dossier_id="web-bad")
+    bad["sheets"][0]["scores"]["1.1"] = 99  # not a point of criterion 1.1's options
+    r = upload(c, "two.json", json.dumps([variant("qd26-2026-90.json", dossier_id="web-good"), bad]).encode())
+    text = report_text(r.text)
+    assert r.status_code == 200 and "1 mới, 0 không đổi, 0 thay, 1 bị từ chối." in text
+    assert "web-bad" in text and "1.1" in text
+    assert reg.dossier("web-good") is not None and reg.dossier("web-bad") is None
+
+
+@pytest.mark.parametrize("name,content,expected", [
+    ("", b"", "Cần chọn một tệp."),
+    ("notes.txt", b"abc", "Loại tệp không nhập được"),
+    ("bảng.xlsx", b"not a workbook", "bảng.xlsx"),
+    ("hỏng.json", b"{not json", "hỏng.json"),
+])
+def test_a_refused_upload_names_the_file_and_writes_nothing(site, name, content, expected):
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    before = counts(reg)
+    r = upload(c, name, content)
+    assert r.status_code == 400
+    page = html.unescape(r.text)
+    assert expected in page and "ocop-upload" not in page and "upload." not in page  # never our temporary file
+    assert counts(reg) == before
+
+
+def test_request_bodies_over_the_limit_are_refused_before_they_are_read(site):
+    from scoring.web.limits import FORM_BYTES, UPLOAD_BYTES
+
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    token = page_token(c, "/office/producers")
+    before = counts(reg)
+    big = {"csrf_token": token, "name": "x" * FORM_BYTES}
+    assert c.post("/office/producers", data=big).status_code == 413
+    r = c.post("/office/import", data={"csrf_token": token}, files={"file": ("big.csv", b"a" * (UPLOAD_BYTES + 1))})
+    assert r.status_code == 413 and "20 MiB" in r.text and r.headers["x-frame-options"] == "DENY"
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield f"csrf_token={token}&name=".encode()
+        for _ in range(FORM_BYTES // 65536 + 2):
+            yield b"y" * 65536
+
+    r = c.post("/office/producers", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert counts(reg) == before
+    # under the limit, an upload of a few hundred KB goes through
+    assert upload(c, "bảng.csv", (FIXTURES / "cohort" / "cohort.csv").read_bytes()).status_code == 200
+
+
 # --------------------------------------------------------------------------- refusals
 
 
@@ -288,7 +389,8 @@ def _write_routes(seeded) -> list[tuple[str, str]]:
             ("GET", "/office/councils"), ("POST", "/office/councils"), ("GET", f"/office/councils/{c}"),
             ("POST", f"/office/councils/{c}/members"), ("POST", f"/office/councils/{c}/sessions"),
             ("GET", "/office/certificates/issue"),
-            ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue")]
+            ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue"),
+            ("GET", "/office/import"), ("POST", "/office/import")]
 
 
 def test_the_list_of_new_routes_is_complete():

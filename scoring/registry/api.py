@@ -622,15 +622,17 @@ class Registry:
             return import_dossiers(self, tx, [dossier], round_id=round_id, replace=replace, source=source)
 
     def import_file(self, path: str | Path, *, round_id: int | None = None, replace: bool = False,
-                    progress: bool = False, actor: str | None = None):
+                    progress: bool = False, source: str | None = None, actor: str | None = None):
         """Import a JSON dossier (or a JSON list of them) or a batch table (.csv/.xlsx/.parquet/.jsonl),
         in ONE transaction: a failure (or a kill) leaves the database as before the file. Returns an
         `ImportReport` (inserted / unchanged / replaced / rejected ids). Tables are scored by the
-        batch executor (`scoring.evaluate_batch`); their rows become the member sheets."""
+        batch executor (`scoring.evaluate_batch`); their rows become the member sheets. `source`:
+        the file's name to store and to show in messages (default: the path)."""
         from .importer import import_path
 
         with self._write(actor) as tx:
-            return import_path(self, tx, Path(path), round_id=round_id, replace=replace, progress=progress)
+            return import_path(self, tx, Path(path), round_id=round_id, replace=replace, progress=progress,
+                               source=source)
 
     # ------------------------------------------------------------------ certificates
 

@@ -135,13 +135,14 @@ def _kind_issue(d: Mapping[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- JSON dossiers
 
 
-def _load_json_dossiers(path: Path) -> list[Any]:
+def _load_json_dossiers(path: Path, label: str | None = None) -> list[Any]:
     from ..text import load_json
 
+    label = label or str(path)
     try:
         data = load_json(path)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed([Issue(f"not valid JSON: {exc}", str(path))], subject=str(path)) from None
+        raise ValidationFailed([Issue(f"not valid JSON: {exc}", label)], subject=label) from None
     return data if isinstance(data, list) else [data]
 
 
@@ -187,15 +188,16 @@ def prepare_json(dossiers: Iterable[Any], source: str | None, report: ImportRepo
 # --------------------------------------------------------------------------- tables
 
 
-def prepare_table(path: Path, report: ImportReport, progress: bool) -> list[Prepared]:
+def prepare_table(path: Path, report: ImportReport, progress: bool, source: str | None = None) -> list[Prepared]:
     """Score a table with the batch executor; its dossiers (as design.md §3 JSON) give the stored
-    content and the member sheets."""
+    content and the member sheets. `source`: the file's name in messages (default its path)."""
     from ..batch import dossier_dicts, evaluate_batch, read_table, to_wide
     from ..batch.tables import normalise_columns
 
+    source = source or str(path)
     frame = read_table(path)
     _trace(f"read {len(frame)} rows from {path}")
-    results, rejects = evaluate_batch(frame, progress=progress, source=str(path))
+    results, rejects = evaluate_batch(frame, progress=progress, source=source)
     _trace(f"scored {len(results)} dossiers, {len(rejects)} rejected")
     for did, rows in _per_dossier(rejects):  # one entry per dossier, its problems joined (and coded)
         report.rejected.append({"dossier_id": plain_json(did), "rows": ",".join(dict.fromkeys(rows["rows"])),
@@ -206,7 +208,7 @@ def prepare_table(path: Path, report: ImportReport, progress: bool) -> list[Prep
 
     # the dossiers' own fields (kind, lodged_on, previous certificate included) as the kernel reads
     # them from the table (`dossier_dicts`: 'Phân hạng lại' is kind re-evaluation, dates as ISO text)
-    wide = to_wide(normalise_columns(frame, str(path)), str(path))
+    wide = to_wide(normalise_columns(frame, source), source)
     rows = batch_result_rows(results)
     forms = {did: (r["criteria_set"], r["form"]) for did, r in rows.items()}
     out = []
@@ -549,18 +551,21 @@ def import_dossiers(reg: "Registry", tx: "Transaction", dossiers: Sequence[Any],
 
 
 def import_path(reg: "Registry", tx: "Transaction", path: Path, *, round_id: int | None, replace: bool,
-                progress: bool) -> ImportReport:
+                progress: bool, source: str | None = None) -> ImportReport:
+    """`source`: the name stored with the dossiers and given in the report and the kernel's
+    messages (default the path; the web app gives an upload's own file name, not its temporary path)."""
+    label = source or str(path)
     if not path.is_file():
-        raise ValidationFailed([Issue("[file-missing] không có tệp này / no such file", str(path))], subject=str(path))
-    report = ImportReport(str(path))
+        raise ValidationFailed([Issue("[file-missing] không có tệp này / no such file", label)], subject=label)
+    report = ImportReport(label)
     suffix = path.suffix.lower()
     if suffix != ".json" and suffix not in TABLE_SUFFIXES:
-        raise ValidationFailed([Issue("[input-format] định dạng tệp không hỗ trợ / unsupported input format", str(path), None, suffix,
+        raise ValidationFailed([Issue("[input-format] định dạng tệp không hỗ trợ / unsupported input format", label, None, suffix,
                                       ".json (dossier or list of dossiers), " + ", ".join(TABLE_SUFFIXES))],
-                               subject=str(path))
+                               subject=label)
     with collector_paused():  # ../gc_pause.py: its passes took 2–2.6 s of an 18 s import of 10^5 dossiers
         if suffix == ".json":
-            items = prepare_json(_load_json_dossiers(path), str(path), report)
+            items = prepare_json(_load_json_dossiers(path, label), label, report)
         else:
-            items = prepare_table(path, report, progress)
-        return store(reg, tx, items, report, round_id=round_id, replace=replace, source=str(path), progress=progress)
+            items = prepare_table(path, report, progress, label)
+        return store(reg, tx, items, report, round_id=round_id, replace=replace, source=label, progress=progress)

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .deps import (PRE_COOKIE, CsrfFailed, Forbidden, NeedLogin, NotFound, csrf_protect, login_url, page_context)
+from .limits import BodyLimit
 
 HERE = Path(__file__).resolve().parent
 
@@ -121,7 +122,8 @@ def create_app(db_url: str | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, so a 413 gets the headers too
 
     def error_page(request: Request, status: int, key: str) -> Response:
         ctx = page_context(request, message_key=key)

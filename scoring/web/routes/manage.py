@@ -21,6 +21,7 @@ from ..accounts import User
 from ..deps import NotFound, page_context, require
 from ..forms import (FormInvalid, FormState, RowRefused, attempt, day, form_values, level, optional, refused, role,
                      whole)
+from ..limits import UPLOAD_BYTES
 from .auth import actor
 
 router = APIRouter(prefix="/office")
@@ -386,6 +387,79 @@ def add_member(request: Request, council_id: int, form: FormData = POSTED, user:
     if _write(request, user, state, write, early=early) is None:
         return _council_page(request, council_id, state, status=400)
     return RedirectResponse(f"/office/councils/{council_id}?msg=member_added", status_code=303)
+
+
+# ------------------------------------------------------------------ importing dossiers
+
+IMPORT_SUFFIXES = (".json", ".csv", ".xlsx", ".parquet", ".jsonl", ".ndjson")  # what the registry imports
+
+
+def _import_page(request: Request, state: FormState, report: Any = None, status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    rounds = sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
+    return _render(request, "office/import.html", status, state=state, report=report, rounds=rounds,
+                   suffixes=", ".join(IMPORT_SUFFIXES), upload_mib=UPLOAD_BYTES >> 20)
+
+
+@router.get("/import")
+def import_page(request: Request, user: User = OFFICE) -> Response:
+    return _import_page(request, FormState("import", {"file": "", "round_id": "", "replace": ""}))
+
+
+def upload_name(filename: str) -> str:
+    """The name an upload is known by (stored as the dossiers' source, shown in messages): the last
+    part of what the browser sent, NFC, without control characters, at most 200 characters. It is
+    never a path on the server: the file is saved under a name of ours."""
+    from ...text import nfc
+
+    name = nfc(filename.replace("\\", "/").rsplit("/", 1)[-1])
+    return "".join(ch for ch in name if ch.isprintable()).strip()[:200]
+
+
+@router.post("/import")
+def import_dossiers(request: Request, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """Import a dossier file as `ocop registry import` does: scored by the kernel on import, stored
+    with its sheets and results in ONE transaction (a refused file writes nothing), identical content
+    unchanged, a changed dossier refused unless `replace` is ticked; dossiers the kernel rejects are
+    listed and the rest stored. The upload is saved to a temporary folder of ours and deleted after."""
+    import tempfile
+    from dataclasses import replace as changed
+    from pathlib import Path
+
+    from ...errors import ValidationFailed
+
+    upload = form.get("file")
+    state = FormState("import", {"file": "", "round_id": form_values(form, ("round_id",))["round_id"],
+                                 "replace": "1" if form.get("replace") else ""})
+    name = upload_name(getattr(upload, "filename", None) or "") if upload is not None else ""
+    state.values["file"] = name
+    if not name or isinstance(upload, str):
+        refused(state, FormInvalid("file", "need_file"))
+        return _import_page(request, state, status=400)
+    suffix = Path(name).suffix.lower()
+    if suffix not in IMPORT_SUFFIXES:
+        refused(state, FormInvalid("file", "bad_file_type", allowed=", ".join(IMPORT_SUFFIXES)))
+        return _import_page(request, state, status=400)
+    with tempfile.TemporaryDirectory(prefix="ocop-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        with path.open("wb") as out:
+            while chunk := upload.file.read(1 << 20):
+                out.write(chunk)
+
+        def write(reg):
+            v = state.values
+            round_id = whole(v["round_id"], "round_id", 1, 2**31 - 1) if v["round_id"].strip() else None
+            try:
+                return reg.import_file(path, round_id=round_id, replace=bool(v["replace"]), source=name)
+            except ValidationFailed as exc:  # a message naming our temporary file names the upload instead
+                issues = [changed(i, file=name) if i.file == str(path) else i for i in exc.issues]
+                raise ValidationFailed(issues, subject=name) from None
+
+        report = _write(request, user, state, write)
+    if report is None:
+        return _import_page(request, state, status=400)
+    return _import_page(request, FormState("import", {"file": "", "round_id": state.values["round_id"],
+                                                      "replace": ""}), report=report)
 
 
 # ------------------------------------------------------------------ certificates

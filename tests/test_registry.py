@@ -348,6 +348,25 @@ def test_result_carries_engine_version_and_criteria_hash(reg):
 # --------------------------------------------------------------------------- council sessions
 
 
+def test_an_agenda_holds_each_dossier_once(reg):
+    # a dossier given twice, or added again, is on the agenda once (it was a primary-key violation)
+    cid = reg.add_council("Hội đồng tỉnh", "province", [("Nguyễn Văn Hùng", "chu_tich")], actor=ACTOR)
+    for name in ("qd26-2026-70-4star.json", "qd26-2026-90.json", "qd26-2026-89-67.json"):
+        reg.import_dossier(variant(name), actor=ACTOR)
+    sid = reg.open_session(cid, "2026-11-20", dossier_ids=["qd26-2026-90", "qd26-2026-70-4star", "qd26-2026-90"],
+                           actor=ACTOR)
+    assert reg.session(sid)["dossiers"] == ["qd26-2026-90", "qd26-2026-70-4star"]
+    added = reg.add_to_session(sid, ["qd26-2026-70-4star", "qd26-2026-89-67"], actor=ACTOR)
+    assert added == ["qd26-2026-89-67"]
+    assert reg.session(sid)["dossiers"] == ["qd26-2026-90", "qd26-2026-70-4star", "qd26-2026-89-67"]
+    assert reg.add_to_session(sid, ["qd26-2026-90"], actor=ACTOR) == []
+    log = [e["after"]["dossiers"] for e in reg.audit_log(entity="council_session") if e["action"] == "add-dossiers"]
+    assert log == [["qd26-2026-90", "qd26-2026-70-4star"], ["qd26-2026-89-67"]]
+    with pytest.raises(RegistryError) as e:
+        reg.add_to_session(sid, ["qd26-2026-90", "no-such-dossier"], actor=ACTOR)
+    assert e.value.code == "unknown-dossier" and len(reg.session(sid)["dossiers"]) == 3
+
+
 def test_rounds_councils_sessions_sheets(reg):
     rid = reg.open_round("province", 2026, 2, name="Đợt 2 năm 2026", actor=ACTOR)
     rnd = reg.round(rid)

@@ -467,19 +467,28 @@ class Registry:
             self.add_to_session(sid, dossier_ids)
             return sid
 
-    def add_to_session(self, session_id: int, dossier_ids: Iterable[str], *, actor: str | None = None) -> None:
-        """Put dossiers on an open session's agenda (in the order given)."""
-        ids = list(dossier_ids)
+    def add_to_session(self, session_id: int, dossier_ids: Iterable[str], *, actor: str | None = None) -> list[str]:
+        """Put dossiers on an open session's agenda, after those already there, in the order given.
+        A dossier already on the agenda (or given twice) is there once, where it first was: the
+        ids actually added are returned and audited. An unknown dossier refuses the whole call."""
+        ids = list(dict.fromkeys(dossier_ids))
         if not ids:
-            return
+            return []
         with self._write(actor) as tx:
             session = self._open_session_row(tx.conn, session_id)
+            pks = {d: self._dossier_pk(tx.conn, d) for d in ids}
+            there = set(tx.conn.execute(select(SessionDossier.dossier_pk)
+                                        .where(SessionDossier.session_id == session_id)).scalars())
+            new = [d for d in ids if pks[d] not in there]
+            if not new:
+                return []
             start = tx.conn.execute(select(func.count()).select_from(SessionDossier)
                                     .where(SessionDossier.session_id == session_id)).scalar_one()
-            rows = [{"session_id": session["id"], "dossier_pk": self._dossier_pk(tx.conn, d), "position": start + i}
-                    for i, d in enumerate(ids)]
+            rows = [{"session_id": session["id"], "dossier_pk": pks[d], "position": start + i}
+                    for i, d in enumerate(new)]
             tx.conn.execute(insert(SessionDossier), rows)
-            tx.audit("add-dossiers", "council_session", session_id, None, {"dossiers": ids})
+            tx.audit("add-dossiers", "council_session", session_id, None, {"dossiers": new})
+            return new
 
     def session(self, session_id: int) -> dict[str, Any]:
         """A session with the members present and its dossiers."""

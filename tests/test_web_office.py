@@ -228,6 +228,48 @@ def test_a_refused_sitting_is_shown_on_its_field_and_nothing_is_written(site, pr
     assert counts(reg) == before
 
 
+def test_office_adds_dossiers_to_an_open_sitting(office):
+    app, seeded, reg, c = office
+    reg.import_dossier(variant("qd26-2026-89-67.json", dossier_id="late-1"), actor="test")
+    before = reg.session(seeded.session_id)["dossiers"]
+    token = page_token(c, f"/office/councils/{seeded.council_id}")
+    # one already on the agenda and one new: the new one goes after, the other stays where it was
+    r = c.post(f"/office/councils/{seeded.council_id}/agenda",
+               data={"csrf_token": token, "session_id": str(seeded.session_id), "dossier_ids": f"{before[0]}\nlate-1"})
+    assert r.status_code == 303 and r.headers["location"].endswith(f"?msg=agenda_added#session-{seeded.session_id}")
+    assert reg.session(seeded.session_id)["dossiers"] == [*before, "late-1"]
+    [entry] = [e for e in reg.audit_log(actor=ACTOR) if e["action"] == "add-dossiers"]
+    assert entry["after"] == {"dossiers": ["late-1"]}
+
+
+@pytest.mark.parametrize("case,field,expected", [
+    ("unknown", "dossier_ids", "Không có hồ sơ này trong sổ: không-có."),
+    ("other council", "session_id", "Không phải phiên họp của hội đồng này."),
+    ("closed", None, "[session-closed]"),
+])
+def test_a_refused_agenda_addition_writes_nothing(site, case, field, expected):
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    sid = seeded.session_id
+    if case == "other council":
+        other = reg.add_council("Hội đồng khác", "province", [("Người Ngoài", "chu_tich")], actor="test")
+        sid = reg.open_session(other, "2026-11-20", actor="test")
+    if case == "closed":
+        reg.close_session(sid, actor="test")
+    reg.import_dossier(variant("qd26-2026-89-67.json", dossier_id="late-1"), actor="test")
+    before = counts(reg)
+    token = page_token(c, f"/office/councils/{seeded.council_id}")
+    r = c.post(f"/office/councils/{seeded.council_id}/agenda",
+               data={"csrf_token": token, "session_id": str(sid),
+                     "dossier_ids": "không-có" if case == "unknown" else "late-1"})
+    assert r.status_code == 400
+    if field is None:
+        assert expected in html.unescape(r.text)
+    else:
+        assert expected in field_error(r.text, field)
+    assert counts(reg) == before
+
+
 def test_a_member_of_another_council_cannot_be_marked_present(site):
     app, seeded, reg = site
     c = login(app, "vanphong")
@@ -388,6 +430,7 @@ def _write_routes(seeded) -> list[tuple[str, str]]:
             ("POST", "/office/products/1/edit"), ("GET", "/office/rounds"), ("POST", "/office/rounds"),
             ("GET", "/office/councils"), ("POST", "/office/councils"), ("GET", f"/office/councils/{c}"),
             ("POST", f"/office/councils/{c}/members"), ("POST", f"/office/councils/{c}/sessions"),
+            ("POST", f"/office/councils/{c}/agenda"),
             ("GET", "/office/certificates/issue"),
             ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue"),
             ("GET", "/office/import"), ("POST", "/office/import")]

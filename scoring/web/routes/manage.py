@@ -34,6 +34,7 @@ ROUND_FIELDS = ("level", "year", "number", "area", "name", "starts_on", "ends_on
 COUNCIL_FIELDS = ("name", "level", "area", "decision")
 MEMBER_FIELDS = ("name", "role", "organisation")
 SITTING_FIELDS = ("held_on", "round_id", "place", "dossier_ids")  # and the lists `present`, `agenda`
+AGENDA_FIELDS = ("session_id", "dossier_ids")
 MEMBER_ROWS = 7  # blank member rows on the new-council form (a chair, a secretary, members; more later)
 CERTIFY_FIELDS = ("issued_on", "round_id", "issued_by")
 # The registry's column sizes (models.py), checked here so that a long value is a refusal on its
@@ -302,7 +303,8 @@ def create_council(request: Request, form: FormData = POSTED, user: User = OFFIC
 
 
 def _council_page(request: Request, council_id: int, new: FormState | None = None, msg: str | None = None,
-                  status: int = 200, sitting: FormState | None = None, round_id: int | None = None) -> Response:
+                  status: int = 200, sitting: FormState | None = None, round_id: int | None = None,
+                  more: FormState | None = None) -> Response:
     reg = request.app.state.store.registry
     council = _found(lambda: reg.council(council_id))
     new = new or FormState("member", {"name": "", "role": "thanh_vien", "organisation": ""})
@@ -314,8 +316,13 @@ def _council_page(request: Request, council_id: int, new: FormState | None = Non
     rounds = sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
     candidates = (reg.dossiers(round_id=int(chosen), uncertified=True)
                   if chosen.isdigit() and any(r["id"] == int(chosen) for r in rounds) else [])
+    sessions = reg.sessions(council_id=council_id)
+    more = more or FormState("more", {"session_id": next((str(x["id"]) for x in reversed(sessions)
+                                                          if x["status"] == "open"), ""), "dossier_ids": ""})
+    open_choices = [(str(x["id"]), f"{x['held_on']:%d/%m/%Y}" + (f" · {x['place']}" if x["place"] else "")
+                     + f" (id {x['id']})") for x in sessions if x["status"] == "open"]
     return _render(request, "office/council.html", status, council=council, new=new, roles=ROLES, msg=msg,
-                   sessions=reg.sessions(council_id=council_id), sitting=sitting, rounds=rounds,
+                   sessions=sessions, sitting=sitting, rounds=rounds, more=more, open_choices=open_choices,
                    candidates=candidates, active=active, present=set(sitting.values["present"].split(",")),
                    agenda=set(sitting.values.get("agenda", "").split("\n")))
 
@@ -387,6 +394,34 @@ def add_member(request: Request, council_id: int, form: FormData = POSTED, user:
     if _write(request, user, state, write, early=early) is None:
         return _council_page(request, council_id, state, status=400)
     return RedirectResponse(f"/office/councils/{council_id}?msg=member_added", status_code=303)
+
+
+@router.post("/councils/{council_id}/agenda")
+def add_to_agenda(request: Request, council_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """Add dossiers (ids typed) to an open sitting of this council, after those on its agenda; one
+    already there is not added twice. An unknown dossier, or a closed sitting, refuses the lot."""
+    reg = request.app.state.store.registry
+    _found(lambda: reg.council(council_id))
+    state, early = _state(form, AGENDA_FIELDS, "more")
+
+    def write(reg):
+        v = state.values
+        ours = {str(x["id"]) for x in reg.sessions(council_id=council_id)}
+        if v["session_id"] not in ours:
+            raise FormInvalid("session_id", "bad_session")
+        ids = _typed_ids(v["dossier_ids"])
+        if not ids:
+            raise FormInvalid("dossier_ids", "need_dossier")
+        missing = [d for d in ids if reg.dossier(d) is None]
+        if missing:
+            raise FormInvalid("dossier_ids", "unknown_dossiers", ids=", ".join(missing[:10]))
+        reg.add_to_session(int(v["session_id"]), ids)
+        return int(v["session_id"])
+
+    sid = _write(request, user, state, write, early=early)
+    if sid is None:
+        return _council_page(request, council_id, status=400, more=state)
+    return RedirectResponse(f"/office/councils/{council_id}?msg=agenda_added#session-{sid}", status_code=303)
 
 
 # ------------------------------------------------------------------ importing dossiers
@@ -523,4 +558,4 @@ def issue_one(request: Request, form: FormData = POSTED, user: User = OFFICE) ->
     return RedirectResponse(f"/office/products/{cert['product_id']}?msg=issued", status_code=303)
 
 
-MESSAGES = ("created", "saved", "member_added", "issued", "session_opened")
+MESSAGES = ("created", "saved", "member_added", "issued", "session_opened", "agenda_added")

@@ -367,6 +367,25 @@ def test_an_agenda_holds_each_dossier_once(reg):
     assert e.value.code == "unknown-dossier" and len(reg.session(sid)["dossiers"]) == 3
 
 
+def test_a_member_who_leaves_is_not_present_by_default_and_can_come_back(reg):
+    cid = reg.add_council("Hội đồng tỉnh", "province", [("Nguyễn Văn Hùng", "chu_tich"), ("Trần Thị Mai", "thu_ky"),
+                                                         ("Lê Minh Tuấn", "thanh_vien")], actor=ACTOR)
+    tuan = next(m["id"] for m in reg.council(cid)["members"] if m["name"] == "Lê Minh Tuấn")
+    assert reg.set_member_active(tuan, False, actor=ACTOR)["active"] is False
+    assert reg.set_member_active(tuan, False, actor=ACTOR)["active"] is False  # again: nothing to change
+    sid = reg.open_session(cid, "2026-11-20", actor=ACTOR)
+    assert [m["name"] for m in reg.session(sid)["present"]] == ["Nguyễn Văn Hùng", "Trần Thị Mai"]
+    reg.set_member_active(tuan, True, actor="thu.ky")
+    assert all(m["active"] for m in reg.council(cid)["members"])
+    log = [(e["action"], e["actor"], e["before"], e["after"]) for e in reg.audit_log(entity="council_member")
+           if e["action"] != "create"]
+    assert log == [("deactivate", ACTOR, {"active": True}, {"active": False}),
+                   ("activate", "thu.ky", {"active": False}, {"active": True})]
+    with pytest.raises(RegistryError) as e:
+        reg.set_member_active(tuan + 100, False, actor=ACTOR)
+    assert e.value.code == "unknown-member"
+
+
 def test_rounds_councils_sessions_sheets(reg):
     rid = reg.open_round("province", 2026, 2, name="Đợt 2 năm 2026", actor=ACTOR)
     rnd = reg.round(rid)

@@ -270,6 +270,32 @@ def test_a_refused_agenda_addition_writes_nothing(site, case, field, expected):
     assert counts(reg) == before
 
 
+def test_a_member_who_leaves_is_no_longer_offered_at_a_new_sitting(site):
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    page = f"/office/councils/{seeded.council_id}"
+    dung = seeded.members["Phạm Thị Dung"]
+    r = c.post(f"{page}/members/{dung}/active", data={"csrf_token": page_token(c, page), "active": "0"})
+    assert r.status_code == 303 and r.headers["location"] == f"{page}?msg=saved#members"
+    assert not next(m for m in reg.council(seeded.council_id)["members"] if m["id"] == dung)["active"]
+    offered = re.findall(r'name="present" value="(\d+)"', c.get(page).text)
+    assert offered == [str(i) for n, i in seeded.members.items() if n != "Phạm Thị Dung"]
+    # 3 of the 3 serving members present: the quorum counts those who serve
+    data = _sitting_data(seeded, ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"], dossier_ids="qd26-2026-90")
+    assert c.post(f"{page}/sessions", data={"csrf_token": page_token(c, page), **data}).status_code == 303
+    [entry] = [e for e in reg.audit_log(actor=ACTOR) if e["entity"] == "council_member"]
+    assert (entry["action"], entry["entity_id"]) == ("deactivate", str(dung))
+    c.post(f"{page}/members/{dung}/active", data={"csrf_token": page_token(c, page), "active": "1"})
+    assert all(m["active"] for m in reg.council(seeded.council_id)["members"])
+    # another council's member, or a value that is not 0 or 1: nothing there
+    other = reg.add_council("Hội đồng khác", "province", [("Người Ngoài", "chu_tich")], actor="test")
+    outsider = reg.council(other)["members"][0]["id"]
+    before = counts(reg)
+    for path, value in ((f"{page}/members/{outsider}/active", "0"), (f"{page}/members/{dung}/active", "yes")):
+        assert c.post(path, data={"csrf_token": page_token(c, page), "active": value}).status_code == 404
+    assert counts(reg) == before
+
+
 def test_a_member_of_another_council_cannot_be_marked_present(site):
     app, seeded, reg = site
     c = login(app, "vanphong")
@@ -430,7 +456,7 @@ def _write_routes(seeded) -> list[tuple[str, str]]:
             ("POST", "/office/products/1/edit"), ("GET", "/office/rounds"), ("POST", "/office/rounds"),
             ("GET", "/office/councils"), ("POST", "/office/councils"), ("GET", f"/office/councils/{c}"),
             ("POST", f"/office/councils/{c}/members"), ("POST", f"/office/councils/{c}/sessions"),
-            ("POST", f"/office/councils/{c}/agenda"),
+            ("POST", f"/office/councils/{c}/agenda"), ("POST", f"/office/councils/{c}/members/1/active"),
             ("GET", "/office/certificates/issue"),
             ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue"),
             ("GET", "/office/import"), ("POST", "/office/import")]

@@ -428,6 +428,18 @@ class Registry:
             tx.audit("create", "council_member", mid, None, row)
             return mid
 
+    def set_member_active(self, member_id: int, active: bool, *, actor: str | None = None) -> dict[str, Any]:
+        """A member leaves the council (inactive) or comes back. An inactive member keeps their
+        sheets, sittings and name in past documents, but is no longer offered as present at a new
+        sitting nor counted for its quorum. Returns the member's row."""
+        with self._write(actor) as tx:
+            before = self._row(tx.conn, CouncilMember, member_id, "member")
+            if before["active"] != bool(active):
+                tx.conn.execute(update(CouncilMember).where(CouncilMember.id == member_id).values(active=bool(active)))
+                tx.audit("activate" if active else "deactivate", "council_member", member_id,
+                         {"active": before["active"]}, {"active": bool(active)})
+            return {**before, "active": bool(active)}
+
     def council(self, council_id: int) -> dict[str, Any]:
         """A council with its members (in order)."""
         with self._read() as conn:

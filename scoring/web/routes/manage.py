@@ -424,6 +424,23 @@ def add_to_agenda(request: Request, council_id: int, form: FormData = POSTED, us
     return RedirectResponse(f"/office/councils/{council_id}?msg=agenda_added#session-{sid}", status_code=303)
 
 
+@router.post("/councils/{council_id}/members/{member_id}/active")
+def member_active(request: Request, council_id: int, member_id: int, form: FormData = POSTED,
+                  user: User = OFFICE) -> Response:
+    """A member leaves the council, or comes back (`active` 0 or 1): no longer offered as present at
+    a new sitting nor counted for its quorum; their past sheets and sittings stay."""
+    reg = request.app.state.store.registry
+    council = _found(lambda: reg.council(council_id))
+    if member_id not in {m["id"] for m in council["members"]}:
+        raise NotFound()
+    wanted = form_values(form, ("active",))["active"]
+    if wanted not in ("0", "1"):
+        raise NotFound()
+    with request.app.state.store.office(actor(user)) as office_reg:
+        office_reg.set_member_active(member_id, wanted == "1")
+    return RedirectResponse(f"/office/councils/{council_id}?msg=saved#members", status_code=303)
+
+
 # ------------------------------------------------------------------ importing dossiers
 
 IMPORT_SUFFIXES = (".json", ".csv", ".xlsx", ".parquet", ".jsonl", ".ndjson")  # what the registry imports

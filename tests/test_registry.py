@@ -386,6 +386,21 @@ def test_a_member_who_leaves_is_not_present_by_default_and_can_come_back(reg):
     assert e.value.code == "unknown-member"
 
 
+def test_a_round_keeps_its_level_year_and_number_when_corrected(reg):
+    rid = reg.open_round("province", 2026, 1, area="Thái Nguyên", actor=ACTOR)
+    with pytest.raises(RegistryError) as e:
+        reg.update_round(rid, year=2027, actor=ACTOR)
+    assert e.value.code == "unknown-field"
+    row = reg.update_round(rid, name="  ", area=" Thái Nguyên ", ends_on="2026-06-15", actor=ACTOR)
+    # QĐ 26/2026 Điều 5: round 1 of a province, files proposed before 30/4, finished by 30/6
+    assert (row["name"], row["area"], row["ends_on"], row["proposals_by"], row["finish_by"]) == (
+        None, "Thái Nguyên", date(2026, 6, 15), date(2026, 4, 30), date(2026, 6, 30))
+    cid = reg.add_council("Hội đồng", "district", actor=ACTOR)
+    with pytest.raises(RegistryError) as e:
+        reg.update_council(cid, level="province", actor=ACTOR)
+    assert e.value.code == "unknown-field" and reg.council(cid)["level"] == "district"
+
+
 def test_rounds_councils_sessions_sheets(reg):
     rid = reg.open_round("province", 2026, 2, name="Đợt 2 năm 2026", actor=ACTOR)
     rnd = reg.round(rid)

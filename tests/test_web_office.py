@@ -133,6 +133,38 @@ def test_office_opens_a_round_with_a_vietnamese_level_name(site, typed, level):
     assert [(e["actor"], e["action"]) for e in reg.audit_log(entity="round", entity_id=rid)] == [(ACTOR, "create")]
 
 
+def test_office_corrects_a_round_and_a_council(office):
+    app, seeded, reg, c = office
+    rid = next(r["id"] for r in reg.rounds() if r["area"] == "Demo")
+    other = reg.open_round("province", 2026, 2, area="Thái Nguyên", actor="test")
+    before = reg.round(rid)
+    r = post(c, f"/office/rounds/{rid}", f"/office/rounds/{rid}",
+             {"name": "Đợt 2 năm 2026 cấp tỉnh", "area": "Demo", "starts_on": "2026-07-01", "ends_on": "2026-12-20"})
+    assert r.status_code == 303 and r.headers["location"] == f"/office/rounds?msg=saved#round-{rid}"
+    after = reg.round(rid)
+    assert (after["name"], after["starts_on"], after["ends_on"]) == ("Đợt 2 năm 2026 cấp tỉnh", date(2026, 7, 1),
+                                                                     date(2026, 12, 20))
+    # the deadlines come from level, year and number, which the form does not change (Điều 5: 30/10, 30/12)
+    assert (after["proposals_by"], after["finish_by"]) == (before["proposals_by"], before["finish_by"]) == (
+        date(2026, 10, 30), date(2026, 12, 30))
+    # moving it onto another round's area is refused on the field, nothing written
+    n = counts(reg)
+    r = post(c, f"/office/rounds/{rid}", f"/office/rounds/{rid}", {"name": "", "area": "Thái Nguyên"})
+    assert r.status_code == 400 and f"round id {other}" in field_error(r.text, "area")
+    assert counts(reg) == n and reg.round(rid)["area"] == "Demo"
+    page = f"/office/councils/{seeded.council_id}"
+    r = post(c, page, f"{page}/edit", {"name": "Hội đồng OCOP tỉnh 2026", "area": "Demo", "decision": "QĐ 45/QĐ-UBND"})
+    assert r.status_code == 303
+    council = reg.council(seeded.council_id)
+    assert (council["name"], council["decision"], council["level"]) == ("Hội đồng OCOP tỉnh 2026", "QĐ 45/QĐ-UBND",
+                                                                         "province")
+    r = post(c, page, f"{page}/edit", {"name": "  ", "area": "", "decision": ""})
+    assert r.status_code == 400 and "[council-name-required]" in field_error(r.text, "name")
+    assert reg.council(seeded.council_id)["name"] == "Hội đồng OCOP tỉnh 2026"
+    log = [(e["action"], e["entity"]) for e in reg.audit_log(actor=ACTOR) if e["entity"] in ("round", "council")]
+    assert log == [("update", "round"), ("update", "council")]
+
+
 def test_office_forms_a_council_with_members_then_adds_one(office):
     app, _, reg, c = office
     # the blank rows start as a chair, a secretary, then members
@@ -457,6 +489,7 @@ def _write_routes(seeded) -> list[tuple[str, str]]:
             ("GET", "/office/councils"), ("POST", "/office/councils"), ("GET", f"/office/councils/{c}"),
             ("POST", f"/office/councils/{c}/members"), ("POST", f"/office/councils/{c}/sessions"),
             ("POST", f"/office/councils/{c}/agenda"), ("POST", f"/office/councils/{c}/members/1/active"),
+            ("GET", "/office/rounds/1"), ("POST", "/office/rounds/1"), ("POST", f"/office/councils/{c}/edit"),
             ("GET", "/office/certificates/issue"),
             ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue"),
             ("GET", "/office/import"), ("POST", "/office/import")]

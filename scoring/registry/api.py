@@ -303,14 +303,15 @@ class Registry:
         if bad:
             raise RegistryError("unknown-field", "trường không có", "no such field", location="fields",
                                 value=sorted(bad), allowed=", ".join(sorted(allowed)))
-        if "name" in fields and not name_key(fields["name"] or ""):
+        if "name" in fields and not name_key(fields["name"] or "") and not model.__table__.c.name.nullable:
             raise RegistryError(f"{entity}-name-required", "thiếu tên", f"the {entity} needs a name", location="name")
         with self._write(actor) as tx:
             before = self._row(tx.conn, model, key, entity)
             values = dict(fields)
-            if "name" in values:
+            if "name" in values and values["name"] is not None:
                 values["name"] = values["name"].strip()
-                values["name_key"] = name_key(values["name"])
+                if "name_key" in model.__table__.c:
+                    values["name_key"] = name_key(values["name"])
             if conflicts is not None:  # checked on the row as it would be, before the database sees it
                 conflicts(tx.conn, {**before, **values})
             tx.conn.execute(update(model).where(model.id == key).values(**values))
@@ -366,6 +367,30 @@ class Registry:
             rid = tx.conn.execute(insert(Round).values(**row)).inserted_primary_key[0]
             tx.audit("create", "round", rid, None, row)
             return int(rid)
+
+    def update_round(self, round_id: int, *, actor: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Correct a round's name, area or dates (`name`, `area`, `starts_on`, `ends_on`). Its level,
+        year and number are what the decision's deadlines come from: a round with others is another
+        round (open it). Refused when the new area makes it another round that exists."""
+        if "starts_on" in fields:
+            fields["starts_on"] = _day(fields["starts_on"], "starts_on")
+        if "ends_on" in fields:
+            fields["ends_on"] = _day(fields["ends_on"], "ends_on")
+        if "area" in fields:
+            fields["area"] = (fields["area"] or "").strip()
+        if "name" in fields:
+            fields["name"] = (fields["name"] or "").strip() or None
+
+        def conflicts(conn: Connection, after: Mapping[str, Any]) -> None:
+            other = conn.execute(select(Round.id).where(
+                Round.id != round_id, Round.level == after["level"], Round.area == after["area"],
+                Round.year == after["year"], Round.number == after["number"])).first()
+            if other:
+                raise RegistryError("round-exists", "đợt này đã có", "this round already exists", location="area",
+                                    value=after["area"], allowed=f"round id {other[0]}")
+
+        return self._update(Round, "round", round_id, fields, actor, {"name", "area", "starts_on", "ends_on"},
+                            conflicts)
 
     def rounds(self, *, year: int | None = None, level: str | None = None) -> list[dict[str, Any]]:
         q = select(*Round.__table__.c).order_by(Round.year, Round.level, Round.number)
@@ -439,6 +464,15 @@ class Registry:
                 tx.audit("activate" if active else "deactivate", "council_member", member_id,
                          {"active": before["active"]}, {"active": bool(active)})
             return {**before, "active": bool(active)}
+
+    def update_council(self, council_id: int, *, actor: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Correct a council's name, area or founding decision (`name`, `area`, `decision`); its level
+        stays (its documents and sittings were made at that level)."""
+        if "area" in fields:
+            fields["area"] = (fields["area"] or "").strip()
+        if "decision" in fields:
+            fields["decision"] = (fields["decision"] or "").strip() or None
+        return self._update(Council, "council", council_id, fields, actor, {"name", "area", "decision"})
 
     def council(self, council_id: int) -> dict[str, Any]:
         """A council with its members (in order)."""

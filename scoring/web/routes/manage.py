@@ -32,6 +32,7 @@ PRODUCER_FIELDS = ("name", "province", "district", "commune", "legal_form", "tax
 PRODUCT_FIELDS = ("name", "code", "product_set", "province", "district", "commune")
 ROUND_FIELDS = ("level", "year", "number", "area", "name", "starts_on", "ends_on")
 COUNCIL_FIELDS = ("name", "level", "area", "decision")
+COUNCIL_EDIT_FIELDS = ("name", "area", "decision")
 MEMBER_FIELDS = ("name", "role", "organisation")
 SITTING_FIELDS = ("held_on", "round_id", "place", "dossier_ids")  # and the lists `present`, `agenda`
 AGENDA_FIELDS = ("session_id", "dossier_ids")
@@ -253,6 +254,39 @@ def create_round(request: Request, form: FormData = POSTED, user: User = OFFICE)
     return RedirectResponse(f"/office/rounds?msg=created#round-{rid}", status_code=303)
 
 
+ROUND_EDIT_FIELDS = ("name", "area", "starts_on", "ends_on")
+
+
+def _round_page(request: Request, round_id: int, edit: FormState | None = None, status: int = 200) -> Response:
+    reg = request.app.state.store.registry
+    rnd = _found(lambda: reg.round(round_id))
+    edit = edit or FormState("edit", {"name": rnd["name"] or "", "area": rnd["area"] or "",
+                                      "starts_on": rnd["starts_on"].isoformat() if rnd["starts_on"] else "",
+                                      "ends_on": rnd["ends_on"].isoformat() if rnd["ends_on"] else ""})
+    return _render(request, "office/round.html", status, rnd=rnd, edit=edit)
+
+
+@router.get("/rounds/{round_id}")
+def round_page(request: Request, round_id: int, user: User = OFFICE) -> Response:
+    """A round's edit form: name, area and dates (level, year and number make it the round it is)."""
+    return _round_page(request, round_id)
+
+
+@router.post("/rounds/{round_id}")
+def update_round(request: Request, round_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    _found(lambda: request.app.state.store.registry.round(round_id))
+    state, early = _state(form, ROUND_EDIT_FIELDS, "edit")
+
+    def write(reg):
+        v = state.values
+        return reg.update_round(round_id, name=v["name"], area=v["area"], starts_on=day(v["starts_on"], "starts_on"),
+                                ends_on=day(v["ends_on"], "ends_on"))
+
+    if _write(request, user, state, write, early=early) is None:
+        return _round_page(request, round_id, state, status=400)
+    return RedirectResponse(f"/office/rounds?msg=saved#round-{round_id}", status_code=303)
+
+
 # ------------------------------------------------------------------ councils
 
 
@@ -304,9 +338,11 @@ def create_council(request: Request, form: FormData = POSTED, user: User = OFFIC
 
 def _council_page(request: Request, council_id: int, new: FormState | None = None, msg: str | None = None,
                   status: int = 200, sitting: FormState | None = None, round_id: int | None = None,
-                  more: FormState | None = None) -> Response:
+                  more: FormState | None = None, edit: FormState | None = None) -> Response:
     reg = request.app.state.store.registry
     council = _found(lambda: reg.council(council_id))
+    edit = edit or FormState("council", {"name": council["name"], "area": council["area"] or "",
+                                         "decision": council["decision"] or ""})
     new = new or FormState("member", {"name": "", "role": "thanh_vien", "organisation": ""})
     active = [m for m in council["members"] if m["active"]]
     sitting = sitting or FormState("sitting", {"held_on": date.today().isoformat(), "place": "", "dossier_ids": "",
@@ -322,7 +358,7 @@ def _council_page(request: Request, council_id: int, new: FormState | None = Non
     open_choices = [(str(x["id"]), f"{x['held_on']:%d/%m/%Y}" + (f" · {x['place']}" if x["place"] else "")
                      + f" (id {x['id']})") for x in sessions if x["status"] == "open"]
     return _render(request, "office/council.html", status, council=council, new=new, roles=ROLES, msg=msg,
-                   sessions=sessions, sitting=sitting, rounds=rounds, more=more, open_choices=open_choices,
+                   sessions=sessions, sitting=sitting, rounds=rounds, more=more, open_choices=open_choices, edit=edit,
                    candidates=candidates, active=active, present=set(sitting.values["present"].split(",")),
                    agenda=set(sitting.values.get("agenda", "").split("\n")))
 
@@ -379,6 +415,21 @@ def open_sitting(request: Request, council_id: int, form: FormData = POSTED, use
     if sid is None:
         return _council_page(request, council_id, status=400, sitting=state)
     return RedirectResponse(f"/office/councils/{council_id}?msg=session_opened#session-{sid}", status_code=303)
+
+
+@router.post("/councils/{council_id}/edit")
+def update_council(request: Request, council_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """Correct the council's name, area or founding decision (its level stays)."""
+    _found(lambda: request.app.state.store.registry.council(council_id))
+    state, early = _state(form, COUNCIL_EDIT_FIELDS, "council")
+
+    def write(reg):
+        v = state.values
+        return reg.update_council(council_id, name=v["name"], area=v["area"], decision=v["decision"])
+
+    if _write(request, user, state, write, early=early) is None:
+        return _council_page(request, council_id, status=400, edit=state)
+    return RedirectResponse(f"/office/councils/{council_id}?msg=saved", status_code=303)
 
 
 @router.post("/councils/{council_id}/members")

@@ -139,7 +139,7 @@ def add_user(engine: Engine, username: str, password: str, role: str, display_na
         raise AccountError(f"tên đăng nhập không hợp lệ / invalid username {username!r}: 1–100 characters")
     if role not in ROLES:
         raise AccountError(f"vai trò không hợp lệ / unknown role {role!r}; allowed: {', '.join(ROLES)}")
-    if len(password) < 8:
+    if len(password) < MIN_PASSWORD:
         raise AccountError("mật khẩu quá ngắn / password too short: at least 8 characters")
     if role in ("member", "secretary") and council_member_id is None:
         raise AccountError(f"vai trò {role} cần gắn với một thành viên hội đồng / role {role} needs "
@@ -153,6 +153,42 @@ def add_user(engine: Engine, username: str, password: str, role: str, display_na
     except IntegrityError:
         raise AccountError(f"tên đăng nhập đã có / username already exists: {key}") from None
     return User(uid, key, row["display_name"], role, council_member_id)
+
+
+MIN_PASSWORD = 8
+
+
+def set_password(engine: Engine, username: str, password: str) -> User:
+    """A new password for an account (an administrator's reset, `ocop users password`): hashed with
+    argon2id; every session of the account is ended, so a stolen session dies with the old password."""
+    key = normalise_username(username)
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("mật khẩu quá ngắn / password too short: at least 8 characters")
+    with writing(engine) as conn:
+        row = conn.execute(select(web_users).where(web_users.c.username == key)).first()
+        if row is None:
+            raise AccountError(f"không có tài khoản này / no such account: {key}")
+        conn.execute(update(web_users).where(web_users.c.id == row.id).values(password_hash=hash_password(password)))
+        conn.execute(delete(web_sessions).where(web_sessions.c.user_id == row.id))
+    return _user(row)
+
+
+def change_password(engine: Engine, user: User, current: str, new: str, now: float | None = None) -> str | None:
+    """The user's own change: `current` must be right (a wrong one counts as a failed login, so the
+    form cannot be used to guess it faster than the login page), `new` at least 8 characters and
+    not the current one. Ends every session of the account. Returns None when changed, else the
+    i18n key of the refusal."""
+    if len(new) < MIN_PASSWORD:
+        return "password_short"
+    if new == current:
+        return "password_same"
+    outcome = authenticate(engine, user.username, current, now)
+    if outcome.user is None or outcome.user.id != user.id:
+        return "password_locked" if outcome.locked_until else "password_wrong"
+    with writing(engine) as conn:
+        conn.execute(update(web_users).where(web_users.c.id == user.id).values(password_hash=hash_password(new)))
+        conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user.id))
+    return None
 
 
 def _user(row) -> User:

@@ -67,6 +67,32 @@ def users_add(username: str, role: str, council_member: int | None, display_name
     click.echo(f"Đã tạo tài khoản / account created: {user.username} ({user.role})")
 
 
+@users_cmd.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of standard input "
+              "(otherwise it is asked for twice, hidden).")
+@click.option("--db", help=DB_HELP)
+def users_password(username: str, password_stdin: bool, db: str | None) -> None:
+    """Set a new password for an account (a forgotten one, or a first password handed over): hashed
+    with argon2id; every login session of the account ends. Users change their own in the app
+    (/account/password)."""
+    from . import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mật khẩu mới / New password", hide_input=True, confirmation_prompt=True)
+    store = _store(db)
+    try:
+        user = accounts.set_password(store.engine, username, password)
+    except accounts.AccountError as exc:
+        raise ValidationFailed([Issue(str(exc), location="users password", value=username)],
+                               subject="account") from None
+    store.audit(cli_actor(), "web.password.reset", "web_user", user.username)
+    click.echo(f"Đã đặt mật khẩu mới / new password set: {user.username}; các phiên đăng nhập đã kết thúc / "
+               "its login sessions have ended")
+
+
 @users_cmd.command("list")
 @click.option("--db", help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")

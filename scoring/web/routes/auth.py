@@ -57,6 +57,33 @@ def logout(request: Request) -> Response:
     return response
 
 
+@router.get("/account/password", dependencies=[Depends(require(*accounts.ROLES))])
+def password_form(request: Request, done: int = 0) -> Response:
+    return request.app.state.templates.TemplateResponse(request, "password.html",
+                                                        page_context(request, error=None, done=bool(done)))
+
+
+@router.post("/account/password", dependencies=[Depends(require(*accounts.ROLES))])
+def change_password(request: Request, current: str = Form(max_length=1000), new: str = Form(max_length=1000),
+                    again: str = Form(max_length=1000)) -> Response:
+    """Change one's own password. Every session of the account ends (a session stolen with the old
+    password too); this browser gets a new one, so the user stays logged in here."""
+    user = current_user(request)
+    store = request.app.state.store
+    error = "password_mismatch" if new != again else accounts.change_password(engine_of(request), user, current, new)
+    if error is not None:
+        if error in ("password_wrong", "password_locked"):
+            store.audit(actor(user), "web.password.failed", "web_user", user.username)
+        ctx = page_context(request, error=(error, {"minutes": accounts.LOCK_SECONDS // 60}), done=False)
+        return request.app.state.templates.TemplateResponse(request, "password.html", ctx, status_code=400)
+    store.audit(actor(user), "web.password.changed", "web_user", user.username)
+    token = accounts.open_session(engine_of(request), user)
+    response = RedirectResponse("/account/password?done=1", status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https", max_age=accounts.SESSION_SECONDS)
+    return response
+
+
 @router.get("/lang/{code}", dependencies=[Depends(public)])
 def switch_language(request: Request, code: str, next: str | None = None) -> Response:
     response = RedirectResponse(safe_next(next), status_code=303)

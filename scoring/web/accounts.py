@@ -74,6 +74,7 @@ _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 SESSION_SECONDS = 12 * 3600
 MAX_FAILURES = 5
+MIN_PASSWORD = 8
 FAILURE_WINDOW_SECONDS = 15 * 60
 LOCK_SECONDS = 15 * 60
 
@@ -155,9 +156,6 @@ def add_user(engine: Engine, username: str, password: str, role: str, display_na
     return User(uid, key, row["display_name"], role, council_member_id)
 
 
-MIN_PASSWORD = 8
-
-
 def set_password(engine: Engine, username: str, password: str) -> User:
     """A new password for an account (an administrator's reset, `ocop users password`): hashed with
     argon2id; every session of the account is ended, so a stolen session dies with the old password."""
@@ -168,8 +166,7 @@ def set_password(engine: Engine, username: str, password: str) -> User:
         row = conn.execute(select(web_users).where(web_users.c.username == key)).first()
         if row is None:
             raise AccountError(f"không có tài khoản này / no such account: {key}")
-        conn.execute(update(web_users).where(web_users.c.id == row.id).values(password_hash=hash_password(password)))
-        conn.execute(delete(web_sessions).where(web_sessions.c.user_id == row.id))
+        _store_password(conn, row.id, password)
     return _user(row)
 
 
@@ -186,9 +183,15 @@ def change_password(engine: Engine, user: User, current: str, new: str, now: flo
     if outcome.user is None or outcome.user.id != user.id:
         return "password_locked" if outcome.locked_until else "password_wrong"
     with writing(engine) as conn:
-        conn.execute(update(web_users).where(web_users.c.id == user.id).values(password_hash=hash_password(new)))
-        conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user.id))
+        _store_password(conn, user.id, new)
     return None
+
+
+def _store_password(conn: Connection, user_id: int, password: str) -> None:
+    """A new password's hash, and every session of the account ended: a session stolen with the old
+    password dies with it (a reset and a user's own change alike)."""
+    conn.execute(update(web_users).where(web_users.c.id == user_id).values(password_hash=hash_password(password)))
+    conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
 
 
 def _user(row) -> User:

@@ -41,7 +41,11 @@ def login(request: Request, username: str = Form(max_length=200), password: str 
     accounts.close_session(engine_of(request), request.cookies.get(SESSION_COOKIE))
     token = accounts.open_session(engine_of(request), outcome.user)
     store.audit(actor(outcome.user), "web.login", "web_user", outcome.user.username)
-    response = RedirectResponse(safe_next(next, HOME[outcome.user.role]), status_code=303)
+    return _with_session(RedirectResponse(safe_next(next, HOME[outcome.user.role]), status_code=303), request, token)
+
+
+def _with_session(response: Response, request: Request, token: str) -> Response:
+    """The login session's cookie on `response` (a login, or the fresh session after a password change)."""
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
                         secure=request.url.scheme == "https", max_age=accounts.SESSION_SECONDS)
     return response
@@ -78,10 +82,7 @@ def change_password(request: Request, current: str = Form(max_length=1000), new:
         return request.app.state.templates.TemplateResponse(request, "password.html", ctx, status_code=400)
     store.audit(actor(user), "web.password.changed", "web_user", user.username)
     token = accounts.open_session(engine_of(request), user)
-    response = RedirectResponse("/account/password?done=1", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https", max_age=accounts.SESSION_SECONDS)
-    return response
+    return _with_session(RedirectResponse("/account/password?done=1", status_code=303), request, token)
 
 
 @router.get("/lang/{code}", dependencies=[Depends(public)])

@@ -226,9 +226,14 @@ def update_product(request: Request, product_id: int, form: FormData = POSTED, u
 # ------------------------------------------------------------------ rounds
 
 
+def _rounds_newest_first(reg: Any) -> list[dict[str, Any]]:
+    """The rounds as the office's pages list and offer them: newest year first."""
+    return sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
+
+
 def _rounds_page(request: Request, new: FormState, msg: str | None = None, status: int = 200) -> Response:
     reg = request.app.state.store.registry
-    rows = sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
+    rows = _rounds_newest_first(reg)
     return _render(request, "office/rounds.html", status, rows=rows, new=new, levels=LEVELS, msg=msg)
 
 
@@ -349,7 +354,7 @@ def _council_page(request: Request, council_id: int, new: FormState | None = Non
                                                "round_id": "" if round_id is None else str(round_id),
                                                "present": ",".join(str(m["id"]) for m in active)})
     chosen = sitting.values.get("round_id", "").strip()
-    rounds = sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
+    rounds = _rounds_newest_first(reg)
     candidates = (reg.dossiers(round_id=int(chosen), uncertified=True)
                   if chosen.isdigit() and any(r["id"] == int(chosen) for r in rounds) else [])
     sessions = reg.sessions(council_id=council_id)
@@ -374,6 +379,18 @@ def council(request: Request, council_id: int, msg: str | None = None, round_id:
 def _typed_ids(text: str) -> list[str]:
     """Dossier ids typed one per line (or separated by commas or semicolons), in order."""
     return [x.strip() for x in text.replace(";", "\n").replace(",", "\n").splitlines() if x.strip()]
+
+
+def _agenda_ids(reg: Any, ids: list[str]) -> list[str]:
+    """Dossier ids for an agenda, each once in the order given; refused on the `dossier_ids` field
+    when there is none or one is not in the registry (named, not a database error)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise FormInvalid("dossier_ids", "need_dossier")
+    missing = [d for d in ids if reg.dossier(d) is None]
+    if missing:
+        raise FormInvalid("dossier_ids", "unknown_dossiers", ids=", ".join(missing[:10]))
+    return ids
 
 
 @router.post("/councils/{council_id}/sessions")
@@ -402,12 +419,7 @@ def open_sitting(request: Request, council_id: int, form: FormData = POSTED, use
             raise FormInvalid("present", "bad_member")
         names = [by_id[x] for x in dict.fromkeys(present)]
         check_quorum([m["name"] for m in active], names, subject="sitting")
-        ids = list(dict.fromkeys(ticked + _typed_ids(v["dossier_ids"])))
-        if not ids:
-            raise FormInvalid("dossier_ids", "need_dossier")
-        missing = [d for d in ids if reg.dossier(d) is None]
-        if missing:
-            raise FormInvalid("dossier_ids", "unknown_dossiers", ids=", ".join(missing[:10]))
+        ids = _agenda_ids(reg, ticked + _typed_ids(v["dossier_ids"]))
         return reg.open_session(council_id, held_on, round_id=round_id, place=optional(v["place"]), present=names,
                                 dossier_ids=ids)
 
@@ -460,13 +472,7 @@ def add_to_agenda(request: Request, council_id: int, form: FormData = POSTED, us
         ours = {str(x["id"]) for x in reg.sessions(council_id=council_id)}
         if v["session_id"] not in ours:
             raise FormInvalid("session_id", "bad_session")
-        ids = _typed_ids(v["dossier_ids"])
-        if not ids:
-            raise FormInvalid("dossier_ids", "need_dossier")
-        missing = [d for d in ids if reg.dossier(d) is None]
-        if missing:
-            raise FormInvalid("dossier_ids", "unknown_dossiers", ids=", ".join(missing[:10]))
-        reg.add_to_session(int(v["session_id"]), ids)
+        reg.add_to_session(int(v["session_id"]), _agenda_ids(reg, _typed_ids(v["dossier_ids"])))
         return int(v["session_id"])
 
     sid = _write(request, user, state, write, early=early)
@@ -499,7 +505,7 @@ IMPORT_SUFFIXES = (".json", ".csv", ".xlsx", ".parquet", ".jsonl", ".ndjson")  #
 
 def _import_page(request: Request, state: FormState, report: Any = None, status: int = 200) -> Response:
     reg = request.app.state.store.registry
-    rounds = sorted(reg.rounds(), key=lambda r: (-r["year"], r["level"], -r["number"]))
+    rounds = _rounds_newest_first(reg)
     return _render(request, "office/import.html", status, state=state, report=report, rounds=rounds,
                    suffixes=", ".join(IMPORT_SUFFIXES), upload_mib=UPLOAD_BYTES >> 20)
 

@@ -135,10 +135,9 @@ def _kind_issue(d: Mapping[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- JSON dossiers
 
 
-def _load_json_dossiers(path: Path, label: str | None = None) -> list[Any]:
+def _load_json_dossiers(path: Path, label: str) -> list[Any]:
     from ..text import load_json
 
-    label = label or str(path)
     try:
         data = load_json(path)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -188,13 +187,12 @@ def prepare_json(dossiers: Iterable[Any], source: str | None, report: ImportRepo
 # --------------------------------------------------------------------------- tables
 
 
-def prepare_table(path: Path, report: ImportReport, progress: bool, source: str | None = None) -> list[Prepared]:
+def prepare_table(path: Path, report: ImportReport, progress: bool, source: str) -> list[Prepared]:
     """Score a table with the batch executor; its dossiers (as design.md §3 JSON) give the stored
-    content and the member sheets. `source`: the file's name in messages (default its path)."""
+    content and the member sheets. `source`: the file's name in messages (import_path's label)."""
     from ..batch import dossier_dicts, evaluate_batch, read_table, to_wide
     from ..batch.tables import normalise_columns
 
-    source = source or str(path)
     frame = read_table(path)
     _trace(f"read {len(frame)} rows from {path}")
     results, rejects = evaluate_batch(frame, progress=progress, source=source)

@@ -231,7 +231,12 @@ def _remove_live() -> None:
 @contextlib.contextmanager
 def signal_cleanup(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)) -> Iterator[None]:
     """Remove this run's temporary and lock files when a signal ends it, then end as the signal would
-    (exit status 128 + signal). Only in the main thread (Python delivers signals there)."""
+    (exit status 128 + signal). Only in the main thread (Python delivers signals there).
+
+    A signal that was ignored when we were called stays ignored: `nohup` ignores SIGHUP and a shell
+    starts background jobs with SIGINT ignored, and a handler of ours would turn a hangup or a
+    Ctrl-C meant for the terminal into the end of a run that was asked to survive it. A signal the
+    caller has blocked stays blocked for the same reason."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -244,7 +249,8 @@ def signal_cleanup(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP, si
 
     for s in signals:
         with contextlib.suppress(ValueError, OSError):
-            previous[s] = signal.signal(s, handler)
+            if signal.getsignal(s) is not signal.SIG_IGN:
+                previous[s] = signal.signal(s, handler)
     try:
         yield
     finally:

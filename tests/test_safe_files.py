@@ -103,28 +103,51 @@ def test_atomic_write_leaves_no_temp_on_error_and_removes_a_dead_runs_temp(tmp_p
     assert out.read_text() == "new" and mine.exists() and not stale.exists()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_during_a_write_removes_the_temp_and_the_lock(tmp_path, signum):
+def _writer(out: Path, signum: int, disposition: str, then: str) -> subprocess.Popen:
+    """A child that writes `out` under signal_cleanup, prints 'writing' half way, then runs `then`.
+
+    The child sets `signum` as a run would find it (`SIG_DFL` from a terminal, `SIG_IGN` under
+    nohup) and unblocks it: a CI runner may start us with SIGINT blocked, and a mask is inherited."""
     code = (
-        "import sys, time\n"
+        "import signal, sys, time\n"
+        f"signal.pthread_sigmask(signal.SIG_UNBLOCK, [{int(signum)}])\n"
+        f"signal.signal({int(signum)}, signal.{disposition})\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from pathlib import Path\n"
         "from scoring.safe_files import atomic_write, output_lock, signal_cleanup\n"
-        f"out = Path({str(tmp_path / 'r.csv')!r})\n"
+        f"out = Path({str(out)!r})\n"
         "def slow(p):\n"
         "    p.write_text('partial')\n"
         "    print('writing', flush=True)\n"
-        "    time.sleep(30)\n"
+        f"    {then}\n"
         "with signal_cleanup(), output_lock([out]):\n"
         "    atomic_write(out, slow)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "writing"
+    return proc
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_a_write_removes_the_temp_and_the_lock(tmp_path, signum):
+    proc = _writer(tmp_path / "r.csv", signum, "SIG_DFL", "time.sleep(30)")
     assert any(".ocop-tmp-" in p.name for p in tmp_path.iterdir())
     proc.send_signal(signum)
     rc = proc.wait(timeout=20)
     assert rc == -signum  # it ends as the signal would
     assert list(tmp_path.iterdir()) == []  # no temp, no lock, no half output
+
+
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path):
+    """`nohup ocop batch …` must survive the hangup it was started to survive."""
+    proc = _writer(tmp_path / "r.csv", signal.SIGHUP, "SIG_IGN", "sys.stdin.readline(); p.write_text('done')")
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.2)
+    assert proc.poll() is None  # still running
+    proc.stdin.write("go\n")
+    proc.stdin.close()
+    assert proc.wait(timeout=20) == 0
+    assert (tmp_path / "r.csv").read_text() == "done" and sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
 
 
 def test_formula_like_text_csv_rule_and_xlsx_cells(tmp_path):

@@ -72,12 +72,12 @@ def new_page(browser, base, errors, size=SIZES["tablet"]):
     return page
 
 
-def log_in(page, username):
+def log_in(page, username, password=PASSWORD, home=None):
     page.goto("/login")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]:not(.link)")
-    page.wait_for_url({"tv": "**/member**", "th": "**/secretary**", "va": "**/office"}[username[:2]])
+    page.wait_for_url(home or {"tv": "**/member**", "th": "**/secretary**", "va": "**/office"}[username[:2]])
 
 
 def pick(page, scores):
@@ -266,6 +266,21 @@ def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_p
     page.locator("#import-form button[type=submit]").click()
     page.wait_for_selector("#import-report")
     assert "40 mới" in page.locator("#import-report").inner_text()  # cohort.csv's 40 dossiers
+    # the new council's secretary gets an account (her seat chosen in a select) and logs in with it
+    mai = next(m["id"] for m in reg.council(council["id"])["members"] if m["name"] == "Trần Thị Mai")
+    page.goto("/office/accounts")
+    form = page.locator("#account-form")
+    form.locator("input[name=username]").fill("mai.tt")
+    form.locator("select[name=role]").select_option("secretary")
+    form.locator("select[name=council_member_id]").select_option(str(mai))
+    form.locator("input[name=password]").fill("mật khẩu của Mai")
+    form.locator("input[name=again]").fill("mật khẩu của Mai")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/office/accounts?msg=account_created*")
+    ctx.close()
+    ctx = browser.new_context(base_url=base, java_script_enabled=False)
+    page = ctx.new_page()
+    log_in(page, "mai.tt", "mật khẩu của Mai", home="**/secretary")  # her council's sessions
     ctx.close()
     errors: list[str] = []
     for size in SIZES.values():
@@ -273,7 +288,7 @@ def test_the_office_manages_the_registry_with_javascript_off_on_a_tablet_and_a_p
         log_in(page, "vanphong")
         for path in ("/office/producers", producer_path, "/office/products/1", "/office/rounds", "/office/councils",
                      council_path, f"/office/councils/{seeded.council_id}?round_id={demo_round}",
-                     "/office/import", "/office/certificates/issue"):
+                     "/office/import", "/office/certificates/issue", "/office/accounts"):
             page.goto(path)
             assert no_overflow(page), (size, path)
         page.context.close()

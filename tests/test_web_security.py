@@ -74,7 +74,8 @@ def test_the_app_serves_only_the_routers_walked_here(site):
 def _path(route: APIRoute, seeded) -> str:
     values = {"session_id": seeded.session_id, "dossier_pk": seeded.dossier_pks[0], "product_id": 1,
               "number": "X-1", "code": "en", "name": "bien-ban.pdf", "producer_id": 1,
-              "council_id": seeded.council_id, "member_id": next(iter(seeded.members.values())), "round_id": 1}
+              "council_id": seeded.council_id, "member_id": next(iter(seeded.members.values())), "round_id": 1,
+              "user_id": 2}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), route.path)
 
 

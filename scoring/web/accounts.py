@@ -16,7 +16,7 @@ import time
 import unicodedata
 import weakref
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from argon2 import PasswordHasher
@@ -121,6 +121,7 @@ class User:
     display_name: str
     role: str
     council_member_id: int | None
+    active: bool = True  # a closed account keeps its row (the audit log names it) and cannot log in
 
 
 def normalise_username(name: str) -> str:
@@ -187,6 +188,22 @@ def change_password(engine: Engine, user: User, current: str, new: str, now: flo
     return None
 
 
+def set_active(engine: Engine, username: str, active: bool) -> User:
+    """Close an account (a member who has left the council, a lost tablet) or reopen it. Closing ends
+    every session of the account at once, so a browser left logged in stops working on its next
+    request; the row stays, because the audit log and the sheets name it, and reopening restores the
+    same login and password (`set_password` to hand over a new one)."""
+    key = normalise_username(username)
+    with writing(engine) as conn:
+        row = conn.execute(select(web_users).where(web_users.c.username == key)).first()
+        if row is None:
+            raise AccountError(f"không có tài khoản này / no such account: {key}")
+        conn.execute(update(web_users).where(web_users.c.id == row.id).values(active=active))
+        if not active:
+            conn.execute(delete(web_sessions).where(web_sessions.c.user_id == row.id))
+    return replace(_user(row), active=active)
+
+
 def _store_password(conn: Connection, user_id: int, password: str) -> None:
     """A new password's hash, and every session of the account ended: a session stolen with the old
     password dies with it (a reset and a user's own change alike)."""
@@ -195,12 +212,20 @@ def _store_password(conn: Connection, user_id: int, password: str) -> None:
 
 
 def _user(row) -> User:
-    return User(row.id, row.username, row.display_name, row.role, row.council_member_id)
+    return User(row.id, row.username, row.display_name, row.role, row.council_member_id, bool(row.active))
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(select(web_users).where(web_users.c.id == user_id, web_users.c.active)).first()
+    return _user(row) if row else None
+
+
+def find_user(engine: Engine, user_id: int) -> User | None:
+    """An account by id, open or closed (the office's account pages; `get_user` is the login path's
+    and sees open accounts only)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(web_users).where(web_users.c.id == user_id)).first()
     return _user(row) if row else None
 
 

@@ -102,9 +102,9 @@ def templates() -> Jinja2Templates:
 
 def routers() -> list:
     """The app's routers, one per area (the security tests walk every route of each)."""
-    from .routes import auth, manage, member, office, results, secretary
+    from .routes import accounts, auth, manage, member, office, results, secretary
 
-    return [m.router for m in (auth, member, secretary, office, manage, results)]
+    return [m.router for m in (auth, member, secretary, office, manage, accounts, results)]
 
 
 def create_app(db_url: str | None = None) -> FastAPI:

@@ -57,7 +57,7 @@ def users_add(username: str, role: str, council_member: int | None, display_name
     store = _store(db)
     engine = store.engine
     if council_member is not None:
-        store.member(council_member)  # refuses an unknown member id with a clear error
+        store.account_member(council_member, role)  # unknown, left the council, or not the thư ký: refused
     try:
         user = accounts.add_user(engine, username, password, role, display_name, council_member)
     except accounts.AccountError as exc:
@@ -93,6 +93,41 @@ def users_password(username: str, password_stdin: bool, db: str | None) -> None:
                "its login sessions have ended")
 
 
+def _set_active(username: str, active: bool, db: str | None) -> None:
+    from . import accounts
+
+    store = _store(db)
+    try:
+        user = accounts.set_active(store.engine, username, active)
+    except accounts.AccountError as exc:
+        raise ValidationFailed([Issue(str(exc), location="users " + ("activate" if active else "deactivate"),
+                                      value=username)], subject="account") from None
+    store.audit(cli_actor(), "web.user.activate" if active else "web.user.deactivate", "web_user", user.username,
+                None, {"active": active})
+    if active:
+        click.echo(f"Đã mở lại tài khoản / account reopened: {user.username}")
+    else:
+        click.echo(f"Đã khoá tài khoản / account closed: {user.username}; các phiên đăng nhập đã kết thúc / "
+                   "its login sessions have ended")
+
+
+@users_cmd.command("deactivate")
+@click.argument("username")
+@click.option("--db", help=DB_HELP)
+def users_deactivate(username: str, db: str | None) -> None:
+    """Close an account (a member who has left, a lost tablet): it can no longer log in and its
+    sessions end now. The account stays in the registry, named by the audit log and its sheets."""
+    _set_active(username, False, db)
+
+
+@users_cmd.command("activate")
+@click.argument("username")
+@click.option("--db", help=DB_HELP)
+def users_activate(username: str, db: str | None) -> None:
+    """Reopen a closed account, with the password it had (`users password` to set a new one)."""
+    _set_active(username, True, db)
+
+
 @users_cmd.command("list")
 @click.option("--db", help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
@@ -105,7 +140,8 @@ def users_list(db: str | None, as_json: bool) -> None:
         click.echo(json.dumps([u.__dict__ for u in users], ensure_ascii=False, indent=2))
         return
     for u in users:
-        click.echo(f"{u.username}\t{u.role}\t{u.council_member_id or ''}\t{u.display_name}")
+        closed = "" if u.active else "\t(đã khoá / closed)"
+        click.echo(f"{u.username}\t{u.role}\t{u.council_member_id or ''}\t{u.display_name}{closed}")
 
 
 @users_cmd.command("members")

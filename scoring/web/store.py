@@ -107,12 +107,26 @@ class Store:
 
     # ------------------------------------------------------------------ member
 
-    def member(self, member_id: int) -> CouncilMember:
+    def member(self, member_id: int, location: str = "--council-member") -> CouncilMember:
         with self.read() as s:
             m = s.get(CouncilMember, member_id)
         if m is None:
             raise RegistryError("unknown-council-member", "không có thành viên hội đồng này",
-                                "no such council member", location="--council-member", value=member_id)
+                                "no such council member", location=location, value=member_id)
+        return m
+
+    def account_member(self, member_id: int, role: str, location: str = "--council-member") -> CouncilMember:
+        """The council member a new account of `role` is to be: known, still serving, and for a
+        secretary account the council's thư ký. The secretary pages check the last two on every
+        request, so an account made otherwise would only ever see 403."""
+        m = self.member(member_id, location)
+        if not m.active:
+            raise RegistryError("council-member-inactive", "thành viên này đã ngừng tham gia hội đồng",
+                                "this council member has left the council", location=location, value=member_id)
+        if role == "secretary" and m.role != "thu_ky":
+            raise RegistryError("secretary-not-thu-ky", "tài khoản thư ký phải gắn với thư ký của hội đồng",
+                                "a secretary account must be the council's secretary (thư ký)", location=location,
+                                value=f"{member_id} ({m.role})", allowed="thu_ky")
         return m
 
     def member_sessions(self, member_id: int) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from scoring.cli import cli
 
 from council_helpers import cell_of
+from registry_support import url  # noqa: F401 (a fixture: SQLite and PostgreSQL)
 
 ROOT = Path(__file__).resolve().parents[1]
 DOSSIERS = [str(ROOT / "fixtures/dossiers" / f) for f in ("qd26-2026-69-67.json", "qd26-2026-90.json")] + [
@@ -126,3 +127,31 @@ def test_round_in_the_registry_postgres(pg_url, tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_remove_from_session_takes_dossiers_off_and_refuses_with_exit_2(url):  # noqa: F811
+    from scoring.registry import Registry
+
+    with Registry(url) as reg:
+        reg.init()
+        run("registry", "import", *DOSSIERS, "--db", url)
+        cid = reg.add_council("Hội đồng thử", "province", [("Nguyễn Văn Hùng", "chu_tich")], actor="test")
+        agenda = ["qd26-2026-69-67", "qd26-2026-90", "qd26-2026-spread-12"]
+        sid = reg.open_session(cid, "2026-11-20", dossier_ids=agenda, actor="test")
+        out = run("council", "remove-from-session", sid, "qd26-2026-90", "--db", url).output
+        assert out.splitlines() == [
+            f"Đã bỏ khỏi chương trình phiên họp {sid} / taken off the agenda of session {sid}: qd26-2026-90",
+            "Còn lại / still on the agenda: qd26-2026-69-67, qd26-2026-spread-12"]
+        [entry] = [e for e in reg.audit_log(entity="council_session") if e["action"] == "remove-dossiers"]
+        assert entry["actor"].startswith("cli:") and entry["before"] == {"dossiers": ["qd26-2026-90"]}
+        # already off: refused by name, exit 2, nothing else removed
+        result = run("council", "remove-from-session", sid, "qd26-2026-spread-12", "qd26-2026-90", "--db", url,
+                     ok=False)
+        assert result.exit_code == 2 and "[not-on-agenda]" in result.output and "qd26-2026-90" in result.output
+        assert reg.session(sid)["dossiers"] == ["qd26-2026-69-67", "qd26-2026-spread-12"]
+        data = json.loads(run("council", "remove-from-session", sid, "qd26-2026-69-67", "--db", url, "--json").output)
+        assert data == {"session_id": sid, "removed": ["qd26-2026-69-67"], "agenda": ["qd26-2026-spread-12"]}
+        reg.close_session(sid, actor="test")
+        result = run("council", "remove-from-session", sid, "qd26-2026-spread-12", "--db", url, ok=False)
+        assert result.exit_code == 2 and "[session-closed]" in result.output
+        assert reg.session(sid)["dossiers"] == ["qd26-2026-spread-12"]

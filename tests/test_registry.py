@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from scoring.registry import Registry, RegistryError
@@ -365,6 +365,110 @@ def test_an_agenda_holds_each_dossier_once(reg):
     with pytest.raises(RegistryError) as e:
         reg.add_to_session(sid, ["qd26-2026-90", "no-such-dossier"], actor=ACTOR)
     assert e.value.code == "unknown-dossier" and len(reg.session(sid)["dossiers"]) == 3
+
+
+AGENDA = ["qd26-2026-90", "qd26-2026-70-4star", "qd26-2026-89-67", "qd26-2026-69-67"]
+
+
+def _sitting_of_four(reg) -> int:
+    """An open sitting with AGENDA on it, in that order. The dossiers are imported with their
+    members' sheets, which belong to no session: they must not stand in the way of a removal."""
+    cid = reg.add_council("Hội đồng tỉnh", "province", [("Nguyễn Văn Hùng", "chu_tich"), ("Trần Thị Mai", "thu_ky")],
+                          actor=ACTOR)
+    for name in AGENDA + ["qd26-2026-49-67-wine"]:
+        reg.import_dossier(variant(f"{name}.json"), actor=ACTOR)
+    return reg.open_session(cid, "2026-11-20", dossier_ids=AGENDA, actor=ACTOR)
+
+
+def positions(reg, sid: int) -> list[tuple[str, int]]:
+    """The agenda as stored: (dossier id, position), read with SQL rather than through the API."""
+    with reg.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT d.dossier_id, sd.position FROM session_dossiers sd JOIN dossiers d ON d.id = sd.dossier_pk "
+            "WHERE sd.session_id = :sid ORDER BY sd.position"), {"sid": sid})]
+
+
+def test_a_removal_keeps_the_others_in_order_and_an_addition_goes_after_them(reg):
+    sid = _sitting_of_four(reg)
+    assert all(s["session_id"] is None for s in reg.sheets_for("qd26-2026-70-4star"))  # the imported sheets
+    # the second and the last, the second given twice: each removed once, in the order given
+    removed = reg.remove_from_session(sid, ["qd26-2026-69-67", "qd26-2026-70-4star", "qd26-2026-69-67"],
+                                      actor="thu.ky")
+    assert removed == ["qd26-2026-69-67", "qd26-2026-70-4star"]
+    assert positions(reg, sid) == [("qd26-2026-90", 0), ("qd26-2026-89-67", 1)]
+    assert reg.session(sid)["dossiers"] == ["qd26-2026-90", "qd26-2026-89-67"]
+    # two left at 0 and 1: the next goes at 2, then one removed earlier comes back at 3
+    assert reg.add_to_session(sid, ["qd26-2026-49-67-wine", "qd26-2026-70-4star"], actor=ACTOR) == [
+        "qd26-2026-49-67-wine", "qd26-2026-70-4star"]
+    assert positions(reg, sid) == [("qd26-2026-90", 0), ("qd26-2026-89-67", 1), ("qd26-2026-49-67-wine", 2),
+                                   ("qd26-2026-70-4star", 3)]
+    # the first taken off: the rest move up one
+    assert reg.remove_from_session(sid, ["qd26-2026-90"], actor=ACTOR) == ["qd26-2026-90"]
+    assert positions(reg, sid) == [("qd26-2026-89-67", 0), ("qd26-2026-49-67-wine", 1), ("qd26-2026-70-4star", 2)]
+    log = [(e["actor"], e["before"], e["after"]) for e in reg.audit_log(entity="council_session", entity_id=sid)
+           if e["action"] == "remove-dossiers"]
+    assert log == [("thu.ky", {"dossiers": ["qd26-2026-69-67", "qd26-2026-70-4star"]}, None),
+                   (ACTOR, {"dossiers": ["qd26-2026-90"]}, None)]
+    assert reg.remove_from_session(sid, [], actor=ACTOR) == []
+
+
+@pytest.mark.parametrize("case,code", [("unknown", "unknown-dossier"), ("not on the agenda", "not-on-agenda"),
+                                       ("closed", "session-closed"), ("draft saved", "dossier-has-sheets"),
+                                       ("sheet submitted", "dossier-has-sheets")])
+def test_a_refused_removal_removes_nothing(reg, case, code):
+    sid = _sitting_of_four(reg)
+    given = {"unknown": ["qd26-2026-70-4star", "no-such-dossier"],
+             "not on the agenda": ["qd26-2026-70-4star", "qd26-2026-49-67-wine"]}.get(case, ["qd26-2026-70-4star"])
+    if case == "closed":
+        reg.close_session(sid, actor=ACTOR)
+    if case in ("draft saved", "sheet submitted"):
+        reg.record_sheet("qd26-2026-89-67", "Trần Thị Mai", {"1.1": 1},
+                         "draft" if case == "draft saved" else "submitted", session_id=sid, actor=ACTOR)
+        given = ["qd26-2026-70-4star", "qd26-2026-89-67"]
+    before = positions(reg, sid)
+    logged = len(reg.audit_log())
+    with pytest.raises(RegistryError) as e:
+        reg.remove_from_session(sid, given, actor=ACTOR)
+    assert e.value.code == code
+    message = e.value.issues[0].message
+    assert message.startswith(f"[{code}] ") and " / " in message
+    if case == "not on the agenda":
+        assert e.value.issues[0].value == "qd26-2026-49-67-wine"
+    if code == "dossier-has-sheets":  # names the dossier and who scored it, and says what to do
+        assert e.value.issues[0].value == "qd26-2026-89-67 (Trần Thị Mai)"
+        assert "thư ký" in message and "secretary" in message
+    assert positions(reg, sid) == before
+    assert len(reg.audit_log()) == logged
+
+
+def test_a_removal_waits_for_a_save_in_flight_and_then_refuses(reg):
+    """A member's save holds the session's row shared (the web store's lock) while it writes the
+    sheet; a removal that starts meanwhile must wait for it and then see the sheet, never take the
+    dossier off under a sheet being saved."""
+    import threading
+    import time
+
+    from scoring.registry.models import CouncilSession
+
+    sid = _sitting_of_four(reg)
+    outcome: list = []
+
+    def remove() -> None:
+        try:
+            outcome.append(reg.remove_from_session(sid, ["qd26-2026-90"], actor=ACTOR))
+        except RegistryError as exc:
+            outcome.append(exc.code)
+
+    with reg.transaction("tv1") as tx:  # the save, as Store.save_sheet makes it
+        tx.conn.execute(select(CouncilSession.id).where(CouncilSession.id == sid).with_for_update(read=True))
+        reg.record_sheet("qd26-2026-90", "Nguyễn Văn Hùng", {"1.1": 1}, "draft", session_id=sid)
+        remover = threading.Thread(target=remove)
+        remover.start()
+        time.sleep(1.0)
+        assert remover.is_alive() and outcome == []  # waiting for the save to end
+    remover.join(30)
+    assert outcome == ["dossier-has-sheets"]
+    assert reg.session(sid)["dossiers"] == AGENDA
 
 
 def test_a_member_who_leaves_is_not_present_by_default_and_can_come_back(reg):

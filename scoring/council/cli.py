@@ -275,6 +275,27 @@ def open_session_cmd(session_file: str, dossier_ids: tuple[str, ...], round_id: 
     click.echo(str(sid))
 
 
+@council_cmd.command("remove-from-session")
+@click.argument("session_id", type=int)
+@click.argument("dossier_ids", nargs=-1, required=True)
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
+def remove_from_session_cmd(session_id: int, dossier_ids: tuple[str, ...], db: str | None, as_json: bool) -> None:
+    """Take DOSSIER_IDS off the agenda of the open registry session SESSION_ID (put on by mistake,
+    or withdrawn by the producer); the others keep their order. Refused, nothing removed (exit 2):
+    a closed session, an unknown dossier, one not on the agenda, one on which a member has already
+    saved a sheet in this session (the secretary deals with that sheet first)."""
+    with _registry(db) as reg:
+        removed = reg.remove_from_session(session_id, list(dossier_ids), actor=_actor())
+        agenda = reg.session(session_id)["dossiers"]
+    if as_json:
+        click.echo(json.dumps({"session_id": session_id, "removed": removed, "agenda": agenda}, ensure_ascii=False))
+        return
+    click.echo(f"Đã bỏ khỏi chương trình phiên họp {session_id} / taken off the agenda of session {session_id}: "
+               + ", ".join(removed))
+    click.echo("Còn lại / still on the agenda: " + (", ".join(agenda) or "—"))
+
+
 @council_cmd.command("override")
 @click.argument("dossier_id")
 @click.option("--reason", required=True, help="Why the council decides although members diverge (recorded).")

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from . import db, queries
 from .bulk import insert_rows
@@ -521,7 +521,7 @@ class Registry:
         if not ids:
             return []
         with self._write(actor) as tx:
-            session = self._open_session_row(tx.conn, session_id)
+            session = self._open_session_row(tx.conn, session_id, lock=True)
             pks = {d: self._dossier_pk(tx.conn, d) for d in ids}
             there = set(tx.conn.execute(select(SessionDossier.dossier_pk)
                                         .where(SessionDossier.session_id == session_id)).scalars())
@@ -535,6 +535,62 @@ class Registry:
             tx.conn.execute(insert(SessionDossier), rows)
             tx.audit("add-dossiers", "council_session", session_id, None, {"dossiers": new})
             return new
+
+    def remove_from_session(self, session_id: int, dossier_ids: Iterable[str], *,
+                            actor: str | None = None) -> list[str]:
+        """Take dossiers off an open session's agenda: one put on by mistake, or withdrawn by its
+        producer. The others keep their order, renumbered 0..n-1, because `add_to_session` puts the
+        next dossier at the position given by the agenda's count.
+
+        The rules are our reading of how a sitting runs, not a text of the decision: only while the
+        session is open (a closed session's agenda is what its documents record); a
+        dossier not on the agenda is refused by name; so is one on which a member has already saved
+        a sheet in this session (draft or submitted), since taking it off would hide the points that
+        member gave: the secretary deals with those sheets first. Any refusal, an unknown dossier
+        too, refuses the whole call and removes nothing. Returns the ids removed, each once, in the
+        order given; they are audited on the session."""
+        ids = list(dict.fromkeys(dossier_ids))
+        if not ids:
+            return []
+        with self._write(actor) as tx:
+            self._open_session_row(tx.conn, session_id, lock=True)
+            pks = {d: self._dossier_pk(tx.conn, d) for d in ids}
+            agenda = list(tx.conn.execute(
+                select(SessionDossier.dossier_pk, Dossier.dossier_id, SessionDossier.position)
+                .join(Dossier, Dossier.id == SessionDossier.dossier_pk)
+                .where(SessionDossier.session_id == session_id)
+                .order_by(SessionDossier.position, Dossier.dossier_id)))
+            there = {pk for pk, _, _ in agenda}
+            missing = [d for d in ids if pks[d] not in there]
+            if missing:
+                raise RegistryError("not-on-agenda", "hồ sơ không có trong chương trình phiên họp",
+                                    "the dossier is not on the session's agenda", location="dossier_id",
+                                    value=", ".join(missing), allowed=", ".join(d for _, d, _ in agenda) or "—")
+            scored: dict[str, list[str]] = {}
+            for dossier_id, member in tx.conn.execute(
+                    select(Dossier.dossier_id, MemberSheet.member).join(Dossier, Dossier.id == MemberSheet.dossier_pk)
+                    .where(MemberSheet.session_id == session_id, MemberSheet.dossier_pk.in_(list(pks.values())))
+                    .order_by(Dossier.dossier_id, MemberSheet.member)):
+                scored.setdefault(dossier_id, []).append(member)
+            if scored:
+                raise RegistryError("dossier-has-sheets",
+                                    "thành viên đã lưu phiếu đánh giá hồ sơ này trong phiên họp; bỏ khỏi chương trình "
+                                    "sẽ che điểm đã chấm: thư ký cần xử lý các phiếu đó trước",
+                                    "a member has already saved a sheet on this dossier in this session; taking it "
+                                    "off the agenda would hide the points given: the secretary must deal with those "
+                                    "sheets first", location="dossier_id",
+                                    value="; ".join(f"{d} ({', '.join(m)})" for d, m in scored.items()))
+            gone = set(pks.values())
+            tx.conn.execute(delete(SessionDossier).where(SessionDossier.session_id == session_id,
+                                                         SessionDossier.dossier_pk.in_(list(gone))))
+            kept = [(pk, position) for pk, _, position in agenda if pk not in gone]
+            moved = [{"kept_pk": pk, "new_position": i} for i, (pk, position) in enumerate(kept) if position != i]
+            if moved:
+                tx.conn.execute(update(SessionDossier).where(SessionDossier.session_id == session_id,
+                                                             SessionDossier.dossier_pk == bindparam("kept_pk"))
+                                .values(position=bindparam("new_position")), moved)
+            tx.audit("remove-dossiers", "council_session", session_id, {"dossiers": ids}, None)
+            return ids
 
     def session(self, session_id: int) -> dict[str, Any]:
         """A session with the members present and its dossiers."""
@@ -912,7 +968,13 @@ class Registry:
             raise not_found(what, what, key, f"{what}_id")
         return dict(r._mapping)
 
-    def _open_session_row(self, conn: Connection, session_id: int) -> dict[str, Any]:
+    def _open_session_row(self, conn: Connection, session_id: int, *, lock: bool = False) -> dict[str, Any]:
+        """The session's row, refused when it is closed. `lock`: hold the row until the transaction
+        ends (PostgreSQL; SQLite's writers already take turns), as an agenda change does: it then
+        waits for a close or a member's save in flight (the web app's save shares this lock) and
+        reads what they wrote, and two changes of one agenda never count its positions at once."""
+        if lock:
+            conn.execute(select(CouncilSession.id).where(CouncilSession.id == session_id).with_for_update())
         s = self._row(conn, CouncilSession, session_id, "session")
         if s["status"] != "open":
             raise RegistryError("session-closed", "phiên họp đã đóng", "the session is closed",

@@ -302,6 +302,89 @@ def test_a_refused_agenda_addition_writes_nothing(site, case, field, expected):
     assert counts(reg) == before
 
 
+REMOVE_FORM = re.compile(r'<form method="post" action="/office/councils/(\d+)/agenda/remove" class="inline">'
+                         r'(.*?)</form>', flags=re.S)
+
+
+def removal_buttons(page: str) -> list[tuple[str, str]]:
+    """(session id, dossier id) of each remove-from-agenda form on the page, in page order; each
+    form must carry the CSRF token like every other form."""
+    out = []
+    for _, body in REMOVE_FORM.findall(page):
+        assert re.search(r'name="csrf_token" value="[0-9a-f]+"', body), body
+        sid = re.search(r'name="session_id" value="(\d+)"', body).group(1)
+        out.append((sid, html.unescape(re.search(r'name="dossier_id" value="([^"]*)"', body).group(1))))
+    return out
+
+
+def test_office_removes_a_dossier_from_an_open_sitting(office):
+    app, seeded, reg, c = office
+    page = f"/office/councils/{seeded.council_id}"
+    sid = str(seeded.session_id)
+    # the demo sitting's agenda, as seeded (demo.py): the 70-point honey, then the 90-point dossier
+    assert removal_buttons(c.get(page).text) == [(sid, "qd26-2026-70-4star"), (sid, "qd26-2026-90")]
+    r = c.post(f"{page}/agenda/remove", data={"csrf_token": page_token(c, page), "session_id": sid,
+                                              "dossier_id": "qd26-2026-70-4star"})
+    assert r.status_code == 303 and r.headers["location"] == f"{page}?msg=agenda_removed#agenda-{sid}"
+    assert reg.session(seeded.session_id)["dossiers"] == ["qd26-2026-90"]
+    shown = c.get(r.headers["location"]).text
+    assert "Đã bỏ hồ sơ khỏi chương trình phiên họp." in shown
+    assert removal_buttons(shown) == [(sid, "qd26-2026-90")]
+    [entry] = [e for e in reg.audit_log(actor=ACTOR) if e["action"] == "remove-dossiers"]
+    assert (entry["entity_id"], entry["before"]) == (sid, {"dossiers": ["qd26-2026-70-4star"]})
+    # put back by the add form: it goes after the one left
+    r = c.post(f"{page}/agenda", data={"csrf_token": page_token(c, page), "session_id": sid,
+                                       "dossier_ids": "qd26-2026-70-4star"})
+    assert r.status_code == 303
+    assert removal_buttons(c.get(page).text) == [(sid, "qd26-2026-90"), (sid, "qd26-2026-70-4star")]
+
+
+def test_a_closed_sitting_offers_no_removal(site):
+    app, seeded, reg = site
+    reg.close_session(seeded.session_id, actor="test")
+    c = login(app, "vanphong")
+    page = c.get(f"/office/councils/{seeded.council_id}").text
+    assert removal_buttons(page) == [] and "/agenda/remove" not in page
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("sheet saved", "[dossier-has-sheets]"),
+    ("not on the agenda", "[not-on-agenda]"),
+    ("unknown", "[unknown-dossier]"),
+    ("other council", "Không phải phiên họp của hội đồng này."),
+    ("closed", "[session-closed]"),
+])
+def test_a_refused_agenda_removal_shows_why_and_writes_nothing(site, case, expected):
+    app, seeded, reg = site
+    c = login(app, "vanphong")
+    page = f"/office/councils/{seeded.council_id}"
+    sid, dossier = seeded.session_id, "qd26-2026-90"
+    if case == "sheet saved":  # a member's draft in this sitting (a save through the member's page)
+        tv1 = login(app, "tv1")
+        path = f"/member/sessions/{sid}/dossiers/{seeded.dossier_pks[1]}"
+        assert tv1.post(path, data={"csrf_token": page_token(tv1, path), "action": "save",
+                                    "c:1.1": "1"}).status_code == 303
+    if case == "not on the agenda":
+        reg.import_dossier(variant("qd26-2026-89-67.json", dossier_id="late-1"), actor="test")
+        dossier = "late-1"
+    if case == "unknown":
+        dossier = "không-có"
+    if case == "other council":
+        other = reg.add_council("Hội đồng khác", "province", [("Người Ngoài", "chu_tich")], actor="test")
+        sid = reg.open_session(other, "2026-11-20", dossier_ids=["qd26-2026-90"], actor="test")
+    if case == "closed":
+        reg.close_session(sid, actor="test")
+    before, agenda = counts(reg), reg.session(sid)["dossiers"]
+    r = c.post(f"{page}/agenda/remove", data={"csrf_token": page_token(c, page), "session_id": str(sid),
+                                              "dossier_id": dossier})
+    assert r.status_code == 400
+    alerts = [html.unescape(a) for a in re.findall(r'<p class="error" role="alert">(.*?)</p>', r.text, flags=re.S)]
+    assert any(expected in a for a in alerts), alerts
+    if case == "sheet saved":  # who scored it, and what to do
+        assert any("qd26-2026-90 (Lê Văn Cường)" in a and "thư ký" in a for a in alerts), alerts
+    assert counts(reg) == before and reg.session(sid)["dossiers"] == agenda
+
+
 def test_a_member_who_leaves_is_no_longer_offered_at_a_new_sitting(site):
     app, seeded, reg = site
     c = login(app, "vanphong")
@@ -488,7 +571,8 @@ def _write_routes(seeded) -> list[tuple[str, str]]:
             ("POST", "/office/products/1/edit"), ("GET", "/office/rounds"), ("POST", "/office/rounds"),
             ("GET", "/office/councils"), ("POST", "/office/councils"), ("GET", f"/office/councils/{c}"),
             ("POST", f"/office/councils/{c}/members"), ("POST", f"/office/councils/{c}/sessions"),
-            ("POST", f"/office/councils/{c}/agenda"), ("POST", f"/office/councils/{c}/members/1/active"),
+            ("POST", f"/office/councils/{c}/agenda"), ("POST", f"/office/councils/{c}/agenda/remove"),
+            ("POST", f"/office/councils/{c}/members/1/active"),
             ("GET", "/office/rounds/1"), ("POST", "/office/rounds/1"), ("POST", f"/office/councils/{c}/edit"),
             ("GET", "/office/certificates/issue"),
             ("POST", "/office/certificates/certify"), ("POST", "/office/certificates/issue"),

@@ -209,6 +209,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "add_to_agenda": ("Thêm hồ sơ vào phiên họp đang mở", "Add dossiers to an open sitting"),
     "bad_session": ("Không phải phiên họp của hội đồng này.", "Not a sitting of this council."),
     "msg_agenda_added": ("Đã thêm hồ sơ vào phiên họp.", "Dossiers added to the sitting."),
+    "open_agendas": ("Chương trình các phiên họp đang mở", "Agendas of the open sittings"),
+    "remove_from_agenda": ("Bỏ khỏi chương trình", "Remove from agenda"),
+    "remove_from_agenda_hint": ("Bỏ hồ sơ đưa nhầm hoặc đã được chủ thể rút; hồ sơ đã có thành viên lưu phiếu trong "
+                                "phiên họp thì không bỏ được.",
+                                "Take off a dossier put on by mistake or withdrawn by its producer; one on which a "
+                                "member has saved a sheet in the sitting cannot be taken off."),
+    "msg_agenda_removed": ("Đã bỏ hồ sơ khỏi chương trình phiên họp.", "Dossier removed from the sitting's agenda."),
     "show_round_dossiers": ("Xem hồ sơ của đợt", "Show the round's dossiers"),
     "held_on": ("Ngày họp", "Held on"),
     "place": ("Địa điểm", "Place"),

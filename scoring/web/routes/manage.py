@@ -36,6 +36,7 @@ COUNCIL_EDIT_FIELDS = ("name", "area", "decision")
 MEMBER_FIELDS = ("name", "role", "organisation")
 SITTING_FIELDS = ("held_on", "round_id", "place", "dossier_ids")  # and the lists `present`, `agenda`
 AGENDA_FIELDS = ("session_id", "dossier_ids")
+REMOVAL_FIELDS = ("session_id", "dossier_id")  # the button beside a dossier on an open sitting's agenda
 MEMBER_ROWS = 7  # blank member rows on the new-council form (a chair, a secretary, members; more later)
 CERTIFY_FIELDS = ("issued_on", "round_id", "issued_by")
 # The registry's column sizes (models.py), checked here so that a long value is a refusal on its
@@ -43,6 +44,7 @@ CERTIFY_FIELDS = ("issued_on", "round_id", "issued_by")
 LIMITS = {"province": 100, "district": 100, "commune": 100, "area": 100, "legal_form": 100, "tax_code": 30,
           "representative": 200, "phone": 60, "email": 200, "address": 1000, "code": 60, "decision": 200,
           "issued_by": 200, "organisation": 300, "name": 300, "place": 300,
+          "dossier_id": 120,  # the column's size
           "dossier_ids": 60_000}  # an agenda typed as ids (each ≤ 120 characters, the column's size)
 MEMBER_LIMITS = {"name": 200}  # a council member's name
 
@@ -343,7 +345,8 @@ def create_council(request: Request, form: FormData = POSTED, user: User = OFFIC
 
 def _council_page(request: Request, council_id: int, new: FormState | None = None, msg: str | None = None,
                   status: int = 200, sitting: FormState | None = None, round_id: int | None = None,
-                  more: FormState | None = None, edit: FormState | None = None) -> Response:
+                  more: FormState | None = None, edit: FormState | None = None,
+                  removal: FormState | None = None) -> Response:
     reg = request.app.state.store.registry
     council = _found(lambda: reg.council(council_id))
     edit = edit or FormState("council", {"name": council["name"], "area": council["area"] or "",
@@ -362,8 +365,11 @@ def _council_page(request: Request, council_id: int, new: FormState | None = Non
                                                           if x["status"] == "open"), ""), "dossier_ids": ""})
     open_choices = [(str(x["id"]), f"{x['held_on']:%d/%m/%Y}" + (f" · {x['place']}" if x["place"] else "")
                      + f" (id {x['id']})") for x in sessions if x["status"] == "open"]
+    # the agendas of the open sittings only: a closed sitting's agenda no longer changes
+    agendas = {x["id"]: reg.session(x["id"])["dossiers"] for x in sessions if x["status"] == "open"}
     return _render(request, "office/council.html", status, council=council, new=new, roles=ROLES, msg=msg,
                    sessions=sessions, sitting=sitting, rounds=rounds, more=more, open_choices=open_choices, edit=edit,
+                   agendas=agendas, removal=removal or FormState("removal", {n: "" for n in REMOVAL_FIELDS}),
                    candidates=candidates, active=active, present=set(sitting.values["present"].split(",")),
                    agenda=set(sitting.values.get("agenda", "").split("\n")))
 
@@ -459,26 +465,50 @@ def add_member(request: Request, council_id: int, form: FormData = POSTED, user:
     return RedirectResponse(f"/office/councils/{council_id}?msg=member_added", status_code=303)
 
 
+def _council_session(reg: Any, council_id: int, value: str) -> int:
+    """The sitting chosen on an agenda form, if it is one of this council's: an id typed or edited
+    into the form for another council's sitting is refused on the `session_id` field."""
+    if value not in {str(x["id"]) for x in reg.sessions(council_id=council_id)}:
+        raise FormInvalid("session_id", "bad_session")
+    return int(value)
+
+
 @router.post("/councils/{council_id}/agenda")
 def add_to_agenda(request: Request, council_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
     """Add dossiers (ids typed) to an open sitting of this council, after those on its agenda; one
     already there is not added twice. An unknown dossier, or a closed sitting, refuses the lot."""
-    reg = request.app.state.store.registry
-    _found(lambda: reg.council(council_id))
+    _found(lambda: request.app.state.store.registry.council(council_id))
     state, early = _state(form, AGENDA_FIELDS, "more")
 
     def write(reg):
-        v = state.values
-        ours = {str(x["id"]) for x in reg.sessions(council_id=council_id)}
-        if v["session_id"] not in ours:
-            raise FormInvalid("session_id", "bad_session")
-        reg.add_to_session(int(v["session_id"]), _agenda_ids(reg, _typed_ids(v["dossier_ids"])))
-        return int(v["session_id"])
+        sid = _council_session(reg, council_id, state.values["session_id"])
+        reg.add_to_session(sid, _agenda_ids(reg, _typed_ids(state.values["dossier_ids"])))
+        return sid
 
     sid = _write(request, user, state, write, early=early)
     if sid is None:
         return _council_page(request, council_id, status=400, more=state)
     return RedirectResponse(f"/office/councils/{council_id}?msg=agenda_added#session-{sid}", status_code=303)
+
+
+@router.post("/councils/{council_id}/agenda/remove")
+def remove_from_agenda(request: Request, council_id: int, form: FormData = POSTED, user: User = OFFICE) -> Response:
+    """Take one dossier off an open sitting of this council (the button beside it on the agenda):
+    put on by mistake, or withdrawn by its producer. Refused, with the registry's reason above the
+    agendas and nothing written: another council's sitting, a closed one, a dossier not on it, or
+    one on which a member has already saved a sheet in that sitting (`Registry.remove_from_session`)."""
+    _found(lambda: request.app.state.store.registry.council(council_id))
+    state, early = _state(form, REMOVAL_FIELDS, "removal")
+
+    def write(reg):
+        sid = _council_session(reg, council_id, state.values["session_id"])
+        reg.remove_from_session(sid, [state.values["dossier_id"]])
+        return sid
+
+    sid = _write(request, user, state, write, early=early)
+    if sid is None:
+        return _council_page(request, council_id, status=400, removal=state)
+    return RedirectResponse(f"/office/councils/{council_id}?msg=agenda_removed#agenda-{sid}", status_code=303)
 
 
 @router.post("/councils/{council_id}/members/{member_id}/active")
@@ -632,4 +662,4 @@ def issue_one(request: Request, form: FormData = POSTED, user: User = OFFICE) ->
     return RedirectResponse(f"/office/products/{cert['product_id']}?msg=issued", status_code=303)
 
 
-MESSAGES = ("created", "saved", "member_added", "issued", "session_opened", "agenda_added")
+MESSAGES = ("created", "saved", "member_added", "issued", "session_opened", "agenda_added", "agenda_removed")

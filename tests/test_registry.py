@@ -414,7 +414,8 @@ def test_a_removal_keeps_the_others_in_order_and_an_addition_goes_after_them(reg
 
 @pytest.mark.parametrize("case,code", [("unknown", "unknown-dossier"), ("not on the agenda", "not-on-agenda"),
                                        ("closed", "session-closed"), ("draft saved", "dossier-has-sheets"),
-                                       ("sheet submitted", "dossier-has-sheets")])
+                                       ("sheet submitted", "dossier-has-sheets"),
+                                       ("override recorded", "dossier-has-override")])
 def test_a_refused_removal_removes_nothing(reg, case, code):
     sid = _sitting_of_four(reg)
     given = {"unknown": ["qd26-2026-70-4star", "no-such-dossier"],
@@ -424,6 +425,10 @@ def test_a_refused_removal_removes_nothing(reg, case, code):
     if case in ("draft saved", "sheet submitted"):
         reg.record_sheet("qd26-2026-89-67", "Trần Thị Mai", {"1.1": 1},
                          "draft" if case == "draft saved" else "submitted", session_id=sid, actor=ACTOR)
+        given = ["qd26-2026-70-4star", "qd26-2026-89-67"]
+    if case == "override recorded":  # an override of another session does not count
+        reg.record_divergence_override("qd26-2026-70-4star", "đã thảo luận", actor=ACTOR)
+        reg.record_divergence_override("qd26-2026-89-67", "đã thảo luận", session_id=sid, actor=ACTOR)
         given = ["qd26-2026-70-4star", "qd26-2026-89-67"]
     before = positions(reg, sid)
     logged = len(reg.audit_log())
@@ -437,6 +442,8 @@ def test_a_refused_removal_removes_nothing(reg, case, code):
     if code == "dossier-has-sheets":  # names the dossier and who scored it, and says what to do
         assert e.value.issues[0].value == "qd26-2026-89-67 (Trần Thị Mai)"
         assert "thư ký" in message and "secretary" in message
+    if code == "dossier-has-override":
+        assert e.value.issues[0].value == "qd26-2026-89-67"
     assert positions(reg, sid) == before
     assert len(reg.audit_log()) == logged
 

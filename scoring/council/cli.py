@@ -284,7 +284,8 @@ def remove_from_session_cmd(session_id: int, dossier_ids: tuple[str, ...], db: s
     """Take DOSSIER_IDS off the agenda of the open registry session SESSION_ID (put on by mistake,
     or withdrawn by the producer); the others keep their order. Refused, nothing removed (exit 2):
     a closed session, an unknown dossier, one not on the agenda, one on which a member has already
-    saved a sheet in this session (the secretary deals with that sheet first)."""
+    saved a sheet in this session (the secretary deals with that sheet first), one on which the
+    council has recorded a divergence override in this session."""
     with _registry(db) as reg:
         removed = reg.remove_from_session(session_id, list(dossier_ids), actor=_actor())
         agenda = reg.session(session_id)["dossiers"]

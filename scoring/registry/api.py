@@ -546,7 +546,9 @@ class Registry:
         session is open (a closed session's agenda is what its documents record); a
         dossier not on the agenda is refused by name; so is one on which a member has already saved
         a sheet in this session (draft or submitted), since taking it off would hide the points that
-        member gave: the secretary deals with those sheets first. Any refusal, an unknown dossier
+        member gave: the secretary deals with those sheets first; and one on which the council has
+        recorded in this session that it proceeds despite diverging totals (a decision the
+        session's documents must show). Any refusal, an unknown dossier
         too, refuses the whole call and removes nothing. Returns the ids removed, each once, in the
         order given; they are audited on the session."""
         ids = list(dict.fromkeys(dossier_ids))
@@ -580,6 +582,17 @@ class Registry:
                                     "off the agenda would hide the points given: the secretary must deal with those "
                                     "sheets first", location="dossier_id",
                                     value="; ".join(f"{d} ({', '.join(m)})" for d, m in scored.items()))
+            overridden = list(tx.conn.execute(
+                select(Dossier.dossier_id).join(DivergenceOverride, DivergenceOverride.dossier_pk == Dossier.id)
+                .where(DivergenceOverride.session_id == session_id, Dossier.id.in_(list(pks.values())))
+                .order_by(Dossier.dossier_id).distinct()).scalars())
+            if overridden:
+                raise RegistryError("dossier-has-override",
+                                    "hội đồng đã ghi quyết định tiếp tục dù điểm các thành viên chênh lệch cho hồ sơ "
+                                    "này trong phiên họp; bỏ khỏi chương trình sẽ che quyết định đó",
+                                    "the council has recorded in this session that it proceeds on this dossier despite "
+                                    "diverging totals; taking it off the agenda would hide that decision",
+                                    location="dossier_id", value=", ".join(overridden))
             gone = set(pks.values())
             tx.conn.execute(delete(SessionDossier).where(SessionDossier.session_id == session_id,
                                                          SessionDossier.dossier_pk.in_(list(gone))))

@@ -496,7 +496,8 @@ def remove_from_agenda(request: Request, council_id: int, form: FormData = POSTE
     """Take one dossier off an open sitting of this council (the button beside it on the agenda):
     put on by mistake, or withdrawn by its producer. Refused, with the registry's reason above the
     agendas and nothing written: another council's sitting, a closed one, a dossier not on it, or
-    one on which a member has already saved a sheet in that sitting (`Registry.remove_from_session`)."""
+    one on which a member has already saved a sheet in that sitting or the council has recorded a
+    divergence override in it (`Registry.remove_from_session`)."""
     _found(lambda: request.app.state.store.registry.council(council_id))
     state, early = _state(form, REMOVAL_FIELDS, "removal")
 

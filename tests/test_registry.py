@@ -6,9 +6,10 @@ fixtures' own notes (the stars each fixture says it reaches), never from the cod
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from scoring.registry import Registry, RegistryError
@@ -448,34 +449,53 @@ def test_a_refused_removal_removes_nothing(reg, case, code):
     assert len(reg.audit_log()) == logged
 
 
-def test_a_removal_waits_for_a_save_in_flight_and_then_refuses(reg):
-    """A member's save holds the session's row shared (the web store's lock) while it writes the
-    sheet; a removal that starts meanwhile must wait for it and then see the sheet, never take the
-    dossier off under a sheet being saved."""
+def _waits_for(reg, actor: str, first, second) -> Any:
+    """`first()` inside a transaction left open, then `second()` in another thread: it must wait
+    until that transaction ends. Returns what `second` returned, or the code of its refusal."""
     import threading
     import time
 
-    from scoring.registry.models import CouncilSession
-
-    sid = _sitting_of_four(reg)
     outcome: list = []
 
-    def remove() -> None:
+    def run() -> None:
         try:
-            outcome.append(reg.remove_from_session(sid, ["qd26-2026-90"], actor=ACTOR))
+            outcome.append(second())
         except RegistryError as exc:
             outcome.append(exc.code)
 
-    with reg.transaction("tv1") as tx:  # the save, as Store.save_sheet makes it
-        tx.conn.execute(select(CouncilSession.id).where(CouncilSession.id == sid).with_for_update(read=True))
-        reg.record_sheet("qd26-2026-90", "Nguyễn Văn Hùng", {"1.1": 1}, "draft", session_id=sid)
-        remover = threading.Thread(target=remove)
-        remover.start()
+    with reg.transaction(actor):
+        first()
+        other = threading.Thread(target=run)
+        other.start()
         time.sleep(1.0)
-        assert remover.is_alive() and outcome == []  # waiting for the save to end
-    remover.join(30)
-    assert outcome == ["dossier-has-sheets"]
+        assert other.is_alive() and outcome == []  # waiting for the transaction to end
+    other.join(30)
+    return outcome[0]
+
+
+def test_a_removal_waits_for_a_save_in_flight_and_then_refuses(reg):
+    """A member's save holds the session's row shared while it writes the sheet; a removal that
+    starts meanwhile must wait for it and then see the sheet, never take the dossier off under a
+    sheet being saved."""
+    sid = _sitting_of_four(reg)
+    outcome = _waits_for(reg, "tv1",
+                         lambda: reg.record_sheet("qd26-2026-90", "Nguyễn Văn Hùng", {"1.1": 1}, "draft",
+                                                  session_id=sid),
+                         lambda: reg.remove_from_session(sid, ["qd26-2026-90"], actor=ACTOR))
+    assert outcome == "dossier-has-sheets"
     assert reg.session(sid)["dossiers"] == AGENDA
+
+
+def test_a_sheet_recorded_while_a_close_is_in_flight_waits_and_is_refused(reg):
+    """`ocop council read --session` records sheets through the library, without the web store's
+    lock. A close in flight must make it wait and then refuse: on PostgreSQL it read the session as
+    still open (the close not yet committed) and wrote a sheet into a closed session."""
+    sid = _sitting_of_four(reg)
+    outcome = _waits_for(reg, ACTOR, lambda: reg.close_session(sid),
+                         lambda: reg.record_sheet("qd26-2026-90", "Nguyễn Văn Hùng", {"1.1": 1}, "submitted",
+                                                  session_id=sid, actor="cli:thu.ky"))
+    assert outcome == "session-closed"
+    assert all(s["session_id"] != sid for s in reg.sheets_for("qd26-2026-90"))  # none in the closed session
 
 
 def test_a_member_who_leaves_is_not_present_by_default_and_can_come_back(reg):

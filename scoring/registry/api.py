@@ -629,9 +629,11 @@ class Registry:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def close_session(self, session_id: int, *, actor: str | None = None) -> dict[str, Any]:
-        """Close a session: its sheets can no longer change."""
+        """Close a session: its sheets can no longer change. It waits for saves in flight (of the web
+        app, `ocop council read`, any caller of `record_sheet`), and a save that waited for it
+        finds the session closed and is refused: no sheet is written into a closed session."""
         with self._write(actor) as tx:
-            before = self._open_session_row(tx.conn, session_id)
+            before = self._open_session_row(tx.conn, session_id, lock=True)
             tx.conn.execute(update(CouncilSession).where(CouncilSession.id == session_id)
                             .values(status="closed", closed_at=utcnow()))
             after = self._row(tx.conn, CouncilSession, session_id, "session")
@@ -652,7 +654,7 @@ class Registry:
             pk = self._dossier_pk(tx.conn, dossier_id)
             member_id = None
             if session_id is not None:
-                session = self._open_session_row(tx.conn, session_id)
+                session = self._open_session_row(tx.conn, session_id, shared=True)
                 member_id = tx.conn.execute(select(CouncilMember.id).where(
                     CouncilMember.council_id == session["council_id"], CouncilMember.name == member)).scalar()
             now = utcnow()
@@ -981,13 +983,17 @@ class Registry:
             raise not_found(what, what, key, f"{what}_id")
         return dict(r._mapping)
 
-    def _open_session_row(self, conn: Connection, session_id: int, *, lock: bool = False) -> dict[str, Any]:
+    def _open_session_row(self, conn: Connection, session_id: int, *, lock: bool = False,
+                          shared: bool = False) -> dict[str, Any]:
         """The session's row, refused when it is closed. `lock`: hold the row until the transaction
-        ends (PostgreSQL; SQLite's writers already take turns), as an agenda change does: it then
-        waits for a close or a member's save in flight (the web app's save shares this lock) and
-        reads what they wrote, and two changes of one agenda never count its positions at once."""
-        if lock:
-            conn.execute(select(CouncilSession.id).where(CouncilSession.id == session_id).with_for_update())
+        ends (PostgreSQL; SQLite's writers already take turns), as an agenda change and a close do:
+        it then waits for a close or a member's save in flight and reads what they wrote, and two
+        changes of one agenda never count its positions at once. `shared`: hold it shared, as a
+        sheet's save does, so that members save side by side while a close or an agenda change
+        waits for them (and they for it). The web app's store takes the same locks."""
+        if lock or shared:
+            conn.execute(select(CouncilSession.id).where(CouncilSession.id == session_id)
+                         .with_for_update(read=not lock))
         s = self._row(conn, CouncilSession, session_id, "session")
         if s["status"] != "open":
             raise RegistryError("session-closed", "phiên họp đã đóng", "the session is closed",

@@ -215,3 +215,35 @@ def test_every_account_write_needs_a_valid_csrf_token_and_the_office_role(office
             assert other.post(path, data=data | {"csrf_token": token}).status_code == 403, (username, path)
         assert other.get("/office/accounts").status_code == 403
     assert accounts.list_users(app.state.store.engine) == before and try_login(app, "tv1", PASSWORD) == 303
+
+
+def test_an_account_write_and_its_audit_entry_commit_together(office, monkeypatch):
+    """No account changes without its line in the audit log: when the audit entry cannot be written,
+    the account write is rolled back too (CLI and web alike)."""
+    from click.testing import CliRunner
+
+    from scoring.cli import cli
+    from scoring.registry.api import Transaction
+    from scoring.web import accounts
+
+    app, _, db, c = office
+    token = page_token(c, "/office/accounts")
+    uid = user_id(app, "tv1")
+    before = accounts.list_users(app.state.store.engine)
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the audit log cannot be written")
+
+    monkeypatch.setattr(Transaction, "audit", broken)
+    for args in (["users", "add", "x2", "--role", "office"], ["users", "password", "tv1"], ["users", "deactivate", "tv1"]):
+        result = CliRunner().invoke(cli, args + ["--password-stdin"] * (args[1] != "deactivate") + ["--db", db],
+                                    input=NEW_PW + "\n")
+        assert isinstance(result.exception, RuntimeError), (args, result.output)
+    for path, data in (("/office/accounts", {"username": "x3", "role": "office", "password": NEW_PW, "again": NEW_PW}),
+                       (f"/office/accounts/{uid}/active", {"active": "0"}),
+                       (f"/office/accounts/{uid}/password", {"password": NEW_PW, "again": NEW_PW})):
+        with pytest.raises(RuntimeError):
+            c.post(path, data={"csrf_token": token, **data})
+    monkeypatch.undo()
+    assert accounts.list_users(app.state.store.engine) == before
+    assert try_login(app, "tv1", PASSWORD) == 303

@@ -110,6 +110,17 @@ def writing(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def _on(engine: Engine, conn: Connection | None) -> Iterator[Connection]:
+    """The caller's transaction when it passes one (the write and its audit entry then commit
+    together: `Store.account_write`), else a write transaction of our own."""
+    if conn is not None:
+        yield conn
+        return
+    with writing(engine) as own:
+        yield own
+
+
 class AccountError(ValueError):
     """A user cannot be created as asked (the message is bilingual)."""
 
@@ -134,7 +145,7 @@ def hash_password(password: str) -> str:
 
 
 def add_user(engine: Engine, username: str, password: str, role: str, display_name: str | None = None,
-             council_member_id: int | None = None) -> User:
+             council_member_id: int | None = None, *, conn: Connection | None = None) -> User:
     """Create an account. There is no default password: the caller reads it from the person."""
     key = normalise_username(username)
     if not key or len(key) > 100:
@@ -150,24 +161,24 @@ def add_user(engine: Engine, username: str, password: str, role: str, display_na
            "council_member_id": council_member_id, "password_hash": hash_password(password), "active": True,
            "created_at": int(time.time())}
     try:
-        with writing(engine) as conn:
-            uid = conn.execute(insert(web_users).values(**row)).inserted_primary_key[0]
+        with _on(engine, conn) as c:
+            uid = c.execute(insert(web_users).values(**row)).inserted_primary_key[0]
     except IntegrityError:
         raise AccountError(f"tên đăng nhập đã có / username already exists: {key}") from None
     return User(uid, key, row["display_name"], role, council_member_id)
 
 
-def set_password(engine: Engine, username: str, password: str) -> User:
+def set_password(engine: Engine, username: str, password: str, *, conn: Connection | None = None) -> User:
     """A new password for an account (an administrator's reset, `ocop users password`): hashed with
     argon2id; every session of the account is ended, so a stolen session dies with the old password."""
     key = normalise_username(username)
     if len(password) < MIN_PASSWORD:
         raise AccountError("mật khẩu quá ngắn / password too short: at least 8 characters")
-    with writing(engine) as conn:
-        row = conn.execute(select(web_users).where(web_users.c.username == key)).first()
+    with _on(engine, conn) as c:
+        row = c.execute(select(web_users).where(web_users.c.username == key)).first()
         if row is None:
             raise AccountError(f"không có tài khoản này / no such account: {key}")
-        _store_password(conn, row.id, password)
+        _store_password(c, row.id, password)
     return _user(row)
 
 
@@ -188,19 +199,19 @@ def change_password(engine: Engine, user: User, current: str, new: str, now: flo
     return None
 
 
-def set_active(engine: Engine, username: str, active: bool) -> User:
+def set_active(engine: Engine, username: str, active: bool, *, conn: Connection | None = None) -> User:
     """Close an account (a member who has left the council, a lost tablet) or reopen it. Closing ends
     every session of the account at once, so a browser left logged in stops working on its next
     request; the row stays, because the audit log and the sheets name it, and reopening restores the
     same login and password (`set_password` to hand over a new one)."""
     key = normalise_username(username)
-    with writing(engine) as conn:
-        row = conn.execute(select(web_users).where(web_users.c.username == key)).first()
+    with _on(engine, conn) as c:
+        row = c.execute(select(web_users).where(web_users.c.username == key)).first()
         if row is None:
             raise AccountError(f"không có tài khoản này / no such account: {key}")
-        conn.execute(update(web_users).where(web_users.c.id == row.id).values(active=active))
+        c.execute(update(web_users).where(web_users.c.id == row.id).values(active=active))
         if not active:
-            conn.execute(delete(web_sessions).where(web_sessions.c.user_id == row.id))
+            c.execute(delete(web_sessions).where(web_sessions.c.user_id == row.id))
     return replace(_user(row), active=active)
 
 

@@ -55,15 +55,16 @@ def users_add(username: str, role: str, council_member: int | None, display_name
     else:
         password = click.prompt("Mật khẩu / Password", hide_input=True, confirmation_prompt=True)
     store = _store(db)
-    engine = store.engine
     if council_member is not None:
         store.account_member(council_member, role)  # unknown, left the council, or not the thư ký: refused
     try:
-        user = accounts.add_user(engine, username, password, role, display_name, council_member)
+        with store.account_write(cli_actor()) as tx:  # the account and its audit entry commit together
+            user = accounts.add_user(store.engine, username, password, role, display_name, council_member,
+                                     conn=tx.conn)
+            tx.audit("web.user.add", "web_user", user.username, None,
+                     {"username": user.username, "role": user.role, "council_member_id": user.council_member_id})
     except accounts.AccountError as exc:
         raise ValidationFailed([Issue(str(exc), location="users add", value=username)], subject="account") from None
-    store.audit(cli_actor(), "web.user.add", "web_user", user.username, None,
-                {"username": user.username, "role": user.role, "council_member_id": user.council_member_id})
     click.echo(f"Đã tạo tài khoản / account created: {user.username} ({user.role})")
 
 
@@ -84,11 +85,12 @@ def users_password(username: str, password_stdin: bool, db: str | None) -> None:
         password = click.prompt("Mật khẩu mới / New password", hide_input=True, confirmation_prompt=True)
     store = _store(db)
     try:
-        user = accounts.set_password(store.engine, username, password)
+        with store.account_write(cli_actor()) as tx:
+            user = accounts.set_password(store.engine, username, password, conn=tx.conn)
+            tx.audit("web.password.reset", "web_user", user.username)
     except accounts.AccountError as exc:
         raise ValidationFailed([Issue(str(exc), location="users password", value=username)],
                                subject="account") from None
-    store.audit(cli_actor(), "web.password.reset", "web_user", user.username)
     click.echo(f"Đã đặt mật khẩu mới / new password set: {user.username}; các phiên đăng nhập đã kết thúc / "
                "its login sessions have ended")
 
@@ -98,12 +100,13 @@ def _set_active(username: str, active: bool, db: str | None) -> None:
 
     store = _store(db)
     try:
-        user = accounts.set_active(store.engine, username, active)
+        with store.account_write(cli_actor()) as tx:
+            user = accounts.set_active(store.engine, username, active, conn=tx.conn)
+            tx.audit("web.user.activate" if active else "web.user.deactivate", "web_user", user.username,
+                     None, {"active": active})
     except accounts.AccountError as exc:
         raise ValidationFailed([Issue(str(exc), location="users " + ("activate" if active else "deactivate"),
                                       value=username)], subject="account") from None
-    store.audit(cli_actor(), "web.user.activate" if active else "web.user.deactivate", "web_user", user.username,
-                None, {"active": active})
     if active:
         click.echo(f"Đã mở lại tài khoản / account reopened: {user.username}")
     else:

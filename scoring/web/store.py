@@ -100,6 +100,14 @@ class Store:
         with write_turn(self.engine), self.registry.transaction(actor):
             yield self.registry
 
+    @contextmanager
+    def account_write(self, actor: str) -> Iterator[Any]:
+        """One registry transaction for an account write and its audit entry: pass `tx.conn` to
+        `accounts.add_user` / `set_password` / `set_active`, then `tx.audit(...)`; both commit
+        together or neither does, so no account changes without its line in the audit log."""
+        with write_turn(self.engine), self.registry.transaction(actor) as tx:
+            yield tx
+
     def audit(self, actor: str, action: str, entity: str, entity_id: Any, before: Any = None,
               after: Any = None) -> None:
         with write_turn(self.engine), self.registry.transaction(actor) as tx:

@@ -5,8 +5,8 @@ the secretary when it sets up a council, closes one when a member leaves or a ta
 sets a new password for someone who forgot theirs. The office types every password (there is no
 default, and none is shown back); an office user changes their own at /account/password, which
 keeps them logged in, so the reset and close buttons are not offered on one's own account. Each
-write is in the audit log with the office user, as the `ocop users` commands' are with the shell
-user.
+write commits together with its line in the audit log (the office user), as the `ocop users`
+commands' do (the shell user).
 """
 from __future__ import annotations
 
@@ -103,16 +103,18 @@ def create_account(request: Request, form: FormData = POSTED, user: accounts.Use
             store.account_member(member_id, role, location="council_member_id")
         password = _passwords(values)
         try:
-            return accounts.add_user(store.engine, values["username"], password, role,
-                                     optional(values["display_name"]), member_id)
+            with store.account_write(actor(user)) as tx:  # the account and its audit entry commit together
+                made = accounts.add_user(store.engine, values["username"], password, role,
+                                         optional(values["display_name"]), member_id, conn=tx.conn)
+                tx.audit("web.user.add", "web_user", made.username, None,
+                         {"username": made.username, "role": made.role, "council_member_id": made.council_member_id})
+                return made
         except accounts.AccountError as exc:
             raise FormInvalid("username", "raw", text=str(exc)) from None
 
     created = attempt(state, write)
     if created is None:
         return _page(request, new=state, status=400)
-    store.audit(actor(user), "web.user.add", "web_user", created.username, None,
-                {"username": created.username, "role": created.role, "council_member_id": created.council_member_id})
     return RedirectResponse(f"/office/accounts?msg=account_created#account-{created.id}", status_code=303)
 
 
@@ -127,9 +129,10 @@ def account_active(request: Request, user_id: int, form: FormData = POSTED,
     if target is None:
         return _own_account(request)
     store = request.app.state.store
-    accounts.set_active(store.engine, target.username, wanted == "1")
-    store.audit(actor(user), "web.user.activate" if wanted == "1" else "web.user.deactivate", "web_user",
-                target.username, {"active": target.active}, {"active": wanted == "1"})
+    with store.account_write(actor(user)) as tx:
+        accounts.set_active(store.engine, target.username, wanted == "1", conn=tx.conn)
+        tx.audit("web.user.activate" if wanted == "1" else "web.user.deactivate", "web_user", target.username,
+                 {"active": target.active}, {"active": wanted == "1"})
     msg = "account_reopened" if wanted == "1" else "account_closed"
     return RedirectResponse(f"/office/accounts?msg={msg}#account-{user_id}", status_code=303)
 
@@ -147,9 +150,12 @@ def account_password(request: Request, user_id: int, form: FormData = POSTED,
 
     def write() -> accounts.User:
         _too_long(values)
-        return accounts.set_password(store.engine, target.username, _passwords(values))
+        password = _passwords(values)
+        with store.account_write(actor(user)) as tx:
+            done = accounts.set_password(store.engine, target.username, password, conn=tx.conn)
+            tx.audit("web.password.reset", "web_user", target.username)
+            return done
 
     if attempt(state, write) is None:
         return _page(request, reset=state, status=400)
-    store.audit(actor(user), "web.password.reset", "web_user", target.username)
     return RedirectResponse(f"/office/accounts?msg=password_set#account-{user_id}", status_code=303)

@@ -247,3 +247,17 @@ def test_an_account_write_and_its_audit_entry_commit_together(office, monkeypatc
     monkeypatch.undo()
     assert accounts.list_users(app.state.store.engine) == before
     assert try_login(app, "tv1", PASSWORD) == 303
+
+
+def test_the_council_page_shows_each_members_logins(office):
+    app, seeded, _, c = office
+    page = c.get(f"/office/councils/{seeded.council_id}").text
+    rows = {m: re.search(r"<tr[^>]*><td>\d+</td><td>" + re.escape(m) + r"</td>(.*?)</tr>", page, re.S).group(1)
+            for m in seeded.members}
+    uid = user_id(app, "tv1")  # tv1 is the first scoring member, Lê Văn Cường
+    assert f'<a href="/office/accounts#account-{uid}">tv1</a>' in rows["Lê Văn Cường"]
+    assert ">thuky</a>" in rows["Trần Thị Bình"]
+    set_active(c, uid, "0")
+    page = c.get(f"/office/councils/{seeded.council_id}").text
+    row = re.search(r"<td>Lê Văn Cường</td>(.*?)</tr>", page, re.S).group(1)
+    assert ">tv1</a> <span class=\"muted\">(đã khoá)</span>" in row

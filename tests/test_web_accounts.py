@@ -132,7 +132,7 @@ def test_closing_an_account_ends_its_sessions_and_reopening_keeps_its_password(o
     assert try_login(app, "tv1", PASSWORD) == 401
     assert set_active(c, uid, "1").status_code == 303
     assert try_login(app, "tv1", PASSWORD) == 303
-    assert [a for _, a, who in audit(app) if who == "tv1" and a.startswith("web.user.")] == [
+    assert [a for by, a, who in audit(app) if (by, who) == ("web:vanphong", "tv1") and a.startswith("web.user.")] == [
         "web.user.deactivate", "web.user.activate"]
 
 
@@ -261,3 +261,9 @@ def test_the_council_page_shows_each_members_logins(office):
     page = c.get(f"/office/councils/{seeded.council_id}").text
     row = re.search(r"<td>Lê Văn Cường</td>(.*?)</tr>", page, re.S).group(1)
     assert ">tv1</a> <span class=\"muted\">(đã khoá)</span>" in row
+
+
+def test_the_demo_accounts_are_in_the_audit_log(office):
+    app, _, _, _ = office
+    added = sorted(who for actor, action, who in audit(app) if (actor, action) == ("demo-seed", "web.user.add"))
+    assert added == ["thuky", "tv1", "tv2", "tv3", "vanphong"]

@@ -88,21 +88,20 @@ def seed(url: str, *, dossier_files: tuple[Path, ...] | None = None, held_on: da
                                           place="Phòng họp (demo)", dossier_ids=ids,
                                           present=list(scoring))
         pks = [reg.dossier(d)["id"] for d in ids]
+        out = Seeded(session_id, council_id, pks, members)
+        thu_ky = next(n for n, r in council_members if r == "thu_ky")
+        wanted = [("vanphong", "office", None, "Văn phòng OCOP"), ("thuky", "secretary", members[thu_ky], thu_ky)]
+        wanted += [(f"tv{i}", "member", members[name], name) for i, name in enumerate(scoring, start=1)]
+        with reg.transaction(ACTOR) as tx:  # the accounts with their audit entries, as `ocop users add` makes them
+            for username, role, member_id, display in wanted:
+                pw = password or secrets.token_urlsafe(9)
+                user = accounts.add_user(reg.engine, username, pw, role, display, member_id, conn=tx.conn)
+                tx.audit("web.user.add", "web_user", user.username, None,
+                         {"username": user.username, "role": user.role, "council_member_id": user.council_member_id})
+                out.passwords[username] = pw
+                out.usernames[username] = display
     finally:
         reg.close()
-    out = Seeded(session_id, council_id, pks, members)
-    engine = regdb.make_engine(url)
-    thu_ky = next(n for n, r in council_members if r == "thu_ky")
-    wanted = [("vanphong", "office", None, "Văn phòng OCOP"), ("thuky", "secretary", members[thu_ky], thu_ky)]
-    wanted += [(f"tv{i}", "member", members[name], name) for i, name in enumerate(scoring, start=1)]
-    try:
-        for username, role, member_id, display in wanted:
-            pw = password or secrets.token_urlsafe(9)
-            accounts.add_user(engine, username, pw, role, display, member_id)
-            out.passwords[username] = pw
-            out.usernames[username] = display
-    finally:
-        engine.dispose()
     return out
 
 

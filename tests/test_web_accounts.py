@@ -8,13 +8,13 @@ the audit log with the office user. On SQLite and PostgreSQL (the `url` fixture)
 """
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
 
 from registry_support import url  # noqa: F401 (a fixture: SQLite, and PostgreSQL when configured)
 from test_registry_cli import run
+from test_web_office import field_error
 from web_support import PASSWORD, client, csrf_of, login, new_registry, page_token
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -69,13 +69,6 @@ def test_an_office_account_needs_no_council_member(office):
     app, _, _, c = office
     assert create(c, username="vp2", role="office").status_code == 303
     assert login(app, "vp2", NEW_PW).get("/office").status_code == 200
-
-
-def field_error(page: str, name: str) -> str:
-    """The refusal shown inside the label of field `name` (empty when none)."""
-    m = re.search(r'<label class="invalid">(?:(?!</label>).)*?name="' + re.escape(name) + r'"(?:(?!</label>).)*?'
-                  r'<span class="field-error" role="alert">([^<]*)</span>', page, re.S)
-    return html.unescape(m.group(1)) if m else ""
 
 
 @pytest.mark.parametrize("fields,field,expected", [

@@ -16,7 +16,7 @@ import time
 import unicodedata
 import weakref
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterator
 
 from argon2 import PasswordHasher
@@ -113,7 +113,8 @@ def writing(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def _on(engine: Engine, conn: Connection | None) -> Iterator[Connection]:
     """The caller's transaction when it passes one (the write and its audit entry then commit
-    together: `Store.account_write`), else a write transaction of our own."""
+    together: `Store.add_account`, `reset_password`, `set_account_active`), else a write transaction
+    of our own."""
     if conn is not None:
         yield conn
         return
@@ -203,7 +204,8 @@ def set_active(engine: Engine, username: str, active: bool, *, conn: Connection 
     """Close an account (a member who has left the council, a lost tablet) or reopen it. Closing ends
     every session of the account at once, so a browser left logged in stops working on its next
     request; the row stays, because the audit log and the sheets name it, and reopening restores the
-    same login and password (`set_password` to hand over a new one)."""
+    same login and password (`set_password` to hand over a new one). Returns the account as it was
+    before (the audit entry's "before")."""
     key = normalise_username(username)
     with _on(engine, conn) as c:
         row = c.execute(select(web_users).where(web_users.c.username == key)).first()
@@ -212,7 +214,7 @@ def set_active(engine: Engine, username: str, active: bool, *, conn: Connection 
         c.execute(update(web_users).where(web_users.c.id == row.id).values(active=active))
         if not active:
             c.execute(delete(web_sessions).where(web_sessions.c.user_id == row.id))
-    return replace(_user(row), active=active)
+    return _user(row)
 
 
 def _store_password(conn: Connection, user_id: int, password: str) -> None:

@@ -58,11 +58,7 @@ def users_add(username: str, role: str, council_member: int | None, display_name
     if council_member is not None:
         store.account_member(council_member, role)  # unknown, left the council, or not the thư ký: refused
     try:
-        with store.account_write(cli_actor()) as tx:  # the account and its audit entry commit together
-            user = accounts.add_user(store.engine, username, password, role, display_name, council_member,
-                                     conn=tx.conn)
-            tx.audit("web.user.add", "web_user", user.username, None,
-                     {"username": user.username, "role": user.role, "council_member_id": user.council_member_id})
+        user = store.add_account(cli_actor(), username, password, role, display_name, council_member)
     except accounts.AccountError as exc:
         raise ValidationFailed([Issue(str(exc), location="users add", value=username)], subject="account") from None
     click.echo(f"Đã tạo tài khoản / account created: {user.username} ({user.role})")
@@ -85,9 +81,7 @@ def users_password(username: str, password_stdin: bool, db: str | None) -> None:
         password = click.prompt("Mật khẩu mới / New password", hide_input=True, confirmation_prompt=True)
     store = _store(db)
     try:
-        with store.account_write(cli_actor()) as tx:
-            user = accounts.set_password(store.engine, username, password, conn=tx.conn)
-            tx.audit("web.password.reset", "web_user", user.username)
+        user = store.reset_password(cli_actor(), username, password)
     except accounts.AccountError as exc:
         raise ValidationFailed([Issue(str(exc), location="users password", value=username)],
                                subject="account") from None
@@ -100,10 +94,7 @@ def _set_active(username: str, active: bool, db: str | None) -> None:
 
     store = _store(db)
     try:
-        with store.account_write(cli_actor()) as tx:
-            user = accounts.set_active(store.engine, username, active, conn=tx.conn)
-            tx.audit("web.user.activate" if active else "web.user.deactivate", "web_user", user.username,
-                     None, {"active": active})
+        user = store.set_account_active(cli_actor(), username, active)
     except accounts.AccountError as exc:
         raise ValidationFailed([Issue(str(exc), location="users " + ("activate" if active else "deactivate"),
                                       value=username)], subject="account") from None
@@ -152,17 +143,9 @@ def users_list(db: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the members as JSON.")
 def users_members(db: str | None, as_json: bool) -> None:
     """The councils' members with the ids `users add --council-member` takes, and their accounts."""
-    from . import accounts
-
     store = _store(db)
-    reg = store.registry
-    by_member: dict[int, list[str]] = {}
-    for u in accounts.list_users(store.engine):
-        if u.council_member_id is not None:
-            by_member.setdefault(u.council_member_id, []).append(u.username)
-    rows = [{"id": m["id"], "council_id": c["id"], "council": c["name"], "name": m["name"], "role": m["role"],
-             "active": m["active"], "accounts": by_member.get(m["id"], [])}
-            for c in reg.councils() for m in reg.council(c["id"])["members"]]
+    logins = store.logins_by_member()
+    rows = [m | {"accounts": [u.username for u in logins.get(m["id"], [])]} for m in store.council_members()]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

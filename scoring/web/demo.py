@@ -20,7 +20,7 @@ from ..registry.api import Registry
 from ..registry.identity import canonical_dossier, content_hash
 from ..registry.models import Dossier, utcnow
 from ..text import load_json
-from . import accounts
+from .store import Store
 
 
 def fixtures_dir() -> Path:
@@ -70,7 +70,8 @@ def seed(url: str, *, dossier_files: tuple[Path, ...] | None = None, held_on: da
     (the names present, accounts tv1, tv2, … in this order) make a larger council (the load
     benchmark's thirty members)."""
     files = dossier_files or tuple(fixtures_dir() / f for f in DEMO_DOSSIERS)
-    reg = Registry(url)
+    store = Store(url)
+    reg = store.registry
     try:
         known = [c for c in reg.councils() if c["name"] == COUNCIL]
         if known:
@@ -92,12 +93,10 @@ def seed(url: str, *, dossier_files: tuple[Path, ...] | None = None, held_on: da
         thu_ky = next(n for n, r in council_members if r == "thu_ky")
         wanted = [("vanphong", "office", None, "Văn phòng OCOP"), ("thuky", "secretary", members[thu_ky], thu_ky)]
         wanted += [(f"tv{i}", "member", members[name], name) for i, name in enumerate(scoring, start=1)]
-        with reg.transaction(ACTOR) as tx:  # the accounts with their audit entries, as `ocop users add` makes them
+        with reg.transaction(ACTOR):  # the accounts with their audit entries, as `ocop users add` makes them
             for username, role, member_id, display in wanted:
                 pw = password or secrets.token_urlsafe(9)
-                user = accounts.add_user(reg.engine, username, pw, role, display, member_id, conn=tx.conn)
-                tx.audit("web.user.add", "web_user", user.username, None,
-                         {"username": user.username, "role": user.role, "council_member_id": user.council_member_id})
+                store.add_account(ACTOR, username, pw, role, display, member_id)
                 out.passwords[username] = pw
                 out.usernames[username] = display
     finally:

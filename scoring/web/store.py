@@ -8,7 +8,7 @@ see the same rows, and the audit log records the web user. Reads use the registr
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Iterator
 
@@ -20,7 +20,8 @@ from ..registry.api import Registry
 from ..registry.errors import RegistryError
 from ..registry.models import (Council, CouncilMember, CouncilSession, Dossier, MemberSheet, ResultRow, SessionDossier,
                                SessionMember)
-from .accounts import write_turn
+from . import accounts
+from .accounts import User, write_turn
 from .deps import Forbidden, NotFound
 
 
@@ -100,13 +101,30 @@ class Store:
         with write_turn(self.engine), self.registry.transaction(actor):
             yield self.registry
 
-    @contextmanager
-    def account_write(self, actor: str) -> Iterator[Any]:
-        """One registry transaction for an account write and its audit entry: pass `tx.conn` to
-        `accounts.add_user` / `set_password` / `set_active`, then `tx.audit(...)`; both commit
-        together or neither does, so no account changes without its line in the audit log."""
+    # Account writes: each in one registry transaction with its audit entry, so that no account
+    # changes without its line in the audit log (the CLI, the office pages and the demo seed alike).
+
+    def add_account(self, actor: str, username: str, password: str, role: str, display_name: str | None = None,
+                    council_member_id: int | None = None) -> User:
         with write_turn(self.engine), self.registry.transaction(actor) as tx:
-            yield tx
+            user = accounts.add_user(self.engine, username, password, role, display_name, council_member_id,
+                                     conn=tx.conn)
+            tx.audit("web.user.add", "web_user", user.username, None,
+                     {"username": user.username, "role": user.role, "council_member_id": user.council_member_id})
+            return user
+
+    def reset_password(self, actor: str, username: str, password: str) -> User:
+        with write_turn(self.engine), self.registry.transaction(actor) as tx:
+            user = accounts.set_password(self.engine, username, password, conn=tx.conn)
+            tx.audit("web.password.reset", "web_user", user.username)
+            return user
+
+    def set_account_active(self, actor: str, username: str, active: bool) -> User:
+        with write_turn(self.engine), self.registry.transaction(actor) as tx:
+            was = accounts.set_active(self.engine, username, active, conn=tx.conn)
+            tx.audit("web.user.activate" if active else "web.user.deactivate", "web_user", was.username,
+                     {"active": was.active}, {"active": active})
+            return replace(was, active=active)
 
     def audit(self, actor: str, action: str, entity: str, entity_id: Any, before: Any = None,
               after: Any = None) -> None:
@@ -122,6 +140,21 @@ class Store:
             raise RegistryError("unknown-council-member", "không có thành viên hội đồng này",
                                 "no such council member", location=location, value=member_id)
         return m
+
+    def council_members(self) -> list[dict[str, Any]]:
+        """Every council's members, each with its council: whom an account can be (`ocop users
+        members`, the office's account page)."""
+        reg = self.registry
+        return [{"id": m["id"], "council_id": c["id"], "council": c["name"], "name": m["name"], "role": m["role"],
+                 "active": m["active"]} for c in reg.councils() for m in reg.council(c["id"])["members"]]
+
+    def logins_by_member(self) -> dict[int, list[User]]:
+        """The accounts of each council member (open and closed), by member id."""
+        out: dict[int, list[User]] = {}
+        for u in accounts.list_users(self.engine):
+            if u.council_member_id is not None:
+                out.setdefault(u.council_member_id, []).append(u)
+        return out
 
     def account_member(self, member_id: int, role: str, location: str = "--council-member") -> CouncilMember:
         """The council member a new account of `role` is to be: known, still serving, and for a

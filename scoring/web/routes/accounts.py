@@ -10,8 +10,6 @@ commands' do (the shell user).
 """
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -30,18 +28,11 @@ LIMITS = {"username": 100, "display_name": 200, "password": 1000, "again": 1000}
 MESSAGES = ("account_created", "account_closed", "account_reopened", "password_set")
 
 
-def _members(request: Request) -> list[dict[str, Any]]:
-    """Every council member, with their council: the new-account form offers those still serving,
-    and the account list names the member an account is (and says when they have left)."""
-    reg = request.app.state.store.registry
-    return [{"id": m["id"], "name": m["name"], "role": m["role"], "active": m["active"], "council": c["name"]}
-            for c in reg.councils() for m in reg.council(c["id"])["members"]]
-
-
 def _page(request: Request, new: FormState | None = None, reset: FormState | None = None, msg: str | None = None,
           status: int = 200) -> Response:
     new = new or FormState("new", {n: "" for n in NEW_FIELDS} | {"role": "member", "password": "", "again": ""})
-    members = _members(request)
+    # the form offers the members still serving; the list names the member an account is (left or not)
+    members = request.app.state.store.council_members()
     ctx = page_context(request, users=accounts.list_users(request.app.state.store.engine), new=new,
                        reset=reset or FormState("reset", {}), members={m["id"]: m for m in members},
                        serving=[m for m in members if m["active"]], role_labels=accounts.ROLE_LABELS,
@@ -103,12 +94,8 @@ def create_account(request: Request, form: FormData = POSTED, user: accounts.Use
             store.account_member(member_id, role, location="council_member_id")
         password = _passwords(values)
         try:
-            with store.account_write(actor(user)) as tx:  # the account and its audit entry commit together
-                made = accounts.add_user(store.engine, values["username"], password, role,
-                                         optional(values["display_name"]), member_id, conn=tx.conn)
-                tx.audit("web.user.add", "web_user", made.username, None,
-                         {"username": made.username, "role": made.role, "council_member_id": made.council_member_id})
-                return made
+            return store.add_account(actor(user), values["username"], password, role,
+                                     optional(values["display_name"]), member_id)
         except accounts.AccountError as exc:
             raise FormInvalid("username", "raw", text=str(exc)) from None
 
@@ -128,11 +115,7 @@ def account_active(request: Request, user_id: int, form: FormData = POSTED,
         raise NotFound()
     if target is None:
         return _own_account(request)
-    store = request.app.state.store
-    with store.account_write(actor(user)) as tx:
-        accounts.set_active(store.engine, target.username, wanted == "1", conn=tx.conn)
-        tx.audit("web.user.activate" if wanted == "1" else "web.user.deactivate", "web_user", target.username,
-                 {"active": target.active}, {"active": wanted == "1"})
+    request.app.state.store.set_account_active(actor(user), target.username, wanted == "1")
     msg = "account_reopened" if wanted == "1" else "account_closed"
     return RedirectResponse(f"/office/accounts?msg={msg}#account-{user_id}", status_code=303)
 
@@ -150,11 +133,7 @@ def account_password(request: Request, user_id: int, form: FormData = POSTED,
 
     def write() -> accounts.User:
         _too_long(values)
-        password = _passwords(values)
-        with store.account_write(actor(user)) as tx:
-            done = accounts.set_password(store.engine, target.username, password, conn=tx.conn)
-            tx.audit("web.password.reset", "web_user", target.username)
-            return done
+        return store.reset_password(actor(user), target.username, _passwords(values))
 
     if attempt(state, write) is None:
         return _page(request, reset=state, status=400)

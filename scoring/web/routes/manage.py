@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from ...registry.errors import RegistryError
 from ...registry.models import LEVELS, ROLES
-from ..accounts import User, list_users
+from ..accounts import User
 from ..deps import NotFound, page_context, require
 from ..forms import (FormInvalid, FormState, RowRefused, attempt, day, form_values, level, optional, refused, role,
                      whole)
@@ -367,13 +367,9 @@ def _council_page(request: Request, council_id: int, new: FormState | None = Non
                      + f" (id {x['id']})") for x in sessions if x["status"] == "open"]
     # the agendas of the open sittings only: a closed sitting's agenda no longer changes
     agendas = {x["id"]: reg.session(x["id"])["dossiers"] for x in sessions if x["status"] == "open"}
-    # each member's logins: a member who leaves keeps theirs until the office closes it (docs/WEB.md)
-    logins: dict[int, list[User]] = {}
-    for u in list_users(request.app.state.store.engine):
-        if u.council_member_id is not None:
-            logins.setdefault(u.council_member_id, []).append(u)
     return _render(request, "office/council.html", status, council=council, new=new, roles=ROLES, msg=msg,
-                   logins=logins,
+                   # each member's logins: a member who leaves keeps theirs until the office closes it
+                   logins=request.app.state.store.logins_by_member(),
                    sessions=sessions, sitting=sitting, rounds=rounds, more=more, open_choices=open_choices, edit=edit,
                    agendas=agendas, removal=removal or FormState("removal", {n: "" for n in REMOVAL_FIELDS}),
                    candidates=candidates, active=active, present=set(sitting.values["present"].split(",")),
